@@ -1,0 +1,75 @@
+"""Generate: one prompt, every decoding setting, streamed samples, and the code behind them."""
+
+import streamlit as st
+
+from playground.chat import build_messages
+from playground.codegen import generate_code
+from playground.errors import PlaygroundError
+from playground.service import GenerationRequest, Prompt
+from playground.ui.resources import current_model
+from playground.ui.widgets import (collect_interrupted, output_slots, settings_widgets,
+                                   show_error, stream_outputs, timings_caption)
+
+st.title("Generate")
+st.caption("Type a prompt, choose greedy or sampling, and watch the model write. "
+           "The same seed always gives the same samples.")
+
+with st.sidebar:
+    st.subheader("Decoding")
+    settings = settings_widgets("gen", st.sidebar)
+
+loaded = current_model()
+
+chat = st.radio("Input", ["Chat (the model's chat template)", "Raw text (plain continuation)"],
+                index=0 if loaded.is_chat else 1, horizontal=True, key="gen_input") \
+    .startswith("Chat")
+system = st.text_input("System prompt (optional)", key="gen_system",
+                       placeholder="e.g. You are a helpful pirate.") if chat else None
+text = st.text_area("Prompt", "Tell me a story about a dragon.", key="gen_prompt", height=100)
+
+prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
+try:
+    rendered = loaded.service.render(prompt)
+except PlaygroundError as err:
+    st.error(str(err))
+    rendered = None
+
+if rendered is not None:
+    with st.expander(f"Model input: exactly what {loaded.name} receives "
+                     f"({len(loaded.service.tokenize(rendered))} tokens)"):
+        if rendered.fallback == "plain-text":
+            st.info("This model has no chat template, so the playground sends a plain "
+                    "User:/Assistant: transcript.")
+        elif rendered.fallback == "system-merged":
+            st.info("This model's template has no system role: the system prompt was merged "
+                    "into the first user message.")
+        st.code(rendered.text, language=None, wrap_lines=True)
+
+left, right, _ = st.columns([1, 1, 6])
+go = left.button("Generate", type="primary", disabled=settings is None or rendered is None)
+right.button("Stop", help="Stops only your own generation.")
+
+slots = None
+result = collect_interrupted("gen_handle")
+if result is not None:
+    st.session_state["gen_last"] = (result, loaded.spec, settings, rendered)
+if go:
+    try:
+        handle = loaded.service.submit(GenerationRequest.single(settings, prompt))
+        slots = output_slots(settings.num_return_sequences)
+        result = stream_outputs("gen_handle", handle, slots)
+        st.session_state["gen_last"] = (result, loaded.spec, settings, rendered)
+    except Exception as err:
+        show_error(err)
+
+last = st.session_state.get("gen_last")
+if last is not None:
+    result, spec, used_settings, used_rendered = last
+    if slots is None or len(slots) != len(result.samples):
+        slots = output_slots(len(result.samples))
+    for slot, sample in zip(slots, result.samples):
+        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
+        slot.markdown((sample.text or "*(empty)*") + note)
+    st.caption(timings_caption(result))
+    with st.expander("View code: the same generation with plain transformers"):
+        st.code(generate_code(spec, used_rendered, used_settings), language="python")

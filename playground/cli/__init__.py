@@ -1,0 +1,48 @@
+"""Command line: one module per command, each with ``register(subparsers)``.
+
+Exit codes: 0 success, 1 a participant-level error (bad setting, unknown model...), 2 usage,
+3 a needed outside service is unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from playground.errors import PlaygroundError
+
+COMMANDS = ["generate", "doctor"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m playground",
+        description="LLM workshop playground, headless: the same functions as the pages.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"playground.cli.{name}").register(sub)
+    return parser
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def say(message: str) -> None:
+    """Progress and diagnostics go to stderr so stdout stays clean for --json."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PlaygroundError as err:
+        say(f"error: {err}")
+        return getattr(err, "exit_code", 1)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130

@@ -1,0 +1,40 @@
+"""Arguments and helpers several commands share."""
+
+from __future__ import annotations
+
+import argparse
+
+from playground.cli import say
+from playground.registry import LoadedModel, default_registry
+from playground.settings import GenerationSettings
+
+
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None,
+                        help="catalog name, Hugging Face id or local folder "
+                             "(default: the configured default, smollm2-135m-instruct)")
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("decoding (sampling unless --greedy)")
+    g.add_argument("--greedy", action="store_true", help="always take the most likely token")
+    g.add_argument("--temperature", type=float, default=1.0)
+    g.add_argument("--top-p", type=float, default=1.0, help="1 = off")
+    g.add_argument("--top-k", type=int, default=0, help="0 = off")
+    g.add_argument("--min-p", type=float, default=0.0, help="0 = off")
+    g.add_argument("--epsilon", type=float, default=0.0, help="epsilon_cutoff; 0 = off")
+    g.add_argument("--max-new-tokens", type=int, default=64)
+    g.add_argument("--n", type=int, default=1, help="number of samples (num_return_sequences)")
+    g.add_argument("--seed", type=int, default=0, help="sample i uses seed + i")
+
+
+def settings_from_args(args: argparse.Namespace) -> GenerationSettings:
+    return GenerationSettings(
+        do_sample=not args.greedy, temperature=args.temperature, top_p=args.top_p,
+        top_k=args.top_k, min_p=args.min_p, epsilon_cutoff=args.epsilon,
+        max_new_tokens=args.max_new_tokens, num_return_sequences=args.n, seed=args.seed)
+
+
+def load_model(name: str | None) -> LoadedModel:
+    registry = default_registry()
+    return registry.load(name or registry.config.models.default, progress=say)

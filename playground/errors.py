@@ -1,0 +1,58 @@
+"""Errors a workshop participant can cause, each with a message written for them.
+
+Pages show ``str(error)`` with ``st.error``; the CLI prints it and exits non-zero. Anything
+that is not a ``PlaygroundError`` is a bug and is reported as such.
+"""
+
+from __future__ import annotations
+
+
+class PlaygroundError(Exception):
+    """Base class: ``str(err)`` is a complete sentence a participant can act on."""
+
+
+class SettingsError(PlaygroundError, ValueError):
+    """One or more generation settings are out of range or contradict each other."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class UnknownModelError(PlaygroundError, KeyError):
+    """The name is neither in the catalog nor a Hugging Face id that exists."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0])
+
+
+class ModelLoadError(PlaygroundError):
+    """The model exists (or might) but could not be loaded."""
+
+
+class HubUnreachableError(ModelLoadError):
+    """The Hugging Face Hub cannot be reached and the model is not in the local cache."""
+
+
+class GatedModelError(ModelLoadError):
+    """The repository needs an accepted licence and an access token."""
+
+
+class ModelNotInstalledError(ModelLoadError):
+    """An optional offline model package is not installed."""
+
+
+class OutOfMemoryError(ModelLoadError):
+    """Loading or running the model needed more memory than the device has."""
+
+
+class ServiceBusyError(PlaygroundError):
+    """The generation queue is full; the participant should try again shortly."""
+
+
+class RequestCancelled(PlaygroundError):
+    """The request was stopped by its own session."""
+
+
+class PromptError(PlaygroundError):
+    """The prompt or chat messages cannot be turned into model input."""

@@ -1,0 +1,46 @@
+"""Shared, cached objects and the session's current model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.errors import PlaygroundError
+from playground.registry import LoadedModel, Registry, default_registry
+
+MODEL_KEY = "model_name"    # session: the model this tab uses
+TOKEN_KEY = "hf_token"      # session: a Hugging Face token, used for loads from this tab only
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> Registry:
+    """One registry for every session of this server process."""
+    return default_registry()
+
+
+def model_name() -> str:
+    return st.session_state.get(MODEL_KEY) or registry().config.models.default
+
+
+def current_model(where=None) -> LoadedModel:
+    """The session's model, loaded (once for the whole server) with visible progress.
+
+    On a load error the page shows the message and stops; nothing half-loaded is kept.
+    """
+    reg = registry()
+    name = model_name()
+    try:
+        spec = reg.resolve(name)
+        loaded = reg.get_loaded(spec.name)
+        if loaded is not None:
+            return loaded
+        box = (where or st).status(f"Loading {spec.name}…", expanded=True)
+        with box:
+            loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,
+                              progress=st.write)
+        box.update(label=f"{spec.name} loaded in {loaded.load_seconds:.1f} s",
+                   state="complete", expanded=False)
+        return loaded
+    except PlaygroundError as err:
+        st.error(str(err))
+        st.info("Pick another model in the sidebar (smollm2-135m-instruct always works offline).")
+        st.stop()

@@ -1,0 +1,52 @@
+"""The sidebar every page shares: model picker, access token, device and load state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.diagnostics import device_summary
+from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
+
+OTHER = "Other Hugging Face id…"
+
+
+def _pick_model() -> None:
+    reg = registry()
+    names = list(reg.catalog) + [OTHER]
+    current = st.session_state.get(MODEL_KEY) or reg.config.models.default
+    index = names.index(current) if current in names else len(names) - 1
+    choice = st.selectbox("Model", names, index=index,
+                          format_func=lambda n: n if n == OTHER else
+                          f"{n}{'' if reg.catalog[n].source == 'hf' else ' (offline)'}",
+                          help="Every tab shares the loaded models; picking one here changes "
+                               "only this tab.")
+    if choice == OTHER:
+        typed = st.text_input("Hugging Face id", value="" if current in reg.catalog else current,
+                              placeholder="org/model, e.g. Qwen/Qwen2.5-0.5B-Instruct")
+        if typed.strip():
+            st.session_state[MODEL_KEY] = typed.strip()
+        st.text_input("Access token (gated models)", type="password", key=TOKEN_KEY,
+                      help="Used only for loads started from this tab; never shown or logged.")
+    else:
+        st.session_state[MODEL_KEY] = choice
+
+
+def _device_and_state() -> None:
+    dev = device_summary()
+    label = "GPU" if dev["device"] == "cuda" else "RAM"
+    st.caption(f"Device: **{dev['device']}** · {dev['name']}  \n"
+               f"{label}: {dev['memory_used_mb'] / 1024:.1f} / "
+               f"{dev['memory_total_mb'] / 1024:.1f} GB used")
+    reg = registry()
+    resident = reg.resident()
+    if not resident:
+        st.caption("No model loaded yet: the first page that needs one loads it.")
+    for m in resident:
+        st.caption(f"● {m.name}: {m.footprint_bytes / 2**20:.0f} MB, "
+                   f"{str(m.dtype).removeprefix('torch.')}, queue {m.service.queue_depth()}")
+
+
+def render_sidebar() -> None:
+    with st.sidebar:
+        _pick_model()
+        _device_and_state()

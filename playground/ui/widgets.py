@@ -1,0 +1,116 @@
+"""Widgets several pages share: decoding settings, streamed outputs, timings, errors."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.errors import PlaygroundError, SettingsError
+from playground.service import GenerationHandle, GenerationResult
+from playground.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
+                                 TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
+
+
+def settings_widgets(prefix: str, container=None,
+                     defaults: GenerationSettings | None = None) -> GenerationSettings | None:
+    """Every decoding control; returns verified settings, or None after showing why not."""
+    c = container or st
+    d = defaults or GenerationSettings()
+    mode = c.radio("Decoding", ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
+                   key=f"{prefix}_mode",
+                   help="Greedy always takes the most likely token; sampling draws from the "
+                        "filtered distribution.")
+    sampling = mode == "Sampling"
+    values = dict(do_sample=sampling)
+    if sampling:
+        values["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
+                                         d.temperature, TEMPERATURE.step,
+                                         key=f"{prefix}_temperature", help=TEMPERATURE.help)
+        values["top_p"] = c.slider("top_p", 0.0, TOP_P.high, d.top_p, TOP_P.step,
+                                   key=f"{prefix}_top_p", help=TOP_P.help)
+        values["top_k"] = c.slider("top_k (0 = off)", int(TOP_K.low), int(TOP_K.slider_high),
+                                   d.top_k, int(TOP_K.step), key=f"{prefix}_top_k",
+                                   help=TOP_K.help)
+        values["min_p"] = c.slider("min_p (0 = off)", MIN_P.low, MIN_P.slider_high, d.min_p,
+                                   MIN_P.step, key=f"{prefix}_min_p", help=MIN_P.help)
+        values["epsilon_cutoff"] = c.slider("epsilon_cutoff (0 = off)", EPSILON.low,
+                                            EPSILON.slider_high, d.epsilon_cutoff,
+                                            EPSILON.step, format="%.3f",
+                                            key=f"{prefix}_epsilon", help=EPSILON.help)
+        values["num_return_sequences"] = c.slider(
+            "samples (num_return_sequences)", int(NUM_RETURN_SEQUENCES.low),
+            int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
+            help=NUM_RETURN_SEQUENCES.help)
+        values["seed"] = c.number_input("seed", int(SEED.low), int(SEED.high), d.seed,
+                                        key=f"{prefix}_seed", help=SEED.help)
+    values["max_new_tokens"] = c.slider("max_new_tokens", int(MAX_NEW_TOKENS.low),
+                                        int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
+                                        key=f"{prefix}_max_new_tokens",
+                                        help=MAX_NEW_TOKENS.help)
+    try:
+        return GenerationSettings(**values)
+    except SettingsError as err:
+        for problem in err.problems:
+            c.error(problem)
+        return None
+
+
+def stream_outputs(key: str, handle: GenerationHandle, slots: list) -> GenerationResult:
+    """Fill one placeholder per row as text arrives and return the result.
+
+    The handle is parked in ``st.session_state[key]`` while streaming. If the run is cut short
+    (the Stop button, or any other rerun of this session) the request is cancelled, so only
+    this session's generation stops, and ``collect_interrupted`` picks up its partial text.
+    """
+    st.session_state[key] = handle
+    finished = False
+    try:
+        for texts in handle.updates(interval=0.08):
+            for slot, text in zip(slots, texts):
+                slot.markdown(text + " ▌")
+        finished = True
+    finally:
+        if not finished:
+            handle.cancel()
+    st.session_state[key] = None
+    return handle.result()
+
+
+def collect_interrupted(key: str) -> GenerationResult | None:
+    """The partial result of a request whose streaming run was cut short, if any."""
+    handle = st.session_state.get(key)
+    if handle is None:
+        return None
+    st.session_state[key] = None
+    handle.cancel()
+    try:
+        return handle.result(timeout=30)
+    except (PlaygroundError, TimeoutError):
+        return None
+
+
+def output_slots(n: int, per_row: int = 3) -> list:
+    """One empty placeholder per sample, laid out in rows of ``per_row`` columns."""
+    slots = []
+    for start in range(0, n, per_row):
+        cols = st.columns(min(per_row, n - start))
+        for j, col in enumerate(cols):
+            col.markdown(f"**Sample {start + j + 1}**")
+            slots.append(col.empty())
+    return slots
+
+
+def timings_caption(result: GenerationResult) -> str:
+    ttft = "–" if result.ttft_s is None else f"{result.ttft_s:.2f} s"
+    prompt = ", ".join(str(n) for n in result.prompt_tokens)
+    return (f"prompt {prompt} tokens · generated {result.new_tokens} tokens · "
+            f"first token after {ttft} · {result.tokens_per_s:.1f} tok/s · "
+            f"{result.total_s:.2f} s in all" + (" · stopped" if result.cancelled else ""))
+
+
+def show_error(err: Exception) -> None:
+    """A participant-level error as a message; anything else as a short bug report."""
+    if isinstance(err, PlaygroundError):
+        st.error(str(err))
+    else:
+        st.error(f"Something went wrong inside the playground ({type(err).__name__}: {err}). "
+                 f"Your inputs are kept; try again or tell the instructor.")

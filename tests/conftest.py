@@ -1,0 +1,33 @@
+"""Shared fixtures. Tests run offline (HF_HUB_OFFLINE=1) on the real embedded model.
+
+The converted copy of the embedded model lives in <repo>/.cache/models unless
+PLAYGROUND_CACHE_DIR says otherwise, so only the first run on a machine pays for conversion.
+"""
+
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# set before huggingface_hub is imported anywhere: it reads these once
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PLAYGROUND_CACHE_DIR", str(ROOT / ".cache" / "models"))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+EMBEDDED = "smollm2-135m-instruct"
+
+
+@pytest.fixture(scope="session")
+def smol():
+    """The resident embedded model (loaded once for the whole test session)."""
+    from playground.registry import default_registry
+
+    return default_registry().load(EMBEDDED)
+
+
+@pytest.fixture
+def chat_prompt():
+    from playground.service import Prompt
+
+    return Prompt.chat([{"role": "user", "content": "Tell me a story about a dragon."}])
