@@ -7,8 +7,9 @@ from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.service import GenerationRequest, Prompt
 from playground.ui.resources import current_model
-from playground.ui.widgets import (collect_interrupted, output_slots, settings_widgets,
-                                   show_error, stream_outputs, timings_caption)
+from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
+                                   settings_widgets, show_error, show_warnings, stream_outputs,
+                                   timings_caption)
 
 st.title("Generate")
 st.caption("Type a prompt, choose greedy or sampling, and watch the model write. "
@@ -35,8 +36,10 @@ except PlaygroundError as err:
     rendered = None
 
 if rendered is not None:
-    with st.expander(f"Model input: exactly what {loaded.name} receives "
-                     f"({len(loaded.service.tokenize(rendered))} tokens)"):
+    ids = loaded.service.tokenize(rendered)  # None: a remote engine tokenizes
+    with st.expander(f"Model input: exactly what {loaded.name} receives " +
+                     ("(tokenized by the remote engine)" if ids is None else
+                      f"({len(ids)} tokens)")):
         if rendered.fallback == "plain-text":
             st.info("This model has no chat template, so the playground sends a plain "
                     "User:/Assistant: transcript.")
@@ -47,7 +50,7 @@ if rendered is not None:
 
 left, right, _ = st.columns([1, 1, 6])
 go = left.button("Generate", type="primary", disabled=settings is None or rendered is None)
-right.button("Stop", help="Stops only your own generation.")
+right.button("Stop", key="gen_stop", help="Stops only your own generation.")
 
 slots = None
 result = collect_interrupted("gen_handle")
@@ -55,7 +58,8 @@ if result is not None:
     st.session_state["gen_last"] = (result, loaded.spec, settings, rendered)
 if go:
     try:
-        handle = loaded.service.submit(GenerationRequest.single(settings, prompt))
+        handle = loaded.service.submit(GenerationRequest((prompt,), (settings,),
+                                                         session=session_key("generate")))
         slots = output_slots(settings.num_return_sequences)
         result = stream_outputs("gen_handle", handle, slots)
         st.session_state["gen_last"] = (result, loaded.spec, settings, rendered)
@@ -71,5 +75,7 @@ if last is not None:
         note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
         slot.markdown((sample.text or "*(empty)*") + note)
     st.caption(timings_caption(result))
-    with st.expander("View code: the same generation with plain transformers"):
+    show_warnings(result.warnings)
+    with st.expander("View code: the same generation with " +
+                     ("the openai client" if spec.source == "openai" else "plain transformers")):
         st.code(generate_code(spec, used_rendered, used_settings), language="python")

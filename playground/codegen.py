@@ -49,6 +49,9 @@ def _kwargs(settings: GenerationSettings) -> str:
 def generate_code(spec: ModelSpec, rendered: RenderedPrompt,
                   settings: GenerationSettings) -> str:
     """A complete, runnable script; ``rendered`` is what the playground fed the model."""
+    if spec.source == "openai":  # a remote engine: the same requests with the openai client
+        from playground.remote import openai_code
+        return openai_code(spec, rendered, settings)
     lines = ["import torch", "from transformers import AutoModelForCausalLM, AutoTokenizer", ""]
     lines += _load_lines(spec)
     lines.append("")

@@ -6,10 +6,46 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     default = "smollm2-135m-instruct"   # catalog name shown first in the picker
     cache_dir = "~/.cache/llm-playground"  # converted copies of embedded models
     trust_remote_code = false            # never on unless an instructor turns it on
+    allowed = []            # models participants may load: [] = the catalog, ["*"] = any
+    memory_budget_mb = 0    # resident models' total; 0 = 85% of GPU memory / half the RAM
 
     [service]
     max_queue = 64          # waiting requests per model; more -> "server is busy"
     max_batch_rows = 16     # rows (sequences) one batched step may hold
+    max_batch_tokens = 32768  # sum over rows of prompt + max_new_tokens in one batch
+    gather_ms = 25          # after a request arrives, wait this long for others to batch with
+    continuous = true       # let new requests join a running batch at a step boundary
+    request_timeout_s = 300 # a request still running after this is stopped ("timeout")
+
+    [limits]                # per-request caps for participants (the instructor's CLI too)
+    max_new_tokens = 512
+    max_samples = 16        # num_return_sequences per settings variant
+    max_rows = 64           # prompts x variants x samples in one request
+
+    [search]                # the RAG page and `python -m playground search/rag`
+    provider = "langchain"  # "langchain" (DuckDuckGoSearchResults) or "ddgs" (direct)
+    region = "wt-wt"        # DuckDuckGo region; "wt-wt" = no region
+    time = "any"            # "any", or d / w / m / y: results from the past day ... year
+    max_results = 5         # 1..10 results per search
+    cache_ttl_s = 600       # identical searches within this time reuse the results
+    min_interval_s = 1.0    # seconds between two searches from this server (whole room)
+    timeout_s = 4.0         # one search, retries included, gives up after this long
+    cooldown_s = 30         # after "unreachable" or a rate limit, wait before searching again
+    docs_dir = ""           # folder of .txt/.md files every participant can retrieve from
+
+    [admin]
+    password_env = "PLAYGROUND_ADMIN_PASSWORD"  # env var with the admin page's password
+                            # (or st.secrets["admin_password"]); neither set = page disabled
+
+    [[catalog]]             # extra models, one table each (repeatable); e.g. a remote engine:
+    name = "llama-3-8b (vLLM)"  # shown in the picker
+    source = "openai"       # "openai" (OpenAI-compatible server), "hf" or "local"
+    location = "meta-llama/Meta-Llama-3-8B-Instruct"  # the model id on the server
+    base_url = "http://gpu-box:8000/v1"
+    api_key_env = ""        # env var holding the server's API key ("" = none needed)
+    chat = true             # chat messages (chat/completions) or raw text (completions)
+    unsupported = ["epsilon_cutoff"]  # settings the engine cannot honour: reported, not sent
+    description = ""
 
 Environment: PLAYGROUND_CONFIG (path of the toml), PLAYGROUND_CACHE_DIR (overrides cache_dir).
 """
@@ -30,18 +66,82 @@ class ModelsConfig:
     default: str = "smollm2-135m-instruct"
     cache_dir: str = "~/.cache/llm-playground"
     trust_remote_code: bool = False
+    allowed: tuple[str, ...] = ()
+    memory_budget_mb: float = 0.0
 
 
 @dataclass(frozen=True)
 class ServiceConfig:
     max_queue: int = 64
     max_batch_rows: int = 16
+    max_batch_tokens: int = 32768
+    gather_ms: float = 25.0
+    continuous: bool = True
+    request_timeout_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_new_tokens: int = 512
+    max_samples: int = 16
+    max_rows: int = 64
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    provider: str = "langchain"
+    region: str = "wt-wt"
+    time: str = "any"
+    max_results: int = 5
+    cache_ttl_s: float = 600.0
+    min_interval_s: float = 1.0
+    timeout_s: float = 4.0
+    cooldown_s: float = 30.0
+    docs_dir: str = ""
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    password_env: str = "PLAYGROUND_ADMIN_PASSWORD"
+
+
+_SETTINGS = ("temperature", "top_p", "top_k", "min_p", "epsilon_cutoff", "seed")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    name: str = ""
+    location: str = ""
+    source: str = "openai"
+    base_url: str = ""
+    api_key_env: str = ""
+    chat: bool = True
+    unsupported: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unsupported", tuple(self.unsupported))
+        where = f"playground.toml: [[catalog]] {self.name!r}"
+        if not self.name.strip():
+            raise PlaygroundError("playground.toml: every [[catalog]] table needs a name")
+        if self.source not in ("openai", "hf", "local"):
+            raise PlaygroundError(f"{where}: source must be openai, hf or local")
+        if self.source == "openai" and not self.base_url.startswith(("http://", "https://")):
+            raise PlaygroundError(f"{where}: base_url must be an http(s):// address")
+        bad = [u for u in self.unsupported if u not in _SETTINGS]
+        if bad:
+            raise PlaygroundError(f"{where}: unsupported may list {', '.join(_SETTINGS)}; "
+                                  f"got {', '.join(bad)}")
 
 
 @dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    admin: AdminConfig = field(default_factory=AdminConfig)
+    catalog: tuple[CatalogEntry, ...] = ()
 
     @property
     def cache_dir(self) -> Path:
@@ -68,4 +168,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     except tomllib.TOMLDecodeError as err:
         raise PlaygroundError(f"{p}: not valid TOML ({err})") from None
     return Config(models=_section(ModelsConfig, data.get("models", {}), "models"),
-                  service=_section(ServiceConfig, data.get("service", {}), "service"))
+                  service=_section(ServiceConfig, data.get("service", {}), "service"),
+                  limits=_section(LimitsConfig, data.get("limits", {}), "limits"),
+                  search=_section(SearchConfig, data.get("search", {}), "search"),
+                  admin=_section(AdminConfig, data.get("admin", {}), "admin"),
+                  catalog=tuple(_section(CatalogEntry, t, "[catalog]")
+                                for t in data.get("catalog", [])))

@@ -56,3 +56,29 @@ class RequestCancelled(PlaygroundError):
 
 class PromptError(PlaygroundError):
     """The prompt or chat messages cannot be turned into model input."""
+
+
+class SearchError(PlaygroundError):
+    """Web search gave no usable results; the CLI exits 3 (an outside service failed)."""
+
+    exit_code = 3
+
+
+class SearchUnavailableError(SearchError):
+    """The search engine cannot be reached from this machine (no network, DNS, proxy)."""
+
+
+class SearchLimitedError(SearchError):
+    """No results: a real empty answer or the engine limiting this room's shared address."""
+
+
+class SearchRateLimitedError(SearchLimitedError):
+    """The engine said outright that this address sends too many searches."""
+
+
+class SearchTimeoutError(SearchError):
+    """The search engine did not answer within the time the playground allows."""
+
+
+class DocumentError(PlaygroundError):
+    """A pasted or uploaded document cannot be used (wrong type, too large, empty)."""

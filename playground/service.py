@@ -5,8 +5,11 @@ and a shared fast tokenizer raises "Already borrowed" (#47085), so only the owne
 the model. Sessions submit a ``GenerationRequest`` and get a ``GenerationHandle`` that streams
 each row's text, can be cancelled (only that request stops), and times itself.
 
-Requests waiting together are run as one batch (each row keeps its own settings and seed; see
-``playground.engine``) up to ``max_batch_rows`` rows.
+Batching across sessions: the owner waits ``gather_ms`` after a request arrives so that
+requests pressed "at the same moment" start together, and, while a batch runs, requests that
+arrive later join it at the next step boundary (continuous admission, ``playground.engine``).
+Each row keeps its own settings and seed, so a row's text does not depend on its neighbours.
+A request finishes when its own rows do, not when the batch does.
 """
 
 from __future__ import annotations
@@ -14,267 +17,84 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Iterator
 
 import torch
 
 from playground.chat import RenderedPrompt, render_chat, render_raw
-from playground.config import ServiceConfig
+from playground.config import LimitsConfig, ServiceConfig
 from playground.engine import Row, run_batch
 from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
-                               ServiceBusyError)
-from playground.settings import GenerationSettings
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """Raw text to continue, or chat messages to render with the model's chat template."""
-
-    text: str | None = None
-    messages: tuple[dict, ...] | None = None
-
-    @classmethod
-    def raw(cls, text: str) -> "Prompt":
-        return cls(text=text)
-
-    @classmethod
-    def chat(cls, messages: list[dict]) -> "Prompt":
-        return cls(messages=tuple(dict(m) for m in messages))
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    """Every prompt x every settings variant x that variant's num_return_sequences samples."""
-
-    prompts: tuple[Prompt, ...]
-    variants: tuple[GenerationSettings, ...]
-    stop_strings: tuple[str, ...] = ()
-    session: str | None = None
-
-    @classmethod
-    def single(cls, settings: GenerationSettings, prompt: Prompt,
-               stop_strings: tuple[str, ...] = ()) -> "GenerationRequest":
-        return cls((prompt,), (settings,), tuple(stop_strings))
-
-    def row_keys(self) -> list[tuple[int, int, int]]:
-        """(prompt index, variant index, sample index) of each row, in row order."""
-        return [(p, v, i) for p in range(len(self.prompts))
-                for v, s in enumerate(self.variants) for i in range(s.num_return_sequences)]
-
-
-@dataclass
-class Sample:
-    prompt_index: int
-    variant_index: int
-    sample_index: int
-    seed: int
-    text: str = ""
-    token_ids: list[int] = field(default_factory=list)
-    finish_reason: str | None = None  # eos | length | stop string | cancelled
-
-    @property
-    def n_tokens(self) -> int:
-        return len(self.token_ids)
-
-
-@dataclass
-class GenerationResult:
-    samples: list[Sample]
-    rendered: list[RenderedPrompt]
-    prompt_tokens: list[int]
-    queued_s: float
-    ttft_s: float | None      # submit -> first token, queue wait included
-    total_s: float            # submit -> last token
-    generation_s: float       # first forward pass -> last token
-    cancelled: bool = False
-
-    @property
-    def new_tokens(self) -> int:
-        return sum(s.n_tokens for s in self.samples)
-
-    @property
-    def tokens_per_s(self) -> float:
-        return self.new_tokens / self.generation_s if self.generation_s > 0 else 0.0
-
-    def texts(self) -> list[str]:
-        return [s.text for s in self.samples]
-
-
-class GenerationHandle:
-    """A session's view of its request: stream, cancel, wait, read the result."""
-
-    def __init__(self, request: GenerationRequest, service: "GenerationService"):
-        self.request = request
-        self._service = service
-        keys = request.row_keys()
-        self.samples = [Sample(p, v, i, request.variants[v].seed + i) for p, v, i in keys]
-        self.rendered: list[RenderedPrompt] = []
-        self.prompt_tokens: list[int] = []
-        self._cond = threading.Condition()
-        self._events: list[tuple[int, str]] = []  # (row, text delta), appended in order
-        self._cancel = threading.Event()
-        self._done = False
-        self._error: BaseException | None = None
-        self.submitted_at = time.perf_counter()
-        self.started_at: float | None = None
-        self.first_token_at: float | None = None
-        self.finished_at: float | None = None
-
-    # -- what sessions call --------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop this request only; rows already streaming end with finish_reason 'cancelled'."""
-        self._cancel.set()
-        self._service._wake()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    @property
-    def done(self) -> bool:
-        return self._done
-
-    def position(self) -> int:
-        """0 while running or done, else 1 + the number of requests ahead in the queue."""
-        return self._service._position(self)
-
-    def texts(self) -> list[str]:
-        with self._cond:
-            return [s.text for s in self.samples]
-
-    def stream(self, timeout: float | None = None) -> Iterator[tuple[int, str]]:
-        """Yield (row, text delta) as tokens arrive, until the request ends.
-
-        Raises the request's error (a ``PlaygroundError``) if it failed.
-        """
-        seen = 0
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._cond:
-                while seen == len(self._events) and not self._done:
-                    left = None if deadline is None else deadline - time.monotonic()
-                    if left is not None and left <= 0:
-                        raise TimeoutError("generation did not finish in time")
-                    self._cond.wait(timeout=left if left is not None else 0.5)
-                batch, seen = self._events[seen:], len(self._events)
-                finished = self._done and seen == len(self._events)
-            yield from batch
-            if finished:
-                if self._error is not None:
-                    raise self._error
-                return
-
-    def updates(self, interval: float = 0.1) -> Iterator[list[str]]:
-        """Snapshots of every row's text, at most one per ``interval`` seconds (for UIs)."""
-        for _ in self._throttled(interval):
-            yield self.texts()
-        if self._error is not None:
-            raise self._error
-
-    def _throttled(self, interval: float) -> Iterator[None]:
-        seen = -1
-        while True:
-            with self._cond:
-                if len(self._events) == seen and not self._done:
-                    self._cond.wait(timeout=interval)
-                changed, seen, done = len(self._events) != seen, len(self._events), self._done
-            if changed or done:
-                yield None
-            if done:
-                return
-            time.sleep(interval)
-
-    def result(self, timeout: float | None = None) -> GenerationResult:
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._done, timeout=timeout):
-                raise TimeoutError("generation did not finish in time")
-        if self._error is not None:
-            raise self._error
-        end = self.finished_at
-        started = self.started_at or end
-        return GenerationResult(
-            samples=self.samples, rendered=self.rendered, prompt_tokens=self.prompt_tokens,
-            queued_s=started - self.submitted_at,
-            ttft_s=None if self.first_token_at is None else self.first_token_at - self.submitted_at,
-            total_s=end - self.submitted_at, generation_s=end - started,
-            cancelled=self.cancelled)
-
-    # -- what the owner thread calls -----------------------------------------------------
-    def _emit(self, row: int, delta: str) -> None:
-        with self._cond:
-            if self.first_token_at is None:
-                self.first_token_at = time.perf_counter()
-            self.samples[row].text += delta
-            self._events.append((row, delta))
-            self._cond.notify_all()
-
-    def _finish(self, error: BaseException | None = None) -> None:
-        with self._cond:
-            self._error = error
-            self.finished_at = time.perf_counter()
-            self._done = True
-            self._cond.notify_all()
-
-
-class _RowStream:
-    """Incremental detokenization of one row, with stop strings and cancellation."""
-
-    def __init__(self, handle: GenerationHandle, row: int, tokenizer, lock, stop_strings):
-        self.handle, self.row, self.tokenizer, self.lock = handle, row, tokenizer, lock
-        self.stop_strings = [s for s in stop_strings if s]
-        self.sample = handle.samples[row]
-        self.hit_stop = False
-
-    def on_token(self, token: int) -> None:
-        self.sample.token_ids.append(token)
-        with self.lock:
-            text = self.tokenizer.decode(self.sample.token_ids, skip_special_tokens=True)
-        if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
-            return
-        for stop in self.stop_strings:
-            cut = text.find(stop)
-            if cut != -1:
-                text, self.hit_stop = text[:cut], True
-                break
-        shown = self.sample.text
-        if text.startswith(shown) and len(text) > len(shown):
-            self.handle._emit(self.row, text[len(shown):])
-
-    def should_stop(self) -> bool:
-        return self.hit_stop or self.handle.cancelled
+                               ServiceBusyError, SettingsError)
+from playground.handles import (GenerationHandle, GenerationRequest, GenerationResult, Prompt,
+                                Sample, _RowStream)
+from playground.lens import StepRecorder, check_record_steps
 
 
 class GenerationService:
     """Owns one resident model. ``submit`` is thread-safe; generation runs on one thread."""
 
-    def __init__(self, loaded, config: ServiceConfig | None = None):
-        config = config or ServiceConfig()
+    def __init__(self, loaded, config: ServiceConfig | None = None,
+                 limits: LimitsConfig | None = None):
         self.loaded = loaded
-        self.max_queue = config.max_queue
-        self.max_batch_rows = config.max_batch_rows
+        self.config = config or ServiceConfig()
+        self.limits = limits or LimitsConfig()
+        self.max_queue = self.config.max_queue
+        self.max_batch_rows = self.config.max_batch_rows
         self._pending: deque[GenerationHandle] = deque()
         self._cond = threading.Condition()
         self._closed = False
-        self._running: list[GenerationHandle] = []
+        self._running: set[GenerationHandle] = set()
+        self._running_rows = 0
+        self._running_tokens = 0
+        self._by_session: dict[str, GenerationHandle] = {}
+        self._token_times: deque[float] = deque()
         self.completed = 0
+        self.generated_tokens = 0
         self._thread = threading.Thread(target=self._loop, daemon=True,
                                         name=f"owner:{loaded.name}")
         self._thread.start()
 
     # -- sessions ------------------------------------------------------------------------
     def submit(self, request: GenerationRequest) -> GenerationHandle:
+        """Queue a request. A session's earlier request with the same ``session`` key is
+        cancelled (one active request per session per page)."""
         if not request.prompts or not request.variants:
             raise PlaygroundError("nothing to generate: the request has no prompt or settings")
+        self._check_limits(request)
+        self.loaded.touch()
         handle = GenerationHandle(request, self)
         with self._cond:
             if self._closed:
                 raise PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again")
             if len(self._pending) >= self.max_queue:
                 raise ServiceBusyError("the server is busy, try again in a moment")
+            if request.session:
+                previous = self._by_session.get(request.session)
+                if previous is not None and not previous.done:
+                    previous.cancel()
+                self._by_session[request.session] = handle
             self._pending.append(handle)
             self._cond.notify_all()
         return handle
+
+    def _check_limits(self, request: GenerationRequest) -> None:
+        lim, problems = self.limits, []
+        for s in request.variants:
+            if s.max_new_tokens > lim.max_new_tokens:
+                problems.append(f"max_new_tokens is capped at {lim.max_new_tokens} on this "
+                                f"server (asked for {s.max_new_tokens})")
+            if s.num_return_sequences > lim.max_samples:
+                problems.append(f"at most {lim.max_samples} samples per setting on this server "
+                                f"(asked for {s.num_return_sequences})")
+        lens_problem = check_record_steps(request.record_steps)
+        if lens_problem:
+            problems.append(lens_problem)
+        rows = len(request.row_keys())
+        if rows > lim.max_rows:
+            problems.append(f"this request would generate {rows} sequences; the server allows "
+                            f"{lim.max_rows} per request")
+        if problems:
+            raise SettingsError(sorted(set(problems)))
 
     def render(self, prompt: Prompt) -> RenderedPrompt:
         """The exact text the model will receive for ``prompt`` (chat template applied)."""
@@ -292,18 +112,49 @@ class GenerationService:
         with self._cond:
             return len(self._pending)
 
-    def close(self) -> None:
+    def busy(self) -> bool:
+        """True while any request is waiting or running (such a model is never evicted)."""
+        with self._cond:
+            return bool(self._pending or self._running)
+
+    def stats(self, window_s: float = 10.0) -> dict:
+        """Live figures for the admin page: queue, running rows, sessions, tok/s now."""
+        now = time.perf_counter()
+        with self._cond:
+            while self._token_times and self._token_times[0] < now - window_s:
+                self._token_times.popleft()
+            sessions = {h.request.session for h in list(self._pending) + list(self._running)
+                        if h.request.session}
+            return {"queue_depth": len(self._pending), "running_requests": len(self._running),
+                    "running_rows": self._running_rows, "active_sessions": len(sessions),
+                    "tokens_per_s_now": len(self._token_times) / window_s,
+                    "completed": self.completed, "generated_tokens": self.generated_tokens}
+
+    def close(self, wait_s: float | None = None) -> None:
+        """Refuse new requests and fail waiting ones; the running batch finishes.
+
+        ``wait_s``: also wait up to that many seconds for the owner thread to exit, so that
+        nothing references the model any more and its memory can be freed right away.
+        """
         with self._cond:
             self._closed = True
             pending, self._pending = list(self._pending), deque()
             self._cond.notify_all()
         for h in pending:
             h._finish(PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again"))
+        if wait_s is not None and threading.current_thread() is not self._thread:
+            self._thread.join(wait_s)
 
-    # -- internals -----------------------------------------------------------------------
+    # -- what handles call ---------------------------------------------------------------
     def _wake(self) -> None:
+        """A handle was cancelled: if it is still waiting, it leaves the queue now."""
         with self._cond:
+            dropped = [h for h in self._pending if h.cancelled]
+            for h in dropped:
+                self._pending.remove(h)
             self._cond.notify_all()
+        for h in dropped:
+            h._finish(None)
 
     def _position(self, handle: GenerationHandle) -> int:
         with self._cond:
@@ -312,37 +163,91 @@ class GenerationService:
             except ValueError:
                 return 0
 
-    def _take_batch(self) -> list[GenerationHandle]:
+    def _count_token(self) -> None:
         with self._cond:
-            while not self._pending and not self._closed:
-                self._cond.wait()
-            batch, rows = [], 0
+            self._token_times.append(time.perf_counter())
+            self.generated_tokens += 1
+
+    # -- the owner thread ----------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                if self._closed and not self._pending:
+                    return
+            time.sleep(self.config.gather_ms / 1000)  # let a room's simultaneous clicks gather
+            rows = self._admit_rows(running=0)
+            if not rows:
+                continue
+            try:
+                run_batch(self.loaded.model, rows, self._eos_ids(), self._pad_id(),
+                          admit=self._admit_rows if self.config.continuous else None)
+            except Exception as err:  # never let one bad batch kill the owner thread
+                self._fail_running(err)
+
+    def _admit_rows(self, running: int) -> list[Row]:
+        """Rows of waiting requests that fit beside ``running`` rows (at least one request
+        when nothing runs, however large)."""
+        taken = []
+        with self._cond:
+            if running == 0:
+                self._running_rows = self._running_tokens = 0
             while self._pending:
                 h = self._pending[0]
-                n = len(h.samples)
-                if batch and rows + n > self.max_batch_rows:
+                rows = len(h.samples)
+                tokens = rows * (self._budget_tokens(h))
+                fits = (self._running_rows + rows <= self.max_batch_rows and
+                        self._running_tokens + tokens <= self.config.max_batch_tokens)
+                if not fits and (self._running_rows or taken):
                     break
                 self._pending.popleft()
                 if h.cancelled:
                     h._finish(None)
                     continue
-                batch.append(h)
-                rows += n
-            self._running = batch
-            return batch
+                if time.perf_counter() - h.submitted_at > self.config.request_timeout_s:
+                    h._finish(ServiceBusyError("the server was too busy to start your request "
+                                               "in time; try again"))
+                    continue
+                taken.append(h)
+                self._running.add(h)
+                self._running_rows += rows
+                self._running_tokens += tokens
+        out = []
+        for h in taken:
+            out += self._rows_for(h)
+        return out
 
-    def _loop(self) -> None:
-        while True:
-            batch = self._take_batch()
-            if not batch:
-                if self._closed:
-                    return
-                continue
-            try:
-                self._run(batch)
-            finally:
-                with self._cond:
-                    self._running = []
+    @staticmethod
+    def _budget_tokens(h: GenerationHandle) -> int:
+        longest = max((len(p.text or "") // 3 if p.text is not None else 256)
+                      for p in h.request.prompts)  # rough, before tokenizing
+        return longest + max(s.max_new_tokens for s in h.request.variants)
+
+    def _rows_for(self, handle: GenerationHandle) -> list[Row]:
+        try:
+            ids = self._prepare(handle)
+        except Exception as err:  # a template or tokenizer failure ends this request only
+            self._release(handle, err if isinstance(err, PlaygroundError) else
+                          PlaygroundError(f"the prompt could not be prepared: {err}"))
+            return []
+        handle.started_at = time.perf_counter()
+        handle._rows_left = len(handle.samples)
+        rows = []
+        for i, (p, v, _) in enumerate(handle.request.row_keys()):
+            stream = _RowStream(handle, i, self.loaded.tokenizer, self.loaded.tokenizer_lock,
+                                handle.request.stop_strings, self.config.request_timeout_s,
+                                self._count_token)
+            row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
+                      seed=handle.samples[i].seed, on_token=stream.on_token,
+                      stop=stream.should_stop)
+            if handle.request.record_steps:  # the decoding lens: record every step
+                row.on_step = StepRecorder(handle.samples[i].steps, row.settings,
+                                           handle.request.record_steps,
+                                           self.loaded.tokenizer, self.loaded.tokenizer_lock)
+            row.on_done = lambda row=row, stream=stream: self._row_done(stream, row)
+            rows.append(row)
+        return rows
 
     def _prepare(self, handle: GenerationHandle) -> list[list[int]]:
         handle.rendered = [self.render(p) for p in handle.request.prompts]
@@ -358,57 +263,45 @@ class GenerationService:
                 f"max_new_tokens")
         return ids
 
-    def _run(self, batch: list[GenerationHandle]) -> None:
-        rows: list[Row] = []
-        owners: list[tuple[GenerationHandle, _RowStream]] = []
-        ready = []
-        for handle in batch:
-            try:
-                ids = self._prepare(handle)
-            except PlaygroundError as err:
-                handle._finish(err)
-                continue
-            except Exception as err:  # a template or tokenizer failure in one request only
-                handle._finish(PlaygroundError(f"the prompt could not be prepared: {err}"))
-                continue
-            ready.append(handle)
-            for row, (p, v, _) in enumerate(handle.request.row_keys()):
-                stream = _RowStream(handle, row, self.loaded.tokenizer,
-                                    self.loaded.tokenizer_lock, handle.request.stop_strings)
-                rows.append(Row(prompt_ids=ids[p], settings=handle.request.variants[v],
-                                seed=handle.samples[row].seed, on_token=stream.on_token,
-                                stop=stream.should_stop))
-                owners.append((handle, stream))
-        if not rows:
-            return
-        now = time.perf_counter()
-        for handle in ready:
-            handle.started_at = now
-        try:
-            run_batch(self.loaded.model, rows, self._eos_ids(), self._pad_id())
-        except torch.OutOfMemoryError:
+    def _row_done(self, stream: _RowStream, row: Row) -> None:
+        sample, handle = stream.sample, stream.handle
+        if stream.hit_stop:
+            sample.finish_reason = "stop string"
+        elif stream.timed_out:
+            sample.finish_reason = "timeout"
+        elif handle.cancelled and row.finish_reason == "stopped":
+            sample.finish_reason = "cancelled"
+        else:
+            sample.finish_reason = row.finish_reason
+        with self._cond:
+            self._running_rows -= 1
+            self._running_tokens -= self._budget_tokens(handle)
+            handle._rows_left -= 1
+            last = handle._rows_left == 0
+        if last:
+            self._release(handle, None)
+
+    def _release(self, handle: GenerationHandle, error: BaseException | None) -> None:
+        with self._cond:
+            self._running.discard(handle)
+            if handle.request.session and self._by_session.get(handle.request.session) is handle:
+                del self._by_session[handle.request.session]
+            if error is None:
+                self.completed += 1
+        handle._finish(error)
+
+    def _fail_running(self, err: Exception) -> None:
+        if isinstance(err, torch.OutOfMemoryError):
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
             err = OutOfMemoryError("the server ran out of memory for this batch; lower "
                                    "max_new_tokens or the number of samples and try again")
-            for handle in ready:
-                handle._finish(err)
-            return
-        except Exception as err:  # never let one bad batch kill the owner thread
-            for handle in ready:
-                handle._finish(PlaygroundError(f"generation failed: {err}"))
-            return
-        for (handle, stream), row in zip(owners, rows):
-            sample = stream.sample
-            if stream.hit_stop:
-                sample.finish_reason = "stop string"
-            elif handle.cancelled and row.finish_reason == "stopped":
-                sample.finish_reason = "cancelled"
-            else:
-                sample.finish_reason = row.finish_reason
-        for handle in ready:
-            self.completed += 1
-            handle._finish(None)
+        elif not isinstance(err, PlaygroundError):
+            err = PlaygroundError(f"generation failed: {err}")
+        with self._cond:
+            running = list(self._running)
+        for handle in running:
+            self._release(handle, err)
 
     def _eos_ids(self) -> set[int]:
         """The ids that end a sequence: the generation config's, as transformers uses."""

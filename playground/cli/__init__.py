@@ -13,7 +13,10 @@ import sys
 
 from playground.errors import PlaygroundError
 
-COMMANDS = ["generate", "doctor"]
+COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
+            "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
+            "quantize",  # Quantization
+            "cache"]  # Admin: the Hugging Face cache
 
 
 def build_parser() -> argparse.ArgumentParser:

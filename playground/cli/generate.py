@@ -8,13 +8,18 @@ from playground.chat import build_messages
 from playground.cli import print_json
 from playground.cli.common import (add_model_argument, add_settings_arguments, load_model,
                                    settings_from_args)
+from playground.cli.template import few_shot_prompt
 from playground.service import GenerationRequest, Prompt
 
 
 def register(sub) -> None:
     p = sub.add_parser("generate", help="generate text for a prompt",
                        description="Generate with the same service the Generate page uses.")
-    p.add_argument("--prompt", required=True, help="the prompt (user message with --chat)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--prompt", help="the prompt (user message with --chat)")
+    what.add_argument("--few-shot", metavar="FILE.json",
+                      help="a few-shot prompt as the Prompt lab page downloads it: plain text, "
+                           "or chat turns with --chat (same string as `template --few-shot`)")
     p.add_argument("--chat", action="store_true",
                    help="apply the model's chat template (default: continue the raw text)")
     p.add_argument("--system", default=None, help="system prompt (with --chat)")
@@ -28,8 +33,12 @@ def register(sub) -> None:
 def run(args) -> int:
     settings = settings_from_args(args)  # invalid settings fail before any model loads
     loaded = load_model(args.model)
-    prompt = (Prompt.chat(build_messages(args.prompt, args.system)) if args.chat
-              else Prompt.raw(args.prompt))
+    if args.few_shot:
+        few = few_shot_prompt(args.few_shot, None)
+        prompt = Prompt.chat(few.as_messages()) if args.chat else Prompt.raw(few.as_text())
+    else:
+        prompt = (Prompt.chat(build_messages(args.prompt, args.system)) if args.chat
+                  else Prompt.raw(args.prompt))
     request = GenerationRequest.single(settings, prompt, tuple(args.stop))
     handle = loaded.service.submit(request)
     if not args.json:
@@ -42,6 +51,8 @@ def run(args) -> int:
             sys.stdout.flush()
         sys.stdout.write("\n")
     result = handle.result()
+    for warning in result.warnings:  # settings the engine could not honour
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print_json({
             "model": loaded.name,
@@ -57,6 +68,7 @@ def run(args) -> int:
                         "total_s": round(result.total_s, 4),
                         "new_tokens": result.new_tokens,
                         "tokens_per_s": round(result.tokens_per_s, 2)},
+            "warnings": result.warnings,
         })
     else:
         print(f"[{result.new_tokens} tokens, first token after {result.ttft_s or 0:.2f} s, "

@@ -33,6 +33,10 @@ def current_model(where=None) -> LoadedModel:
         loaded = reg.get_loaded(spec.name)
         if loaded is not None:
             return loaded
+        if spec.name in reg.evicted:  # unloaded while this tab was using it
+            st.warning(reg.evicted[spec.name])
+            if not st.button("Load it again", key="model_reload"):
+                st.stop()
         box = (where or st).status(f"Loading {spec.name}…", expanded=True)
         with box:
             loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,

@@ -17,7 +17,8 @@ def _pick_model() -> None:
     index = names.index(current) if current in names else len(names) - 1
     choice = st.selectbox("Model", names, index=index,
                           format_func=lambda n: n if n == OTHER else
-                          f"{n}{'' if reg.catalog[n].source == 'hf' else ' (offline)'}",
+                          n + {"hf": "", "openai": " (remote)"}.get(reg.catalog[n].source,
+                                                                 " (offline)"),
                           help="Every tab shares the loaded models; picking one here changes "
                                "only this tab.")
     if choice == OTHER:

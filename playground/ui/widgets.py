@@ -54,8 +54,12 @@ def settings_widgets(prefix: str, container=None,
         return None
 
 
-def stream_outputs(key: str, handle: GenerationHandle, slots: list) -> GenerationResult:
+def stream_outputs(key: str, handle: GenerationHandle, slots: list,
+                   render=None) -> GenerationResult:
     """Fill one placeholder per row as text arrives and return the result.
+
+    ``render(row, text) -> markdown`` (optional) formats a row's text, e.g. to escape it or to
+    turn citations into links; by default the text is shown as Markdown as it is.
 
     The handle is parked in ``st.session_state[key]`` while streaming. If the run is cut short
     (the Stop button, or any other rerun of this session) the request is cancelled, so only
@@ -65,14 +69,39 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list) -> Generatio
     finished = False
     try:
         for texts in handle.updates(interval=0.08):
-            for slot, text in zip(slots, texts):
-                slot.markdown(text + " ▌")
-        finished = True
+            if not session_alive():  # the tab was closed: nobody is reading this any more
+                break
+            ahead = handle.position()
+            if ahead and slots:
+                slots[0].info(f"Waiting for the model: {ahead - 1} request(s) ahead of you…")
+                continue
+            for row, (slot, text) in enumerate(zip(slots, texts)):
+                slot.markdown((render(row, text) if render else text) + " ▌")
+        finished = handle.done
     finally:
         if not finished:
             handle.cancel()
     st.session_state[key] = None
     return handle.result()
+
+
+def session_alive() -> bool:
+    """False once this browser session has disconnected (its requests should stop)."""
+    from streamlit.runtime import exists, get_instance
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not exists():  # bare mode (AppTest, scripts): always alive
+        return True
+    return get_instance().is_active_session(ctx.session_id)
+
+
+def session_key(page: str) -> str:
+    """Identifies this session's requests from one page: a new one replaces the old one."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return f"{ctx.session_id if ctx else 'bare'}/{page}"
 
 
 def collect_interrupted(key: str) -> GenerationResult | None:
@@ -105,6 +134,12 @@ def timings_caption(result: GenerationResult) -> str:
     return (f"prompt {prompt} tokens · generated {result.new_tokens} tokens · "
             f"first token after {ttft} · {result.tokens_per_s:.1f} tok/s · "
             f"{result.total_s:.2f} s in all" + (" · stopped" if result.cancelled else ""))
+
+
+def show_warnings(warnings: list[str]) -> None:
+    """What the engine could not do as asked (e.g. a remote engine without epsilon_cutoff)."""
+    for warning in warnings or []:
+        st.warning(warning, icon=":material/warning:")
 
 
 def show_error(err: Exception) -> None:

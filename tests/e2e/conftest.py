@@ -45,9 +45,25 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """Start the app like README's command 1 does (minus setup) on a free local port."""
+    yield from serve(tmp_path_factory.mktemp("streamlit"))
+
+
+@pytest.fixture(scope="session")
+def busy_app_url(tmp_path_factory):
+    """A second server whose queue holds one request and runs one row at a time."""
+    folder = tmp_path_factory.mktemp("streamlit-busy")
+    (folder / "playground.toml").write_text(
+        "[service]\nmax_queue = 1\nmax_batch_rows = 1\ncontinuous = false\n")
+    yield from serve(folder, {"PLAYGROUND_CONFIG": str(folder / "playground.toml")})
+
+
+def serve(folder, extra_env=None):
     port = free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    log = folder / "server.log"
+    # web search (ddgs) goes through a local port that refuses connections: browser tests never
+    # reach the web, and the RAG page's "no web" path is exercised for real
+    env = dict(os.environ, HF_HUB_OFFLINE="1", DDGS_PROXY="http://127.0.0.1:9")
+    env.update(extra_env or {})
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -81,13 +97,23 @@ def browser():
 @pytest.fixture
 def new_session(browser, app_url):
     """Factory: open the app (optionally at a page path) in a fresh browser context."""
+    yield from _sessions(browser, app_url)
+
+
+@pytest.fixture
+def new_busy_session(browser, busy_app_url):
+    """Like new_session, on the server with a one-request queue."""
+    yield from _sessions(browser, busy_app_url)
+
+
+def _sessions(browser, url):
     contexts = []
 
     def open_page(path: str = ""):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         contexts.append(ctx)
         page = ctx.new_page()
-        page.goto(f"{app_url}/{path}")
+        page.goto(f"{url}/{path}")
         wait_idle(page)
         return page
 

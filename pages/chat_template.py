@@ -1,0 +1,83 @@
+"""Chat template: the exact string and tokens a conversation becomes, and the fallbacks."""
+
+import json
+
+import streamlit as st
+
+from playground.chat_inspect import TEMPLATE_CHOICES, inspect_chat, with_template
+from playground.errors import PlaygroundError
+from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
+from playground.ui.resources import current_model
+
+START = [
+    {"role": "system", "content": "You are a helpful pirate."},
+    {"role": "user", "content": "Hello! Who are you?"},
+    {"role": "assistant", "content": "Arr, I be Captain Smol."},
+    {"role": "user", "content": "Where is the treasure?"},
+]
+SUPPORT = {
+    "supported": ("success", "This template has a system role."),
+    "merged": ("warning", "This template has no system role. The playground merges the system "
+                          "text into the first user message (below), as the tutorial advises."),
+    "no-template": ("warning", "This tokenizer has no chat template (a base model). The "
+                               "playground sends a plain User:/Assistant: transcript instead."),
+    "broken": ("error", "This template refuses even a single user message."),
+}
+
+st.title("Chat template")
+st.caption("A chat model was trained on conversations written in one exact format. "
+           "apply_chat_template writes your messages in that format, special tokens included.")
+
+loaded = current_model()
+choice = st.radio("Template", list(TEMPLATE_CHOICES), format_func=TEMPLATE_CHOICES.get,
+                  horizontal=True, key="tmpl_choice",
+                  help="The stand-ins use the same tokenizer, so you can see both fallbacks "
+                       "without loading another model.")
+rows = st.data_editor(
+    START, num_rows="dynamic", key="tmpl_messages", width="stretch",
+    column_config={
+        "role": st.column_config.SelectboxColumn("role", options=["system", "user", "assistant"],
+                                                 required=True, width="small"),
+        "content": st.column_config.TextColumn("content", width="large")})
+messages = [{"role": r.get("role") or "user", "content": r.get("content") or ""} for r in rows
+            if r.get("role") or r.get("content")]
+
+tokenizer = with_template(loaded.tokenizer, choice)
+try:
+    ins = inspect_chat(tokenizer, messages, lock=loaded.tokenizer_lock)
+except PlaygroundError as err:
+    st.error(str(err))
+    st.stop()
+
+kind, text = SUPPORT[ins.system]
+getattr(st, kind)(text)
+if ins.rendered.fallback == "system-merged":
+    st.caption("Messages actually rendered:")
+    st.json(ins.rendered.messages, expanded=False)
+
+left, right = st.columns(2)
+left.markdown("**With the generation prompt** (what generation sends)")
+left.code(ins.rendered.text, language=None, wrap_lines=True)
+right.markdown("**Without it** (`add_generation_prompt=False`)")
+right.code(ins.without_prompt.text, language=None, wrap_lines=True)
+
+st.subheader(f"{ins.tokens.count} tokens")
+counts = ins.counts()
+for col, (role, n) in zip(st.columns(len(counts)), counts.items()):
+    col.metric(f"{role} tokens", f"{n}",
+               help="Special tokens, role headers and any text the template adds itself"
+               if role == "template" else f"Tokens of the {role} messages' own text")
+st.markdown(" ".join(
+    f'<span style="background:{c};padding:1px 6px;border-radius:4px">{r}</span>'
+    for r, c in ROLE_COLOURS.items()) + ' <span style="color:#c62828;font-weight:600">'
+    'red: special token</span>', unsafe_allow_html=True)
+show_tokens(ins.tokens.views, ins.roles)
+
+with st.expander("The template itself (Jinja)"):
+    source = getattr(tokenizer, "chat_template", None)
+    st.code(source or "(no chat template)", language="jinja2", wrap_lines=True)
+with st.expander("These messages as JSON, for the command line"):
+    st.code(json.dumps(messages, ensure_ascii=False, indent=2), language="json")
+    st.caption("Save as messages.json, then: `python -m playground template --messages "
+               f"messages.json --model {loaded.name}`"
+               + ("" if choice == "own" else f" --template {choice}"))

@@ -1,0 +1,100 @@
+"""Persona chat: a system prompt gives the model a character; the history fits the context."""
+
+import streamlit as st
+
+from playground.errors import PlaygroundError
+from playground.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
+                                without_last_reply)
+from playground.settings import GenerationSettings
+from playground.ui.resources import current_model
+from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
+
+HISTORY, NOTE, SENT, HANDLE = "persona_history", "persona_note", "persona_sent", "persona_handle"
+DEFAULTS = GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
+
+st.title("Persona chat")
+st.caption("The system prompt gives the model a character; every turn sends it plus the whole "
+           "conversation through the model's chat template.")
+
+loaded = current_model()
+with st.sidebar:
+    st.subheader("Persona")
+    preset = st.selectbox("Persona", list(PERSONAS), key="persona_preset")
+    if st.session_state.get("persona_shown_preset") != preset:  # a new preset fills the editor
+        st.session_state["persona_system"] = PERSONAS[preset]
+        st.session_state["persona_shown_preset"] = preset
+    system = st.text_area("System prompt", key="persona_system", height=130,
+                          help="Edit freely; it is sent at the start of every turn.")
+    budget = st.number_input(
+        "Context budget (tokens)", MIN_BUDGET, loaded.context_length, loaded.context_length,
+        step=64, key="persona_budget",
+        help=f"Prompt + reply must fit in this many tokens ({loaded.name} takes at most "
+             f"{loaded.context_length:,}). Lower it to watch old turns being left out.")
+    st.subheader("Decoding")
+    settings = settings_widgets("persona", st.sidebar, defaults=DEFAULTS)
+
+turns = st.session_state.setdefault(HISTORY, [])
+partial = collect_interrupted(HANDLE)  # a reply cut short by Stop (or any rerun of this tab)
+if partial is not None and turns and turns[-1]["role"] == "user":
+    turns.append({"role": "assistant", "content": partial.samples[0].text, "stopped": True})
+
+chat_box = st.container()
+stop_col, regen_col, clear_col, show_col = st.columns([1, 1.4, 1, 2])
+stop_col.button("Stop", help="Stops only your own reply; other people's keep streaming.")
+answered = bool(turns) and turns[-1]["role"] == "assistant"
+regen = regen_col.button("Regenerate last reply", disabled=settings is None or not answered)
+clear = clear_col.button("Clear chat")
+show_prompt = show_col.toggle("Show the rendered prompt", key="persona_show_prompt")
+message = st.chat_input("Say something to the persona", disabled=settings is None)
+
+if clear:
+    turns.clear()
+    st.session_state[NOTE] = st.session_state[SENT] = None
+    st.session_state["persona_replies"] = 0
+
+candidate = None
+try:
+    if message:
+        candidate = turns + [{"role": "user", "content": message}]
+    elif regen:
+        candidate = without_last_reply(turns)
+    if candidate is not None:
+        n = st.session_state.get("persona_replies", 0)  # a new seed for every reply asked for
+        request, fitted = chat_request(loaded, system, candidate, reply_settings(settings, n),
+                                       int(budget))
+        st.session_state["persona_replies"] = n + 1
+        before = list(turns)
+        turns[:] = candidate
+        st.session_state[NOTE] = fitted.note
+        st.session_state[SENT] = loaded.service.render(request.prompts[0]).text
+except PlaygroundError as err:
+    show_error(err)
+    candidate = None
+
+with chat_box:
+    if not turns:
+        st.info(f"Say hello below. {loaded.name} answers as the persona in the sidebar.")
+    for turn in turns:
+        with st.chat_message(turn["role"]):
+            st.markdown(turn["content"] or "*(nothing)*")
+            if turn.get("stopped"):
+                st.caption("stopped")
+    if st.session_state.get(NOTE):
+        st.info(st.session_state[NOTE], icon=":material/content_cut:")
+    if candidate is not None:
+        try:
+            handle = loaded.service.submit(request)
+            with st.chat_message("assistant"):
+                slot = st.empty()
+                result = stream_outputs(HANDLE, handle, [slot])
+                reply = result.samples[0].text
+                slot.markdown(reply or "*(nothing)*")
+            turns.append({"role": "assistant", "content": reply})
+        except Exception as err:  # busy server, failed request: the history as it was
+            show_error(err)
+            turns[:] = before
+
+if show_prompt:
+    sent = st.session_state.get(SENT)
+    st.caption("The exact text sent for the last reply (chat template applied):")
+    st.code(sent or "(nothing sent yet)", language=None, wrap_lines=True)

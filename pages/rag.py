@@ -1,0 +1,106 @@
+"""RAG: search the web (or your documents), put numbered sources into the prompt, answer with
+[n] citations, and compare with the answer the model gives without them."""
+
+import streamlit as st
+
+from playground.errors import PlaygroundError, SearchError
+from playground.rag.documents import document_search
+from playground.rag.gate import shared_provider, web_search
+from playground.rag.prompt import build_prompt
+from playground.settings import GenerationSettings
+from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
+                                    show_answers, show_prompt, show_sources)
+from playground.ui.resources import current_model, registry
+from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
+                                   stream_outputs)
+
+WEB, DOCS = "Web search (DuckDuckGo)", "Local documents"
+
+st.title("RAG: answers from sources")
+st.caption("Retrieval-augmented generation: find passages for a question, put them into the "
+           "prompt as numbered sources, and ask the model to answer from them and cite [n]. "
+           "The same question without sources is answered beside it.")
+
+config = registry().config.search
+with st.sidebar:
+    st.subheader("Retrieval")
+    options, budget = retrieval_widgets("rag", config, st.sidebar)
+    st.subheader("Decoding")
+    settings = settings_widgets("rag", st.sidebar, defaults=GenerationSettings(max_new_tokens=96))
+
+loaded = current_model()
+
+mode = st.radio("Sources from", [WEB, DOCS], horizontal=True, key="rag_source",
+                help="Web search needs the internet; local documents always work.")
+documents = documents_input("rag", config) if mode == DOCS else []
+if mode == WEB:
+    shared_provider(config.provider)  # import the search library now, not during the search
+question = st.text_input("Question", key="rag_question",
+                         placeholder="e.g. How high is Mount Fuji?")
+
+left, right, _ = st.columns([2, 1, 5])
+go = left.button("Search and answer" if mode == WEB else "Answer from documents",
+                 type="primary", disabled=settings is None or options is None)
+right.button("Stop", help="Stops only your own generation.")
+
+
+def answer(sources, origin: str, note: str = "") -> None:
+    """Build the prompt, show sources and prompt, stream both answers, keep the result."""
+    rag = build_prompt(loaded, question, sources, settings.max_new_tokens, budget)
+    if rag.sources:
+        show_sources(rag, origin, note)
+    show_prompt(rag, loaded.name)
+    slots = answer_slots(rag)
+    st.session_state["rag_pending"] = (rag, origin, note)
+    handle = loaded.service.submit(rag.request(settings))
+    result = stream_outputs("rag_handle", handle, slots, renderer(rag))
+    show_answers(rag, result, slots)
+    st.session_state["rag_last"] = (rag, origin, note, result)
+
+
+shown = False
+interrupted = collect_interrupted("rag_handle")
+if interrupted is not None and st.session_state.get("rag_pending"):
+    st.session_state["rag_last"] = (*st.session_state["rag_pending"], interrupted)
+
+if go:
+    st.session_state.pop("rag_failed", None)
+    st.session_state.pop("rag_last", None)
+    try:
+        if not question.strip():
+            raise PlaygroundError("type a question first")
+        if mode == WEB:
+            with st.spinner("Searching… (the room's searches go one at a time)"):
+                outcome = web_search(question, options, config)
+            note = (f"{len(outcome.sources)} results in {outcome.elapsed_s:.1f} s"
+                    + (" (from the shared cache: no new search was sent)" if outcome.cached
+                       else ""))
+            answer(outcome.sources, "web", note)
+        else:
+            answer(document_search(question, documents, options.max_results), "documents",
+                   "Passages ranked by BM25 (word overlap, rare words count more).")
+        shown = True
+    except SearchError as err:
+        st.session_state["rag_failed"] = str(err)
+    except Exception as err:
+        show_error(err)
+
+failed = st.session_state.get("rag_failed")
+if failed and mode == WEB:
+    st.error(failed)
+    col, hint = st.columns([2, 5])
+    if col.button("Answer without web context", disabled=settings is None):
+        try:
+            answer([], "none")
+            shown = True
+        except Exception as err:
+            show_error(err)
+    hint.caption("…or choose **Local documents** above, paste a text, and ask again.")
+
+last = st.session_state.get("rag_last")
+if last is not None and not shown:
+    rag, origin, note, result = last
+    if rag.sources:
+        show_sources(rag, origin, note)
+    show_prompt(rag, loaded.name)
+    show_answers(rag, result, answer_slots(rag))

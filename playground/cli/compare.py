@@ -1,0 +1,47 @@
+"""``compare``: the Compare page headless: presets side by side with Self-BLEU."""
+
+from __future__ import annotations
+
+from playground.chat import build_messages
+from playground.cli import print_json
+from playground.cli.common import add_model_argument, load_model
+from playground.compare import (DEFAULT_COLUMNS, PRESETS, Column, build_request,
+                                column_settings, preset, run as run_compare)
+from playground.service import Prompt
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="decoding presets side by side with Self-BLEU",
+                       description="Presets: " + "; ".join(PRESETS))
+    p.add_argument("--prompt", default="Tell me a story about a dragon.",
+                   help="user message (chat template) unless --raw")
+    p.add_argument("--raw", action="store_true", help="continue the raw text instead")
+    p.add_argument("--presets", default=",".join(DEFAULT_COLUMNS),
+                   help="comma-separated preset names, 2 to 6")
+    p.add_argument("--n", type=int, default=3, help="samples per column")
+    p.add_argument("--max-new-tokens", type=int, default=48)
+    p.add_argument("--seed", type=int, default=0)
+    add_model_argument(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    names = [n.strip() for n in args.presets.split(",") if n.strip()]
+    columns = [Column(name, column_settings(preset(name), args.n, args.seed,
+                                            args.max_new_tokens)) for name in names]
+    prompt = Prompt.raw(args.prompt) if args.raw else Prompt.chat(build_messages(args.prompt))
+    build_request(prompt, columns, args.n)  # a bad column count fails before a model loads
+    loaded = load_model(args.model)
+    results = run_compare(loaded, prompt, columns, args.n)
+    if args.json:
+        print_json({"model": loaded.name, "n": args.n, "seed": args.seed,
+                    "columns": [r.summary() | {"self_bleu_each": [round(x, 2) for x in
+                                                                  r.self_bleu],
+                                               "texts": r.texts} for r in results]})
+        return 0
+    for r in results:
+        row = r.summary()
+        print(f"{r.label:<36} Self-BLEU {row['Self-BLEU (avg, 0-100)']!s:>6}  "
+              f"distinct-2 {row['distinct-2']!s:>5}  {row['mean length (words)']} words")
+    return 0

@@ -1,0 +1,31 @@
+"""``soak``: N simulated sessions for a while; exit 1 on any failed, mixed or cut stream."""
+
+from __future__ import annotations
+
+from playground.cli import print_json, say
+from playground.cli.common import add_model_argument, load_model
+from playground.loadtest import run_soak
+
+
+def register(sub) -> None:
+    p = sub.add_parser("soak", help="many simulated sessions for minutes; checks every stream")
+    p.add_argument("--sessions", type=int, default=32)
+    p.add_argument("--minutes", type=float, default=5.0)
+    p.add_argument("--new-tokens", type=int, default=24)
+    add_model_argument(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    r = run_soak(load_model(args.model), args.sessions, args.minutes * 60, args.new_tokens,
+                 progress=say)
+    data = {**r.__dict__, "ok": r.ok}
+    if args.json:
+        print_json(data)
+    else:
+        print(f"{r.requests} requests in {r.seconds:.0f} s: {r.failed} failed, {r.mixed} mixed, "
+              f"{r.incomplete} incomplete; RSS {r.rss_start_mb:.0f} MB at start, "
+              f"{r.rss_warm_mb:.0f} MB warm, peak {r.rss_peak_mb:.0f} MB, "
+              f"{r.rss_end_mb:.0f} MB at the end")
+    return 0 if r.ok else 1

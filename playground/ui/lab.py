@@ -1,0 +1,117 @@
+"""Prompt lab glue: the few-shot editor, running several prompts as one request, and showing
+each prompt's output with or without the prompt (split on token ids)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.errors import PlaygroundError
+from playground.prompting import DEFAULT_FEW_SHOT, FewShot, output_views
+from playground.service import GenerationRequest, GenerationResult, Prompt
+from playground.settings import GenerationSettings
+from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
+from playground.ui.widgets import show_error, timings_caption
+
+WITH_PROMPT = "with the prompt"
+PER_ROW = 4  # output columns per row
+
+
+def few_shot_editor(prefix: str) -> FewShot | None:
+    """Instruction, labels, an editable table of examples and the query; None after an error."""
+    d = DEFAULT_FEW_SHOT
+    instruction = st.text_input("Instruction (repeated in every example)", d.instruction,
+                                key=f"{prefix}_instruction")
+    left, right = st.columns(2)
+    input_label = left.text_input("Input label", d.input_label, key=f"{prefix}_in_label")
+    output_label = right.text_input("Output label", d.output_label, key=f"{prefix}_out_label")
+    rows = st.data_editor([{"input": x, "output": y} for x, y in d.examples],
+                          num_rows="dynamic", key=f"{prefix}_examples", width="stretch",
+                          column_config={"input": "Example input", "output": "Example output"})
+    query = st.text_input("Query (the input the model should answer)", d.query,
+                          key=f"{prefix}_query")
+    examples = tuple((str(r.get("input") or ""), str(r.get("output") or "")) for r in rows
+                     if (r.get("input") or r.get("output")))
+    try:
+        return FewShot(instruction, examples, query, input_label, output_label)
+    except PlaygroundError as err:
+        st.error(str(err))
+        return None
+
+
+def output_grid(labels: list[str], samples: int) -> list:
+    """Columns side by side (``PER_ROW`` a row), one per prompt; one slot per sample."""
+    slots = []
+    for start in range(0, len(labels), PER_ROW):
+        cols = st.columns(min(PER_ROW, len(labels) - start))
+        for col, label in zip(cols, labels[start:start + PER_ROW]):
+            col.markdown(f"**{label}**")
+            slots += [col.empty() for _ in range(samples)]
+    return slots
+
+
+def run_prompts(key: str, loaded, labels: list[str], prompts: list[Prompt],
+                settings: GenerationSettings, stop: tuple[str, ...], go: bool) -> None:
+    """On ``go``: every prompt in ONE request (one batch), streamed side by side. Always: the
+    last result of this tab (``st.session_state[key]``), shown as the view radio says."""
+    interrupted = collect_interrupted_many(f"{key}_handle")
+    if interrupted and isinstance(interrupted[0], GenerationResult):
+        st.session_state[key] = (interrupted[0], labels)
+    view = st.radio("Show the output", ["without the prompt", WITH_PROMPT], horizontal=True,
+                    key=f"{key}_view", help="Both are cut from the same token ids at the "
+                                            "prompt's length, not by slicing the string.")
+    if go and settings is not None and prompts:
+        try:
+            request = GenerationRequest(prompts=tuple(prompts), variants=(settings,),
+                                        stop_strings=stop)
+            handle = loaded.service.submit(request)
+            live = st.empty()  # the streaming grid, replaced by the final one below
+            with live.container():
+                slots = output_grid(labels, settings.num_return_sequences)
+            result = stream_handles(f"{key}_handle", [handle], [slots])[0]
+            live.empty()
+            if isinstance(result, PlaygroundError):
+                raise result
+            st.session_state[key] = (result, labels)
+        except Exception as err:
+            show_error(err)
+    last = st.session_state.get(key)
+    if last is not None:
+        show_result(loaded, *last, with_prompt=view == WITH_PROMPT)
+
+
+def show_result(loaded, result: GenerationResult, labels: list[str], with_prompt: bool) -> None:
+    """Each prompt's samples in its own column; finish reasons and timings under them."""
+    per_prompt = len(result.samples) // max(1, len(result.rendered))
+    slots = output_grid(labels, per_prompt)
+    for slot, sample in zip(slots, result.samples):
+        rendered = result.rendered[sample.prompt_index]
+        with loaded.tokenizer_lock:
+            ids = loaded.tokenizer(rendered.text, add_special_tokens=rendered.add_special_tokens
+                                   )["input_ids"]
+            views = output_views(loaded.tokenizer, rendered.text, ids, sample.token_ids,
+                                 sample.text)
+        box = slot.container()
+        box.code((views.with_prompt if with_prompt else views.generated) or "(nothing)",
+                 language=None, wrap_lines=True)
+        note = f"{sample.n_tokens} tokens · {sample.finish_reason}"
+        if with_prompt:
+            note += f" · prompt: {len(ids)} token ids, decoded"
+        elif not views.slicing_agrees:
+            note += (f" · cutting the decoded text at len(prompt) characters would give "
+                     f"{views.naive[:40]!r} instead")
+        box.caption(note)
+    st.caption(timings_caption(result))
+
+
+def comparison_grid(prompts: list[str], names: list[str], samples: int) -> list[list]:
+    """A header with the model names, then one row per prompt and one column per model:
+    ``slots[model]`` lists that model's slots (``samples`` per prompt), for ``stream_handles``."""
+    for col, name in zip(st.columns(len(names)), names):
+        col.markdown(f"#### {name}")
+    slots: list[list] = [[] for _ in names]
+    for i, prompt in enumerate(prompts):
+        short = prompt if len(prompt) <= 90 else prompt[:90] + "…"
+        st.text(f"Prompt {i + 1}: " + short.replace("\n", " ⏎ "))
+        for m, col in enumerate(st.columns(len(names))):
+            slots[m] += [col.empty() for _ in range(samples)]
+    return slots

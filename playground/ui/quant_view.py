@@ -1,0 +1,129 @@
+"""Quantization page glue: follow a queued comparison, then show its table, chart and outputs."""
+
+from __future__ import annotations
+
+import html
+import time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from playground.errors import RequestCancelled
+from playground.jobqueue import Job
+from playground.quantcompare import Comparison, PresetRow
+from playground.quantization import PRESETS
+from playground.ui.widgets import session_alive, show_error
+
+
+def follow_job(job: Job) -> Comparison | None:
+    """A progress bar (or the place in line) until the job ends; its result, or None."""
+    bar = st.progress(0.0, text="Queued…")
+    while not job.done:
+        if not session_alive():  # the tab was closed: free the server for the others
+            job.cancel()
+            break
+        ahead = job.position()
+        if ahead:
+            bar.progress(0.0, text=f"Waiting in line: {ahead - 1} comparison(s) ahead of yours "
+                                   f"(the server runs one at a time so they don't compete "
+                                   f"for memory).")
+        else:
+            bar.progress(job.fraction, text=job.message)
+        time.sleep(0.3)
+    bar.empty()
+    try:
+        return job.result(timeout=600)
+    except RequestCancelled:
+        st.info("Comparison cancelled.")
+    except Exception as err:  # a participant-level error (unknown model...) or a bug
+        show_error(err)
+    return None
+
+
+def _memory_column(c: Comparison) -> str:
+    return "GPU allocated (MB)" if c.device == "cuda" else "RSS growth (MB)"
+
+
+def agreement_chart(c: Comparison) -> alt.Chart:
+    """Memory (x) against chrF vs the reference (y), one labelled point per preset."""
+    data = pd.DataFrame([{"preset": r.preset, "weights (MB)": r.footprint_mb,
+                          "chrF": r.chrf, "tok/s": r.tokens_per_s} for r in c.ok_rows()])
+    base = alt.Chart(data).encode(
+        x=alt.X("weights (MB):Q", title="model weights (MB)", scale=alt.Scale(zero=True)),
+        y=alt.Y("chrF:Q", title=f"chrF vs {c.reference} (0-100)",
+                scale=alt.Scale(domain=[0, 105])))
+    points = base.mark_circle(size=160).encode(
+        color=alt.Color("preset:N", legend=None),
+        tooltip=["preset", "weights (MB)", "chrF", "tok/s"])
+    labels = base.mark_text(align="left", dx=10, dy=-8).encode(text="preset:N")
+    return (points + labels).properties(height=300, title="Memory vs agreement")
+
+
+def _output_html(row: PresetRow) -> str:
+    """The text, escaped, with everything from the first divergent token highlighted."""
+    text = row.text or "(empty)"
+    cut = len(text) if row.divergence_char is None else row.divergence_char
+    same, rest = html.escape(text[:cut]), html.escape(text[cut:])
+    marked = (f'<mark style="background:#ffd6a5;border-radius:3px">{rest}</mark>'
+              if rest else "")
+    return (f'<div style="white-space:pre-wrap;font-size:0.95rem;line-height:1.45">'
+            f"{same}{marked}</div>")
+
+
+def show_outputs(c: Comparison, per_row: int = 4) -> None:
+    rows = c.ok_rows()
+    for start in range(0, len(rows), per_row):
+        for col, row in zip(st.columns(per_row), rows[start:start + per_row]):
+            with col.container(border=True):
+                st.markdown(f"**{row.preset}**")
+                if row.preset == c.reference:
+                    note = "the reference"
+                elif row.identical:
+                    note = f"same text as {c.reference}"
+                else:
+                    note = (f"diverges at token {row.first_divergence} · chrF {row.chrf:.1f}")
+                st.caption(f"{note} · {row.new_tokens} tokens")
+                st.html(_output_html(row))
+
+
+def show_comparison(c: Comparison) -> None:
+    skipped = [r for r in c.rows if r.status != "ok"]
+    for r in skipped:
+        st.warning(f"**{r.preset}** {r.status}: {r.reason}")
+    if not c.ok_rows():
+        st.error("No preset could run on this server.")
+        return
+    st.subheader("Table")
+    table = pd.DataFrame(c.table())
+    if (table["status"] == "ok").all():  # the reasons are in the warnings above
+        table = table.drop(columns="status")
+    two = ("load (s)", "first token (s)", "perplexity")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        k: st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
+        for k in table.columns if k.endswith(("(MB)", "(s)", "(tok/s)", "perplexity"))
+        or k.startswith(("chrF", "BLEU"))})
+    what = "GPU memory allocated" if c.device == "cuda" else "process memory (RSS)"
+    st.caption(
+        f"{c.model} on {c.device.upper()}, {c.seconds:.0f} s in all. Agreement is against "
+        f"**{c.reference}** (greedy text). weights = `get_memory_footprint()`; "
+        f"{_memory_column(c)} = what the copy added to the {what}. {what.capitalize()}: "
+        f"{c.memory_before_mb:,.0f} MB before the comparison, {c.memory_after_mb:,.0f} MB after.")
+    st.altair_chart(agreement_chart(c), width="stretch")
+    st.subheader("Outputs")
+    st.caption("Highlighted: from the first token where the output parts ways with the "
+               "reference.")
+    show_outputs(c)
+    with st.expander("How to read this, and the code"):
+        notes = {r.caveat for r in c.ok_rows() if r.caveat}
+        if c.device != "cuda":
+            notes.add("No CUDA GPU on this server: memory is measured as process RSS and "
+                      "get_memory_footprint(); the GPU figures (torch.cuda.memory_allocated, "
+                      "as in the tutorial's memory_summary) could not be measured here.")
+        for note in sorted(notes):
+            st.markdown(f"- {note}")
+        st.markdown(f"- Perplexity is of this fixed text (lower = the model finds it more "
+                    f"natural): *{html.escape(c.reference_text)}*")
+        st.code("\n".join(f"# {r.preset}: {PRESETS[r.preset].summary}\n"
+                          f"model = AutoModelForCausalLM.from_pretrained(name, {r.recipe})"
+                          for r in c.rows), language="python")

@@ -1,0 +1,146 @@
+"""Sampling lab glue: filter widgets with presets, the prompt box, and the lab's charts.
+
+Colours are fixed per filter so that a token removed by top-p always looks different from one
+removed by top-k, min-p or epsilon, on every page and in every chart.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from playground.chat import build_messages
+from playground.errors import SettingsError
+from playground.handles import Prompt
+from playground.settings import EPSILON, MIN_P, TEMPERATURE, TOP_K, TOP_P
+
+STATUS_COLOURS = {"kept": "#4c78a8", "top_k": "#f58518", "top_p": "#d62728",
+                  "min_p": "#9467bd", "epsilon": "#2ca02c"}
+STATUS_LABELS = {"kept": "kept", "top_k": "removed by top-k", "top_p": "removed by top-p",
+                 "min_p": "removed by min-p", "epsilon": "removed by epsilon"}
+MEASURES = {"raw": "raw (model)", "tempered": "after temperature",
+            "final": "renormalized (sampled from)"}
+_FILTERS = ("temperature", "top_p", "top_k", "min_p", "epsilon_cutoff")
+
+
+def load_values(prefix: str, values: dict) -> None:
+    """Put a preset's values into the widgets of ``prefix`` (used as an on_change callback)."""
+    st.session_state[f"{prefix}_do_sample"] = bool(values.get("do_sample", True))
+    defaults = {"temperature": 1.0, "top_p": 1.0, "top_k": 0, "min_p": 0.0,
+                "epsilon_cutoff": 0.0}
+    for name in _FILTERS:
+        st.session_state[f"{prefix}_{name}"] = values.get(name, defaults[name])
+
+
+def filter_widgets(prefix: str, values: dict, container=None, sampling_toggle=True) -> dict:
+    """Sampling toggle plus temperature/top_p/top_k/min_p/epsilon sliders, keyed by ``prefix``.
+
+    ``values`` fills widgets that have no state yet. Returns GenerationSettings fields.
+    """
+    c = container or st
+    if f"{prefix}_temperature" not in st.session_state:
+        load_values(prefix, values)
+    do_sample = True
+    if sampling_toggle:
+        do_sample = c.toggle("sampling", key=f"{prefix}_do_sample",
+                             help="Off = greedy: always the most likely token.")
+    if not do_sample:
+        c.caption("Greedy: always the most likely token (the filters do not apply).")
+        return {"do_sample": False}
+    out = {"do_sample": True}
+    out["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
+                                  step=TEMPERATURE.step, key=f"{prefix}_temperature",
+                                  help=TEMPERATURE.help)
+    out["top_p"] = c.slider("top_p", 0.0, TOP_P.high, step=TOP_P.step, key=f"{prefix}_top_p",
+                            help=TOP_P.help)
+    out["top_k"] = c.slider("top_k (0 = off)", int(TOP_K.low), int(TOP_K.slider_high),
+                            step=int(TOP_K.step), key=f"{prefix}_top_k", help=TOP_K.help)
+    out["min_p"] = c.slider("min_p (0 = off)", MIN_P.low, MIN_P.slider_high, step=MIN_P.step,
+                            key=f"{prefix}_min_p", help=MIN_P.help)
+    out["epsilon_cutoff"] = c.slider("epsilon_cutoff (0 = off)", EPSILON.low,
+                                     EPSILON.slider_high, step=EPSILON.step, format="%.3f",
+                                     key=f"{prefix}_epsilon_cutoff", help=EPSILON.help)
+    return out
+
+
+def prompt_input(prefix: str, is_chat: bool,
+                 default: str = "Tell me a story about a dragon.") -> Prompt:
+    """The prompt box and the chat-template switch."""
+    left, right = st.columns([4, 1])
+    text = left.text_area("Prompt", default, key=f"{prefix}_prompt", height=80)
+    chat = right.toggle("chat template", value=is_chat, key=f"{prefix}_chat",
+                        help="On: the prompt is a user message in the model's chat template. "
+                             "Off: the model continues the raw text.")
+    return Prompt.chat(build_messages(text)) if chat else Prompt.raw(text)
+
+
+def show_problems(err: SettingsError, container=None) -> None:
+    for problem in err.problems:
+        (container or st).error(problem)
+
+
+def coloured_status(df: pd.DataFrame, column: str):
+    """The table with each "what happened" cell in its filter's colour (same as the charts)."""
+    by_label = {STATUS_LABELS[s]: c for s, c in STATUS_COLOURS.items()}
+
+    def style(value):
+        colour = by_label.get(value)
+        return f"color: white; background-color: {colour}" if colour else ""
+    return df.style.map(style, subset=[column])
+
+
+# -- charts ------------------------------------------------------------------------------
+
+def distribution_chart(df: pd.DataFrame, token_col: str = "token", height: int = 320):
+    """Grouped bars per token: raw / tempered / renormalized probability, coloured by what
+    happened to the token. ``df`` has columns token, raw, tempered, final, status."""
+    order = list(df[token_col])
+    long = df.melt(id_vars=[token_col, "status"], value_vars=list(MEASURES),
+                   var_name="measure", value_name="probability")
+    long["measure"] = long["measure"].map(MEASURES)
+    long["what happened"] = long["status"].map(STATUS_LABELS)
+    colour = alt.Color("what happened:N", title="token",
+                       scale=alt.Scale(domain=list(STATUS_LABELS.values()),
+                                       range=[STATUS_COLOURS[s] for s in STATUS_LABELS]),
+                       legend=alt.Legend(labelLimit=260))
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X(f"{token_col}:N", sort=order, title=None,
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120)),
+        xOffset=alt.XOffset("measure:N", sort=list(MEASURES.values())),
+        y=alt.Y("probability:Q", title="probability", axis=alt.Axis(format="%")),
+        color=colour,
+        opacity=alt.Opacity("measure:N", sort=list(MEASURES.values()),
+                            scale=alt.Scale(range=[0.45, 0.7, 1.0]), title="bar",
+                            legend=alt.Legend(labelLimit=260)),
+        tooltip=[token_col, "measure", alt.Tooltip("probability:Q", format=".2%"),
+                 "what happened"],
+    ).properties(height=height)
+
+
+def compare_chart(df: pd.DataFrame):
+    """Average Self-BLEU per column (bars) with each sample's score (dots)."""
+    bars = alt.Chart(df).mark_bar(opacity=0.7).encode(
+        x=alt.X("column:N", sort=None, title=None, axis=alt.Axis(labelAngle=-20)),
+        y=alt.Y("mean(Self-BLEU):Q", title="Self-BLEU (0-100, lower = more diverse)",
+                scale=alt.Scale(domain=[0, 100])),
+        tooltip=["column", alt.Tooltip("mean(Self-BLEU):Q", format=".1f")])
+    dots = alt.Chart(df).mark_circle(size=60, color="black").encode(
+        x=alt.X("column:N", sort=None), y="Self-BLEU:Q",
+        tooltip=["column", "sample", alt.Tooltip("Self-BLEU:Q", format=".1f")])
+    return (bars + dots).properties(height=300)
+
+
+def sweep_heatmap(df: pd.DataFrame):
+    """Self-BLEU per (top_p, temperature) cell, the value written in each cell."""
+    base = alt.Chart(df).encode(x=alt.X("temperature:O", title="temperature"),
+                                y=alt.Y("top_p:O", title="top_p", sort="descending"))
+    cells = base.mark_rect().encode(
+        color=alt.Color("Self-BLEU:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]),
+                        title="Self-BLEU"),
+        tooltip=["top_p", "temperature", alt.Tooltip("Self-BLEU:Q", format=".1f")])
+    text = base.mark_text(fontSize=14).encode(
+        text=alt.Text("Self-BLEU:Q", format=".1f"),
+        color=alt.condition(alt.datum["Self-BLEU"] > 60, alt.value("black"),
+                            alt.value("white")))
+    return (cells + text).properties(height=60 * max(2, df["top_p"].nunique()))

@@ -1,0 +1,115 @@
+"""Persona chat in a real browser: streamed turns, a Stop that stops only its own tab, and a
+Clear that clears only its own tab's history."""
+
+import pytest
+
+from tests.e2e.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+MESSAGES = "[data-testid='stChatMessage']"
+ASSISTANT = "[data-testid='stChatMessageAvatarAssistant']"
+STORY = "Tell me a long story about your ship, your crew and your treasure."
+
+
+def open_persona(new_session, max_new_tokens: int | None = None):
+    page = new_session()  # through the root, as a participant arrives
+    page.get_by_role("link", name="Persona chat").click()
+    page.get_by_role("heading", name="Persona chat").wait_for(timeout=60_000)
+    wait_idle(page)
+    persona = page.locator("[data-testid='stSelectbox']").filter(
+        has=page.get_by_text("Persona", exact=True))
+    persona.scroll_into_view_if_needed()  # the list opens below it, inside the viewport
+    persona.get_by_role("button", name="Open").click()
+    page.get_by_role("option", name="Pirate").click()
+    wait_idle(page)
+    if max_new_tokens is not None:  # each key press is a rerun: keep them few
+        slider = page.locator("[data-testid='stSlider']").filter(has_text="max_new_tokens")
+        thumb = slider.get_by_role("slider")
+        thumb.focus()
+        thumb.press("Home")  # 1 token, then one step per key press
+        for _ in range(max_new_tokens - 1):
+            thumb.press("ArrowRight")
+        page.wait_for_timeout(500)
+        wait_idle(page)
+        value = slider.locator("[data-testid='stSliderThumbValue']").inner_text()
+        assert value == str(max_new_tokens)
+    return page
+
+
+def send(page, text: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def streaming(page):
+    """The assistant bubble that is being written (it ends with the ▌ cursor)."""
+    return page.locator(MESSAGES, has_text="▌")
+
+
+def lengths_while_streaming(page, distinct: int = 3, most: int = 100) -> list[int]:
+    """Lengths of the streaming bubble's text, looked at every 0.3 s until it has shown
+    ``distinct`` different lengths, it finished, or ``most`` looks (a busy CPU is slow)."""
+    bubble = streaming(page)
+    bubble.first.wait_for(timeout=120_000)
+    seen = []
+    while len(seen) < most and len(set(seen)) < distinct:
+        try:
+            seen.append(len(bubble.first.inner_text(timeout=1_000)))
+        except Exception:  # the bubble finished between two looks
+            break
+        page.wait_for_timeout(300)
+    return seen
+
+
+def test_three_turn_persona_chat_streams_each_reply(new_session):
+    page = open_persona(new_session, max_new_tokens=24)
+    for turn, text in enumerate(["Hello! Who are you?", STORY, "What do you eat on the ship?"],
+                                start=1):
+        send(page, text)
+        seen = lengths_while_streaming(page)
+        wait_idle(page)
+        assert len(set(seen)) >= 2 and seen == sorted(seen), (turn, seen)  # it grew
+        assert page.locator(ASSISTANT).count() == turn
+        assert page.locator(MESSAGES).count() == 2 * turn
+        assert streaming(page).count() == 0
+    page.get_by_text("Show the rendered prompt").click()
+    wait_idle(page)
+    sent = page.locator("[data-testid='stCode']").last.inner_text()
+    assert "You are an old pirate captain" in sent and "Hello! Who are you?" in sent
+    page.screenshot(path="/tmp/4-persona-three-turns.png", full_page=True)
+
+
+def test_stop_halts_only_this_tab_and_clear_keeps_the_other_tabs_history(new_session):
+    a = open_persona(new_session)  # 128 new tokens: long enough to stop one mid-reply
+    b = open_persona(new_session)
+    send(a, STORY)
+    send(b, STORY)
+    streaming(a).first.wait_for(timeout=120_000)
+    streaming(b).first.wait_for(timeout=120_000)
+    # the page's Stop button (Streamlit's toolbar shows another "Stop" while a run lasts, and
+    # a stale copy of the row may linger while the page re-renders)
+    a.get_by_test_id("stHorizontalBlock").get_by_role("button", name="Stop",
+                                                       exact=True).first.click()
+    wait_idle(a)
+    assert streaming(a).count() == 0
+    assert a.locator(MESSAGES).last.get_by_text("stopped", exact=True).count() == 1
+    stopped_text = a.locator(MESSAGES).last.inner_text()
+    # the other tab is still writing after this tab stopped
+    seen = lengths_while_streaming(b)
+    assert len(set(seen)) >= 2, seen
+    wait_idle(b)
+    assert b.locator(MESSAGES).last.get_by_text("stopped", exact=True).count() == 0
+    assert a.locator(MESSAGES).last.inner_text() == stopped_text  # really stopped
+    b_reply = b.locator(MESSAGES).last.inner_text()
+    assert len(b_reply) > len(stopped_text.replace("stopped", "").strip())
+    a.screenshot(path="/tmp/4-persona-stopped-tab.png", full_page=True)
+    b.screenshot(path="/tmp/4-persona-other-tab.png", full_page=True)
+
+    a.get_by_role("button", name="Clear chat").click()
+    wait_idle(a)
+    assert a.locator(MESSAGES).count() == 0 and a.get_by_text("Say hello below").count() == 1
+    b.get_by_text("Show the rendered prompt").click()  # any rerun of the other tab
+    wait_idle(b)
+    assert b.locator(MESSAGES).count() == 2 and b.locator(MESSAGES).last.inner_text() == b_reply

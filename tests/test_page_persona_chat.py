@@ -1,0 +1,58 @@
+"""AppTest for the Persona chat page: turns, regenerate, clear, the prompt, trimming."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.persona import PERSONAS
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/persona_chat.py").run()
+    assert not at.exception and not at.error
+    at.slider(key="persona_max_new_tokens").set_value(8)
+    return at
+
+
+def bubbles(at):
+    return [(m.name, m.markdown[0].value) for m in at.chat_message]
+
+
+def test_turns_pile_up_regenerate_replaces_and_clear_empties(app):
+    app.selectbox(key="persona_preset").set_value("Pirate").run()
+    assert app.text_area(key="persona_system").value == PERSONAS["Pirate"]
+    app.chat_input[0].set_value("Hello, who are you?").run()
+    app.chat_input[0].set_value("Where is your ship?").run()
+    assert not app.exception and not app.error
+    assert [r for r, _ in bubbles(app)] == ["user", "assistant", "user", "assistant"]
+    assert all(text and text != "*(nothing)*" for _, text in bubbles(app))
+    app.toggle(key="persona_show_prompt").set_value(True).run()
+    sent = app.code[-1].value
+    assert sent.startswith(f"<|im_start|>system\n{PERSONAS['Pirate']}<|im_end|>")
+    assert bubbles(app)[1][1] in sent and sent.endswith("Where is your ship?<|im_end|>\n"
+                                                       "<|im_start|>assistant")
+    app.button[1].click().run()  # Regenerate last reply
+    assert not app.exception and len(bubbles(app)) == 4 and bubbles(app)[-1][0] == "assistant"
+    app.button[2].click().run()  # Clear chat
+    assert bubbles(app) == [] and "Say hello" in app.info[0].value
+
+
+def test_a_small_budget_leaves_old_turns_out_with_a_note(app):
+    app.number_input(key="persona_budget").set_value(192).run()
+    long = "Tell me all about the sea, the wind, the stars and the old ships. " * 2
+    for i in range(3):
+        app.chat_input[0].set_value(f"{i}. {long}").run()
+    assert not app.exception and not app.error
+    notes = [i.value for i in app.info if "oldest messages were left out" in i.value]
+    assert notes and "192 tokens" in notes[0]
+    assert len(bubbles(app)) == 6  # the page still shows the whole conversation
+
+
+def test_a_message_longer_than_the_budget_is_an_error_not_a_crash(app):
+    app.number_input(key="persona_budget").set_value(128).run()
+    app.chat_input[0].set_value("word " * 200).run()
+    assert not app.exception
+    assert "more than the 128-token budget" in app.error[0].value
+    assert bubbles(app) == []  # the refused message is not kept

@@ -1,0 +1,46 @@
+"""AppTest for the Sampling lab's Decoding lens page on the real model."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    at.switch_page("pages/sampling_lens.py").run()
+    assert not at.exception
+    return at
+
+
+def test_generate_then_step_through_the_recorded_distribution(app):
+    assert app.title[0].value == "Decoding lens" and not app.error
+    app.slider(key="lens_max_new").set_value(4).run()
+    app.button(key="lens_go").click().run()
+    assert not app.exception and not app.error
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["chosen token"] and "of 49,152" in metrics["tokens kept"]
+    table = app.dataframe[0].value
+    assert table["token"].str.startswith("★").sum() == 1
+    # defaults: top_k 20, top_p 0.9, epsilon 0.02 -> at least one token is removed
+    assert (table["what happened"] != "kept").any()
+    app.slider(key="lens_step").set_value(2).run()
+    assert not app.exception
+    assert app.slider(key="lens_step").value == 2
+
+
+def test_greedy_shows_the_argmax_taking_everything(app):
+    app.toggle(key="lens_do_sample").set_value(False).run()
+    app.slider(key="lens_max_new").set_value(2).run()
+    app.button(key="lens_go").click().run()
+    table = app.dataframe[0].value
+    assert table.iloc[0]["token"].startswith("★")
+    assert table.iloc[0]["renormalized (sampled from) %"] == 100.0
+    assert any("Greedy decoding ignores" in i.value for i in app.info)
+
+
+def test_bad_settings_show_an_error_and_disable_generate(app):
+    app.slider(key="lens_temperature").set_value(0.0).run()
+    assert not app.exception and any("choose greedy" in e.value for e in app.error)
+    assert app.button(key="lens_go").disabled
