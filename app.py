@@ -41,6 +41,7 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)  # all pages visible, not "View 3 more"
+st.session_state["app_shell"] = True  # see playground.ui.resources.ensure_app_shell
 render_sidebar()
 page.run()

@@ -7,7 +7,7 @@ from playground.admin import (CacheMissingError, budget_report, cache_report, ca
                               evicted_report, expected_password, freed_bytes, human_size,
                               resident_report)
 from playground.errors import PlaygroundError
-from playground.ui.resources import registry
+from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.widgets import show_error
 
 
@@ -29,6 +29,7 @@ def _delete(folder: str, hashes: list[str]) -> None:
     st.session_state["admin_revisions"] = []
 
 
+ensure_app_shell()  # a first visit straight to /admin still gets the sidebar
 st.title("Admin")
 reg = registry()
 env = reg.config.admin.password_env

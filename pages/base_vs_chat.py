@@ -9,6 +9,7 @@ from playground.settings import GenerationSettings
 from playground.ui.lab import comparison_grid
 from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_explain,
                                           model_picker, stop_strings, stream_handles)
+from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
@@ -20,6 +21,7 @@ PROMPTS = [
     "Please paraphrase this sentence: Tell me a story about a dragon.",
 ]
 
+ensure_app_shell()  # this page loads its own two models instead of calling current_model()
 st.title("Base vs chat")
 st.caption("A base model only continues text; a chat (instruction-tuned) model has learned to "
            "follow instructions. Send both the same prompts and compare.")
@@ -62,10 +64,11 @@ go = left.button("Generate", type="primary", key="bvc_go",
 right.button("Stop", key="bvc_stop", help="Stops only your own generation.")
 
 partial = collect_interrupted_many("bvc_handles")
-if partial:
-    st.session_state["bvc_last"] = (prompts, [m.name for m in ready], partial)
+if partial:  # labelled with what was sent, not with what the boxes hold now
+    st.session_state["bvc_last"] = (*st.session_state["bvc_sent"], partial)
 if go:
     try:
+        st.session_state["bvc_sent"] = (prompts, [m.name for m in ready])
         handles = [m.service.submit(GenerationRequest(
             prompts=tuple(as_prompt(m, p) for p in prompts), variants=(settings,),
             stop_strings=stop)) for m in ready]

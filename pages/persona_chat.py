@@ -50,7 +50,7 @@ message = st.chat_input("Say something to the persona", disabled=settings is Non
 if clear:
     turns.clear()
     st.session_state[NOTE] = st.session_state[SENT] = None
-    st.session_state["persona_replies"] = 0
+    st.session_state["persona_replies"] = st.session_state["persona_dropped"] = 0
 
 candidate = None
 try:
@@ -66,6 +66,7 @@ try:
         before = list(turns)
         turns[:] = candidate
         st.session_state[NOTE] = fitted.note
+        st.session_state["persona_dropped"] = fitted.dropped
         st.session_state[SENT] = loaded.service.render(request.prompts[0]).text
 except PlaygroundError as err:
     show_error(err)
@@ -74,11 +75,14 @@ except PlaygroundError as err:
 with chat_box:
     if not turns:
         st.info(f"Say hello below. {loaded.name} answers as the persona in the sidebar.")
-    for turn in turns:
+    dropped = st.session_state.get("persona_dropped", 0)
+    for i, turn in enumerate(turns):
         with st.chat_message(turn["role"]):
             st.markdown(turn["content"] or "*(nothing)*")
             if turn.get("stopped"):
                 st.caption("stopped")
+            if i < dropped:
+                st.caption("left out of the last prompt (over the context budget)")
     if st.session_state.get(NOTE):
         st.info(st.session_state[NOTE], icon=":material/content_cut:")
     if candidate is not None:
@@ -93,6 +97,8 @@ with chat_box:
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
             turns[:] = before
+        else:
+            st.rerun()  # redraw with the reply in the history (Regenerate becomes clickable)
 
 if show_prompt:
     sent = st.session_state.get(SENT)

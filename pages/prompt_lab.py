@@ -45,9 +45,10 @@ with templates_tab:
     with st.expander(f"The {len(filled)} prompts, filled in"):
         for p in filled:
             st.code(p.text, language=None, wrap_lines=True)
-    go = st.button("Generate", type="primary", key="lab_go",
-                   disabled=settings is None or not filled)
-    st.button("Stop", key="lab_tpl_stop", help="Stops only your own generation.")
+    go_col, stop_col, _ = st.columns([1, 1, 6])
+    go = go_col.button("Generate", type="primary", key="lab_go",
+                       disabled=settings is None or not filled)
+    stop_col.button("Stop", key="lab_tpl_stop", help="Stops only your own generation.")
     prompts = [Prompt.chat([{"role": "user", "content": p.text}]) if send == CHAT
                else Prompt.raw(p.text) for p in filled]
     run_prompts("lab_tpl", loaded, [p.label for p in filled], prompts, settings, stop, go)
@@ -81,7 +82,9 @@ with few_tab:
         versions = [few.with_shots(k) for k in shots]
         fprompts = [Prompt.chat(v.as_messages()) if fsend == CHAT else Prompt.raw(v.as_text())
                     for v in versions]
-        fgo = st.button("Generate", type="primary", key="lab_few_go", disabled=settings is None)
-        st.button("Stop", key="lab_few_stop", help="Stops only your own generation.")
+        go_col, stop_col, _ = st.columns([1, 1, 6])
+        fgo = go_col.button("Generate", type="primary", key="lab_few_go",
+                            disabled=settings is None)
+        stop_col.button("Stop", key="lab_few_stop", help="Stops only your own generation.")
         run_prompts("lab_few", loaded, [f"{k}-shot" for k in shots], fprompts, settings, stop,
                     fgo)

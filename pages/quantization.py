@@ -7,8 +7,9 @@ from playground.quantcompare import (DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonR
                                      comparison_queue, submit_comparison)
 from playground.quantization import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
-from playground.ui.resources import TOKEN_KEY, model_name, registry
+from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
 
+ensure_app_shell()  # a first visit straight to /quantization still gets the sidebar
 st.title("Quantization")
 st.caption("Load one model as fp32, fp16, bf16, 8-bit and 4-bit, one copy after another, and "
            "compare memory, load time, speed, perplexity and how far each greedy answer "

@@ -6,7 +6,7 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     default = "smollm2-135m-instruct"   # catalog name shown first in the picker
     cache_dir = "~/.cache/llm-playground"  # converted copies of embedded models
     trust_remote_code = false            # never on unless an instructor turns it on
-    allowed = []            # models participants may load: [] = the catalog, ["*"] = any
+    allowed = ["*"]         # models participants may load: ["*"] = any, [] = the catalog's
     memory_budget_mb = 0    # resident models' total; 0 = 85% of GPU memory / half the RAM
 
     [service]
@@ -66,7 +66,7 @@ class ModelsConfig:
     default: str = "smollm2-135m-instruct"
     cache_dir: str = "~/.cache/llm-playground"
     trust_remote_code: bool = False
-    allowed: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ("*",)
     memory_budget_mb: float = 0.0
 
 

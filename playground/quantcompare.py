@@ -167,6 +167,8 @@ def run_comparison(request: ComparisonRequest, registry: Registry,
                                    f"one from the list or ask the instructor")
     start = time.perf_counter()
     progress(0.0, f"Preparing {spec.name}…")
+    release_memory()
+    before = _memory_now(device)  # the starting level, before the comparison loads anything
     try:
         where, kwargs = registry.source(spec, request.token, lambda m: progress(0.0, m))
         tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
@@ -177,8 +179,6 @@ def run_comparison(request: ComparisonRequest, registry: Registry,
     lock = threading.Lock()  # one tokenizer for every temporary copy, used under this lock
     with lock:
         reference_ids = tokenizer(REFERENCE_TEXT)["input_ids"]
-    release_memory()
-    before = _memory_now(device)
     rows: list[PresetRow] = []
     rendered = ""
     for i, name in enumerate(request.presets):
@@ -200,6 +200,7 @@ def run_comparison(request: ComparisonRequest, registry: Registry,
     for row in rows:
         if row.status == "ok" and reference is not None:
             _agreement(row, reference, tokenizer, lock)
+    tokenizer = None  # everything the comparison loaded is gone: measure the level it left
     release_memory()
     progress(1.0, "Done.")
     return Comparison(model=spec.name, device=device.type, prompt=rendered,

@@ -166,8 +166,9 @@ def caveat(preset: Preset, machine: Machine) -> str | None:
     if machine.device != "cpu":
         return None
     if preset.quantized:
-        return ("bitsandbytes is built for GPUs: on a CPU it saves memory but de-quantizes on "
-                "the fly, so it runs slower than fp32")
+        return ("bitsandbytes is built for GPUs: on a CPU the memory saving carries over but "
+                "the speed does not (8-bit matmuls run in plain PyTorch and are usually slower "
+                "than fp32; 4-bit ones use a CPU kernel where the CPU has one)")
     if preset.bits == 16:
         return "most CPUs have no fast 16-bit matrix units: expect fp32 speed or slower"
     return None

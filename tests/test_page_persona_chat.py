@@ -39,15 +39,19 @@ def test_turns_pile_up_regenerate_replaces_and_clear_empties(app):
     assert bubbles(app) == [] and "Say hello" in app.info[0].value
 
 
-def test_a_small_budget_leaves_old_turns_out_with_a_note(app):
+def test_twenty_turns_never_hit_the_context_limit_and_the_trim_note_appears(app):
+    app.slider(key="persona_max_new_tokens").set_value(2)
     app.number_input(key="persona_budget").set_value(192).run()
-    long = "Tell me all about the sea, the wind, the stars and the old ships. " * 2
-    for i in range(3):
-        app.chat_input[0].set_value(f"{i}. {long}").run()
-    assert not app.exception and not app.error
+    for i in range(20):
+        app.chat_input[0].set_value(f"Turn {i}: tell me about the sea and the old ships.").run()
+        assert not app.exception and not app.error, i
     notes = [i.value for i in app.info if "oldest messages were left out" in i.value]
     assert notes and "192 tokens" in notes[0]
-    assert len(bubbles(app)) == 6  # the page still shows the whole conversation
+    assert len(bubbles(app)) == 40  # the page still shows the whole conversation
+    app.toggle(key="persona_show_prompt").set_value(True).run()
+    sent = app.code[-1].value
+    assert sent.startswith(f"<|im_start|>system\n{PERSONAS['Kansai-dialect assistant']}")
+    assert "Turn 19:" in sent and "Turn 0:" not in sent
 
 
 def test_a_message_longer_than_the_budget_is_an_error_not_a_crash(app):

@@ -1,7 +1,10 @@
 """The quantization comparison on the real embedded model, on this machine's device.
 
-One comparison of every preset (few new tokens) is shared by the tests below: loading the
-8-bit and 4-bit copies is what takes the time on a CPU.
+One comparison (few new tokens) is shared by the tests below: quantizing the 8-bit and 4-bit
+copies is what takes the time on a CPU (bitsandbytes quantizes in plain PyTorch there, 10-40 s
+per copy on 2 busy cores), so it holds one preset per precision that the issue names plus fp16.
+fp4 and nf4-dq-bf16 load through the same code path (``Preset.load_kwargs``), checked by
+tests/test_quantization.py and by ``python -m playground quantize --presets ...``.
 """
 
 import math
@@ -21,12 +24,13 @@ from tests.conftest import EMBEDDED
 
 PROMPT = "Tell me a story about a dragon."
 TOKENS = 6
+PRESETS_RUN = ("fp32", "fp16", "bf16", "int8", "nf4")
 
 
 @pytest.fixture(scope="module")
 def comparison():
     progress = []
-    result = run_comparison(ComparisonRequest(EMBEDDED, tuple(PRESETS), prompt=PROMPT,
+    result = run_comparison(ComparisonRequest(EMBEDDED, PRESETS_RUN, prompt=PROMPT,
                                               max_new_tokens=TOKENS),
                             default_registry(), lambda f, m: progress.append((f, m)))
     return result, progress
@@ -40,7 +44,7 @@ def test_every_preset_this_machine_supports_loads_generates_and_reports_memory(c
     result, _ = comparison
     machine = detect_machine()
     rows = _rows(result)
-    assert list(rows) == list(PRESETS)
+    assert list(rows) == list(PRESETS_RUN)
     for name, row in rows.items():
         if why_not(PRESETS[name], machine):
             assert row.status == "skipped" and row.reason
@@ -59,7 +63,6 @@ def test_memory_falls_with_the_bits(comparison):
     assert fp32 > bf16 > int8 > nf4
     assert nf4 <= 0.35 * fp32
     assert rows["fp16"].footprint_mb == bf16  # same bits, same bytes
-    assert rows["nf4-dq-bf16"].footprint_mb <= nf4  # the quantization scales shrink too
 
 
 def test_fp32_copy_matches_the_resident_model_exactly(comparison, smol):
@@ -98,13 +101,15 @@ def test_progress_rises_to_one_and_the_copies_are_freed(comparison):
     result, progress = comparison
     fractions = [f for f, _ in progress]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert result.memory_after_mb <= result.memory_before_mb * 1.5  # no model copy left
+    smallest_copy = min(r.footprint_mb for r in result.ok_rows())
+    # not even the smallest copy is left behind (what remains is one-time library set-up)
+    assert result.memory_after_mb - result.memory_before_mb < smallest_copy
     assert "assistant" in result.prompt  # the chat template was applied
 
 
 def test_table_has_a_row_per_preset_with_units(comparison):
     table = comparison[0].table()
-    assert [row["preset"] for row in table] == list(PRESETS)
+    assert [row["preset"] for row in table] == list(PRESETS_RUN)
     keys = set(table[0])
     assert {"weights (MB)", "load (s)", "speed (tok/s)", "chrF vs fp32", "perplexity"} <= keys
 

@@ -37,4 +37,5 @@ def settings_from_args(args: argparse.Namespace) -> GenerationSettings:
 
 def load_model(name: str | None) -> LoadedModel:
     registry = default_registry()
-    return registry.load(name or registry.config.models.default, progress=say)
+    # the command line is the instructor's tool: the participants' allow-list does not apply
+    return registry.load(name or registry.config.models.default, progress=say, instructor=True)

@@ -21,11 +21,24 @@ def model_name() -> str:
     return st.session_state.get(MODEL_KEY) or registry().config.models.default
 
 
+def ensure_app_shell() -> None:
+    """Rerun once if this page ran without app.py's navigation and sidebar.
+
+    Until some session has called st.navigation, Streamlit treats a pages/ folder as an
+    old-style multipage app: a first visit straight to /rag runs pages/rag.py alone. Importing
+    playground.ui switches Streamlit to st.navigation, so the rerun goes through app.py.
+    """
+    if not st.session_state.get("app_shell") and not st.session_state.get("app_shell_retry"):
+        st.session_state["app_shell_retry"] = True
+        st.rerun()
+
+
 def current_model(where=None) -> LoadedModel:
     """The session's model, loaded (once for the whole server) with visible progress.
 
     On a load error the page shows the message and stops; nothing half-loaded is kept.
     """
+    ensure_app_shell()
     reg = registry()
     name = model_name()
     try:

@@ -1,0 +1,26 @@
+"""Quantization page in a real browser: pick presets, run, watch progress, read the results."""
+
+import pytest
+
+from tests.e2e.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_two_preset_comparison_shows_progress_table_chart_and_outputs(new_session):
+    page = new_session("quantization")
+    page.get_by_role("button", name="Run comparison").wait_for(timeout=120_000)
+    wait_idle(page)
+    for preset in ("int8", "nf4"):  # keep the 16-bit ones: the slow 4/8-bit loads are unit-tested
+        page.get_by_role("button", name=f"Remove {preset}").click()
+        wait_idle(page)
+    page.get_by_role("button", name="Run comparison").click()
+    page.locator("[data-testid='stProgress']").first.wait_for(timeout=60_000)
+    page.get_by_text("Memory vs agreement").wait_for(timeout=300_000)
+    wait_idle(page)
+    grid = page.locator("[data-testid='stDataFrame']")
+    assert grid.count() == 1
+    assert page.get_by_text("the reference ·").count() == 1   # the fp32 output card
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
+    assert page.get_by_text("MB before the comparison").count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
