@@ -83,7 +83,7 @@ if last is not None:
     for i, (r, col) in enumerate(zip(results, st.columns(len(results)))):
         avg = r.self_bleu_avg
         col.markdown(f"**{i + 1}. {r.label}**  \n`{r.settings.label()}`")
-        col.metric("Self-BLEU (avg)", "–" if avg is None else f"{avg:.1f} / 100")
+        col.metric("Self-BLEU (avg, 0-100)", "–" if avg is None else f"{avg:.1f}")
         for j, text in enumerate(r.texts):
             score = f" · Self-BLEU {r.self_bleu[j]:.1f}" if j < len(r.self_bleu) else ""
             with col.container(border=True):

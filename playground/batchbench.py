@@ -8,6 +8,8 @@ produce the very same texts; the result says whether they did, so the times comp
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from playground.settings import GenerationSettings
 
 BENCH_PRESETS = ("top_p 0.9 / T 0.8", "top_p 0.5 / T 1.5", "top_k 3", "epsilon 0.02")
 BENCH_PROMPT = "Tell me a story about a dragon."
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class BenchResult:
     identical_texts: bool
     threads: int
     device: str
+    dtype: str = "float32"
 
     @property
     def ratio(self) -> float:
@@ -45,7 +49,7 @@ class BenchResult:
                 "new_tokens": self.new_tokens, "batched_s": round(self.batched_s, 3),
                 "separate_s": round(self.separate_s, 3), "ratio": round(self.ratio, 2),
                 "identical_texts": self.identical_texts, "torch_threads": self.threads,
-                "device": self.device}
+                "device": self.device, "dtype": self.dtype}
 
 
 def bench_variants(samples: int = 3, max_new_tokens: int = 48, seed: int = 0,
@@ -54,11 +58,33 @@ def bench_variants(samples: int = 3, max_new_tokens: int = 48, seed: int = 0,
                                     max_new_tokens=max_new_tokens) for name in presets)
 
 
+def private_copy(loaded, dtype: torch.dtype):
+    """The model converted to ``dtype`` with a service of its own, for this benchmark only
+    (the resident model every session uses is left as it is). Close its service after use."""
+    model = copy.deepcopy(loaded.model).to(dtype)
+    return dataclasses.replace(loaded, model=model, dtype=dtype, _service=None)
+
+
 def run_bench(loaded, samples: int = 3, max_new_tokens: int = 48, repeat: int = 1,
-              prompt: Prompt | None = None, progress=None) -> BenchResult:
-    """Time both ways ``repeat`` times (alternating) and keep each one's best time."""
+              prompt: Prompt | None = None, progress=None,
+              dtype: str | None = None) -> BenchResult:
+    """Time both ways ``repeat`` times (alternating) and keep each one's best time.
+
+    ``dtype`` ("float32", "bfloat16", "float16"): run on a private copy in that precision,
+    e.g. to see what bfloat16 matrix units (Intel AMX) do for batching on a CPU.
+    """
     prompt = prompt or Prompt.chat([{"role": "user", "content": BENCH_PROMPT}])
     variants = bench_variants(samples, max_new_tokens)
+    own = dtype is not None and DTYPES[dtype] != loaded.dtype
+    target = private_copy(loaded, DTYPES[dtype]) if own else loaded
+    try:
+        return _timed(target, variants, prompt, samples, max_new_tokens, repeat, progress)
+    finally:
+        if own:
+            target.service.close()
+
+
+def _timed(loaded, variants, prompt, samples, max_new_tokens, repeat, progress) -> BenchResult:
     service = loaded.service
     # warm-up: the first forward passes of a process are slower (allocations, kernels)
     service.submit(GenerationRequest((prompt,), (variants[0].replace(max_new_tokens=4),))
@@ -84,4 +110,5 @@ def run_bench(loaded, samples: int = 3, max_new_tokens: int = 48, repeat: int = 
                        rows=len(variants) * samples, new_tokens=tokens,
                        batched_s=min(batched), separate_s=min(separate),
                        identical_texts=identical, threads=torch.get_num_threads(),
-                       device=str(loaded.device))
+                       device=str(loaded.device),
+                       dtype=str(loaded.dtype).removeprefix("torch."))

@@ -50,20 +50,29 @@ class _Batch:
 
     @classmethod
     def prefill(cls, model, rows: list[Row], pad_id: int) -> "_Batch":
+        """One forward pass over the distinct prompts; rows that share a prompt (a Compare
+        request's columns and samples, a sweep's grid) share its prefill: the cache and the
+        logits are copied per row, which is exactly what running the prompt alone gives."""
         device = model.device
-        width = max(len(r.prompt_ids) for r in rows)
-        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long, device=device)
-        attention = torch.zeros((len(rows), width), dtype=torch.long, device=device)
-        for i, row in enumerate(rows):  # left padding: every row's last prompt token aligned
-            input_ids[i, width - len(row.prompt_ids):] = torch.tensor(row.prompt_ids,
-                                                                      device=device)
-            attention[i, width - len(row.prompt_ids):] = 1
+        distinct: dict[tuple[int, ...], int] = {}
+        of_row = [distinct.setdefault(tuple(r.prompt_ids), len(distinct)) for r in rows]
+        prompts = list(distinct)
+        width = max(len(p) for p in prompts)
+        input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long, device=device)
+        attention = torch.zeros((len(prompts), width), dtype=torch.long, device=device)
+        for i, ids in enumerate(prompts):  # left padding: every row's last prompt token aligned
+            input_ids[i, width - len(ids):] = torch.tensor(ids, device=device)
+            attention[i, width - len(ids):] = 1
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache()
         out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
                     past_key_values=cache, use_cache=True, **_last_logits_only(model))
-        return cls(list(rows), cache, attention, positions[:, -1:],
-                   out.logits[:, -1, :].float(), device)
+        logits = out.logits[:, -1, :].float()
+        if len(prompts) < len(rows):
+            index = torch.tensor(of_row, device=device)
+            cache.batch_select_indices(index)
+            attention, positions, logits = attention[index], positions[index], logits[index]
+        return cls(list(rows), cache, attention, positions[:, -1:], logits, device)
 
     def keep(self, index: list[int]) -> None:
         """Only the rows at ``index`` stay (finished rows leave the batch and the cache)."""

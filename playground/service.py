@@ -14,8 +14,10 @@ A request finishes when its own rows do, not when the batch does.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections import deque
 
 import torch
@@ -28,6 +30,23 @@ from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancell
 from playground.handles import (GenerationHandle, GenerationRequest, GenerationResult, Prompt,
                                 Sample, _RowStream)
 from playground.lens import StepRecorder, check_record_steps
+
+
+_LIVE: "weakref.WeakSet[GenerationService]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_owner_threads() -> None:
+    """Stop every owner thread before the interpreter finalizes. A daemon thread still alive
+    then is killed with pthread_exit, and if it is inside torch's C++ code that aborts the
+    process ("terminate called without an active exception", exit status 134) after the
+    command's output was already printed."""
+    for service in list(_LIVE):
+        with service._cond:
+            running = list(service._running)
+        for handle in running:
+            handle.cancel()
+        service.close(wait_s=5)
 
 
 class GenerationService:
@@ -53,6 +72,7 @@ class GenerationService:
         self._thread = threading.Thread(target=self._loop, daemon=True,
                                         name=f"owner:{loaded.name}")
         self._thread.start()
+        _LIVE.add(self)
 
     # -- sessions ------------------------------------------------------------------------
     def submit(self, request: GenerationRequest) -> GenerationHandle:

@@ -44,6 +44,34 @@ def test_rows_joining_mid_batch_generate_what_they_would_alone(smol):
     assert steps[:3] == [1, 1, 1] and steps[3] == 2 and max(steps) >= 2
 
 
+def test_rows_sharing_a_prompt_share_one_prefill_and_keep_their_own_text(smol):
+    dragon, hi = chat_ids(smol, "Tell me about dragons."), chat_ids(smol, "Hi")
+    settings = [S(do_sample=True, seed=s, top_p=p, max_new_tokens=12)
+                for s, p in ((1, 0.9), (2, 0.5), (3, 1.0), (1, 0.9))]
+    prompts = [dragon, dragon, hi, dragon]
+
+    def rows():
+        return [Row(prompt_ids=p, settings=s, seed=s.seed, on_token=lambda _t: None)
+                for p, s in zip(prompts, settings)]
+
+    alone = []
+    for r in rows():
+        run_batch(smol.model, [r], {2}, 2)
+        alone.append(r.generated)
+    widths = []
+    hook = smol.model.register_forward_pre_hook(
+        lambda _m, _a, kw: widths.append(tuple(kw["input_ids"].shape)), with_kwargs=True)
+    try:
+        together = rows()
+        run_batch(smol.model, together, {2}, 2)
+    finally:
+        hook.remove()
+    assert [r.generated for r in together] == alone
+    assert alone[0] == alone[3] and alone[0] != alone[1]
+    # the first pass is the prefill: two distinct prompts, not four rows
+    assert widths[0] == (2, len(dragon)) and widths[1][0] == 4
+
+
 def test_a_short_request_arriving_later_finishes_before_the_long_one(smol, chat_prompt):
     service = GenerationService(smol, ServiceConfig(gather_ms=0))
     try:

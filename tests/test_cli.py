@@ -68,3 +68,14 @@ def test_doctor_fails_when_the_default_model_cannot_load(tmp_path):
                           capture_output=True, text=True, timeout=300,
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 1 and "[FAIL] default model" in proc.stdout
+
+
+def test_generate_as_a_real_command_exits_zero_after_printing():
+    """Scripts check the exit status: the owner thread must be stopped before the interpreter
+    finalizes (a daemon thread killed inside torch aborts the process with status 134)."""
+    for _ in range(3):
+        proc = subprocess.run([sys.executable, "-m", "playground", "generate", "--prompt", "Hi",
+                               "--max-new-tokens", "6"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "terminate called" not in proc.stderr and proc.stdout.strip()
