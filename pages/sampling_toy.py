@@ -36,8 +36,8 @@ shown = pd.DataFrame({
     "renormalized (sampled from)": table["final"].round(3)})
 with right:
     st.markdown(summary(rows))
-    st.dataframe(coloured_status(shown, "what happened"), hide_index=True, width="stretch",
-                 height=388)
+    st.dataframe(coloured_status(shown, "what happened", precision=3), hide_index=True,
+                 width="stretch", height=388)
 st.altair_chart(distribution_chart(table), width="stretch")
 
 with st.expander("How the numbers are made"):

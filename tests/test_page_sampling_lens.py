@@ -44,3 +44,16 @@ def test_bad_settings_show_an_error_and_disable_generate(app):
     app.slider(key="lens_temperature").set_value(0.0).run()
     assert not app.exception and any("choose greedy" in e.value for e in app.error)
     assert app.button(key="lens_go").disabled
+
+
+def test_the_coloured_table_shows_two_decimals_and_colours_each_filter_apart():
+    import pandas as pd
+
+    from playground.ui.sampling_lab import STATUS_LABELS, coloured_status
+    df = pd.DataFrame({"p %": [22.46, 0.5, 0.25],
+                       "what happened": [STATUS_LABELS[s] for s in ("kept", "top_p", "top_k")]})
+    html = coloured_status(df, "what happened").to_html()
+    assert "22.46<" in html and "22.460000" not in html
+    colours = {line.split("background-color:")[1].split(";")[0].strip()
+               for line in html.splitlines() if "background-color:" in line}
+    assert len(colours) == 3  # kept, top-p and top-k each in their own colour

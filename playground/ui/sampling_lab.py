@@ -80,14 +80,15 @@ def show_problems(err: SettingsError, container=None) -> None:
         (container or st).error(problem)
 
 
-def coloured_status(df: pd.DataFrame, column: str):
-    """The table with each "what happened" cell in its filter's colour (same as the charts)."""
+def coloured_status(df: pd.DataFrame, column: str, precision: int = 2):
+    """The table with each "what happened" cell in its filter's colour (same as the charts),
+    and numbers shown with ``precision`` decimals (a Styler would otherwise print six)."""
     by_label = {STATUS_LABELS[s]: c for s, c in STATUS_COLOURS.items()}
 
     def style(value):
         colour = by_label.get(value)
         return f"color: white; background-color: {colour}" if colour else ""
-    return df.style.map(style, subset=[column])
+    return df.style.map(style, subset=[column]).format(precision=precision)
 
 
 # -- charts ------------------------------------------------------------------------------
