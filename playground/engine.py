@@ -43,7 +43,8 @@ class _Batch:
 
     def __init__(self, rows, cache, attention, positions, logits, device):
         self.rows = rows
-        self.cache, self.attention, self.positions, self.logits = cache, attention, positions, logits
+        self.cache, self.attention = cache, attention
+        self.positions, self.logits = positions, logits
         self.filters = RowFilters.from_settings([r.settings for r in rows], device=device)
         self.generators = [make_generator(r.seed, device) if r.settings.do_sample else None
                            for r in rows]

@@ -8,7 +8,9 @@ highest-precision preset that ran (fp32 when selected): same text?, chrF and BLE
 first token where the greedy outputs part ways.
 
 Only one comparison runs at a time per server (``comparison_queue()``): it holds the device
-for a while, and two at once would double the extra memory.
+for a while, and two at once would double the extra memory. The page and the CLI run it in a
+child process (``playground.quantworker``) so that the server's memory is back where it was
+afterwards; ``run_comparison`` is the comparison itself, in whatever process calls it.
 """
 
 from __future__ import annotations
@@ -158,13 +160,7 @@ def run_comparison(request: ComparisonRequest, registry: Registry,
     cancelled = cancelled or (lambda: False)
     device = registry.device
     machine = machine or detect_machine(device.type)
-    spec = registry.resolve(request.model)
-    if getattr(spec, "remote", False):
-        raise PlaygroundError(f"{spec.name} runs on a remote engine: there are no weights on "
-                              f"this server to load in other precisions")
-    if not registry.allowed(spec.name):
-        raise ModelNotAllowedError(f"{spec.name} is not on this workshop's model list; pick "
-                                   f"one from the list or ask the instructor")
+    spec = check_model(request, registry)
     start = time.perf_counter()
     progress(0.0, f"Preparing {spec.name}…")
     release_memory()
@@ -207,6 +203,18 @@ def run_comparison(request: ComparisonRequest, registry: Registry,
                       reference=reference.preset if reference else None, rows=rows,
                       memory_before_mb=before, memory_after_mb=_memory_now(device),
                       seconds=round(time.perf_counter() - start, 1))
+
+
+def check_model(request: ComparisonRequest, registry: Registry):
+    """The model's spec, or a participant-level error if it cannot be compared here."""
+    spec = registry.resolve(request.model)
+    if getattr(spec, "remote", False):
+        raise PlaygroundError(f"{spec.name} runs on a remote engine: there are no weights on "
+                              f"this server to load in other precisions")
+    if not registry.allowed(spec.name):
+        raise ModelNotAllowedError(f"{spec.name} is not on this workshop's model list; pick "
+                                   f"one from the list or ask the instructor")
+    return spec
 
 
 def _no_room(preset, where, device: torch.device) -> str | None:
@@ -296,7 +304,8 @@ def _run_preset(row, preset, request, registry, spec, where, kwargs, tokenizer, 
         elif isinstance(err, (torch.OutOfMemoryError, MemoryError)):
             row.reason = str(load_error(spec, err, device))
         else:
-            row.reason = f"{preset.name} failed while running: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+            first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            row.reason = f"{preset.name} failed while running: {first_line}"
         return None
     finally:
         if loaded is not None and loaded._service is not None:
@@ -339,7 +348,10 @@ def comparison_queue() -> JobQueue:
 
 
 def submit_comparison(request: ComparisonRequest, registry: Registry) -> Job:
-    """Queue a comparison; poll the job for progress and place in line."""
+    """Queue a comparison (run in a child process, see ``playground.quantworker``); poll the
+    job for progress and place in line."""
+    from playground.quantworker import run_isolated
+
     return comparison_queue().submit(
-        lambda progress, cancelled: run_comparison(request, registry, progress, cancelled),
+        lambda progress, cancelled: run_isolated(request, registry, progress, cancelled),
         label="the quantization comparison")

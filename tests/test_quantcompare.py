@@ -9,6 +9,7 @@ tests/test_quantization.py and by ``python -m playground quantize --presets ...`
 
 import math
 import threading
+import time
 
 import pytest
 
@@ -147,3 +148,50 @@ def test_a_cancelled_comparison_stops_and_says_so():
     job.cancel()
     with pytest.raises(RequestCancelled):
         job.result(timeout=120)
+
+
+# -- in a child process (what the page and the CLI do) -----------------------------------------
+
+def test_in_a_child_process_the_server_gets_its_memory_back(smol):
+    from playground.quantworker import run_isolated
+
+    registry = default_registry()
+    progress = []
+    result = run_isolated(ComparisonRequest(EMBEDDED, ("fp32", "bf16"), prompt=PROMPT,
+                                            max_new_tokens=4),
+                          registry, lambda f, m: progress.append((f, m)))
+    fp32, bf16 = result.rows
+    assert fp32.status == bf16.status == "ok" and fp32.chrf == 100.0
+    assert fp32.rss_growth_mb > bf16.rss_growth_mb > 0 and math.isfinite(bf16.perplexity)
+    assert fp32.token_ids and fp32.first_divergence is None  # the rows survive the trip
+    assert progress[-1][0] == 1.0 and any("bf16" in m for _, m in progress)
+    # this process never held a copy: within 10% of where it started (the target)
+    assert abs(result.memory_after_mb - result.memory_before_mb) <= 0.1 * \
+        result.memory_before_mb
+
+
+def test_an_error_in_the_child_comes_back_as_the_same_kind_of_error():
+    from playground.errors import HubUnreachableError
+    from playground.quantworker import run_isolated
+
+    with pytest.raises(HubUnreachableError, match="cannot be reached"):
+        run_isolated(ComparisonRequest("no-such-user/no-such-model", ("fp32",)),
+                     default_registry())
+
+
+def test_cancelling_ends_the_child_process_at_once():
+    from playground.quantworker import run_isolated
+
+    seen, start = [], [0.0]
+
+    def progress(f, m):
+        seen.append(m)
+        start[0] = start[0] or time.monotonic()
+
+    def cancelled():  # as soon as the first copy starts loading
+        return any("loading" in m for m in seen)
+
+    with pytest.raises(RequestCancelled):
+        run_isolated(ComparisonRequest(EMBEDDED, ("fp32", "bf16"), max_new_tokens=64),
+                     default_registry(), progress, cancelled)
+    assert time.monotonic() - start[0] < 10

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from playground.cli import print_json, say
-from playground.quantcompare import (DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest,
-                                     run_comparison)
+from playground.quantcompare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
 from playground.quantization import DEFAULT_PRESETS, PRESETS
+from playground.quantworker import run_isolated
 from playground.registry import default_registry
 
 
@@ -48,7 +48,7 @@ def run(args) -> int:
             last[0] = message.split("(")[0]
             say(message)
 
-    result = run_comparison(request, registry, progress)
+    result = run_isolated(request, registry, progress)
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -68,7 +68,8 @@ def run(args) -> int:
               f"{_cell(r.first_divergence):>7} {_cell(r.perplexity, 2):>7}")
     for r in result.ok_rows():
         print(f"\n--- {r.preset}\n{r.text}")
-    what = "GPU memory allocated" if result.device == "cuda" else "process memory (RSS)"
+    what = ("GPU memory in use" if result.device == "cuda"
+            else "this process's memory (RSS; the copies were loaded in a child process)")
     print(f"\n{what}: {result.memory_before_mb:.0f} MB before, "
           f"{result.memory_after_mb:.0f} MB after ({result.seconds:.0f} s in all)")
     return 0

@@ -104,13 +104,14 @@ def show_comparison(c: Comparison) -> None:
         k: st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
         for k in table.columns if k.endswith(("(MB)", "(s)", "(tok/s)", "perplexity"))
         or k.startswith(("chrF", "BLEU"))})
-    what = "GPU memory allocated" if c.device == "cuda" else "the server's memory (RSS)"
+    what = "GPU memory" if c.device == "cuda" else "memory (RSS)"
     st.caption(
         f"{c.model} on {c.device.upper()}, {c.seconds:.0f} s in all. Agreement is against "
         f"**{c.reference}** (greedy text). weights = `get_memory_footprint()`; "
-        f"{_memory_column(c)} = what the copy added to {what}, which every tab shares. "
-        f"Each copy is freed before the next: {c.memory_before_mb:,.0f} MB before the "
-        f"comparison, {c.memory_after_mb:,.0f} MB after.")
+        f"{_memory_column(c)} = what the copy added to the {what} of the process that loaded "
+        f"it. The copies are loaded one after another in a separate process, which ends "
+        f"with the comparison: the server's {what} was {c.memory_before_mb:,.0f} MB before "
+        f"the comparison and {c.memory_after_mb:,.0f} MB after.")
     st.altair_chart(agreement_chart(c), width="stretch")
     st.subheader("Outputs")
     st.caption("Highlighted: from the first token where the output parts ways with the "
@@ -119,9 +120,9 @@ def show_comparison(c: Comparison) -> None:
     with st.expander("How to read this, and the code"):
         notes = {r.caveat for r in c.ok_rows() if r.caveat}
         if c.device != "cuda":
-            notes.add("RSS is the whole server process: other tabs' work shows up in it, and "
-                      "the first comparison after a start also pays one-time library set-up "
-                      "(tens of MB). The weights column is the per-copy figure to compare.")
+            notes.add("RSS growth is measured in the comparison's own process: its first "
+                      "copy also pays one-time library set-up (tens of MB). The weights "
+                      "column is the per-copy figure to compare.")
             notes.add("No CUDA GPU on this server: memory is measured as process RSS and "
                       "get_memory_footprint(); the GPU figures (torch.cuda.memory_allocated, "
                       "as in the tutorial's memory_summary) could not be measured here.")
