@@ -7,6 +7,7 @@ from playground.admin import (CacheMissingError, budget_report, cache_report, ca
                               evicted_report, expected_password, freed_bytes, human_size,
                               resident_report)
 from playground.errors import PlaygroundError
+from playground.loadtest import last_rehearsal, start_rehearsal
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.widgets import show_error
 
@@ -104,6 +105,53 @@ with right:
         reg.unload(victim, reason=f"{victim} was unloaded by the instructor; pick it again to "
                                   f"reload it")
         st.rerun()
+
+st.subheader("Rehearse the room")
+st.caption("Simulated participants (threads) send their own prompts and settings to this "
+           "server's generation service again and again, while you open a few tabs and use "
+           "the pages yourself. Every stream is checked: it must complete and never show "
+           "another session's text. Use it before a workshop, not during one.")
+job = last_rehearsal()
+running = job is not None and not job.done
+resident = reg.resident()
+with st.form("admin_rehearsal"):
+    a, b, c, d = st.columns(4)
+    target = a.selectbox("model", [m.name for m in resident] or [reg.config.models.default],
+                         key="admin_rh_model")
+    sessions = b.number_input("simulated sessions", 1, 128, 32, key="admin_rh_sessions")
+    minutes = c.number_input("minutes", 0.1, 30.0, 5.0, step=0.5, key="admin_rh_minutes")
+    new_tokens = d.number_input("new tokens per request", 1, 256, 24, key="admin_rh_tokens")
+    start = st.form_submit_button("Start the rehearsal", type="primary", disabled=running,
+                                  key="admin_rh_go")
+if start:
+    try:
+        loaded = reg.load(target, instructor=True)
+        job = start_rehearsal(loaded, int(sessions), float(minutes), int(new_tokens))
+        running = True
+    except Exception as err:
+        show_error(err)
+
+
+@st.fragment(run_every=2 if running else None)
+def rehearsal_status() -> None:
+    job = last_rehearsal()
+    if job is None:
+        return
+    if not job.done:
+        st.progress(job.fraction, text=f"Rehearsal running: {job.message}")
+        if st.button("Stop the rehearsal", key="admin_rehearsal_stop"):
+            job.cancel()
+        return
+    try:
+        report = job.result(timeout=0)
+    except Exception as err:
+        show_error(err)
+        return
+    (st.success if report.ok else st.error)(("Passed: " if report.ok else "Failed: ")
+                                            + report.summary())
+
+
+rehearsal_status()
 
 st.subheader("Hugging Face cache on disk")
 folder = st.text_input("Cache folder", default_cache_dir(), key="admin_cache_dir",

@@ -39,7 +39,7 @@ for col, label, default in zip(pick, ["Model A", "Model B"],
         names.append(model_picker(label, f"bvc_model_{len(names)}", default))
         loaded = load_or_explain(names[-1], col) if names[-1] else None
         if loaded is not None:
-            kind = "chat template ✓" if getattr(loaded.tokenizer, "chat_template", None) \
+            kind = "chat template ✓" if loaded.is_chat \
                 else "no chat template (base model)"
             col.caption(f"{loaded.name} · {kind} · {loaded.footprint_bytes / 2**20:,.0f} MB")
         models.append(loaded)

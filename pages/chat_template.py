@@ -28,7 +28,8 @@ st.title("Chat template")
 st.caption("A chat model was trained on conversations written in one exact format. "
            "apply_chat_template writes your messages in that format, special tokens included.")
 
-loaded = current_model()
+loaded = current_model(
+    needs_local="The chat-template inspector renders with the model's own tokenizer")
 choice = st.radio("Template", list(TEMPLATE_CHOICES), format_func=TEMPLATE_CHOICES.get,
                   horizontal=True, key="tmpl_choice",
                   help="The stand-ins use the same tokenizer, so you can see both fallbacks "

@@ -34,7 +34,8 @@ except SettingsError as err:
     show_problems(err)
     settings = None
 
-loaded = current_model()
+loaded = current_model(
+    needs_local="The decoding lens reads the model's logits at every step")
 prompt = prompt_input("lens", loaded.is_chat)
 left, right, _ = st.columns([1, 1, 6])
 go = left.button("Generate", type="primary", key="lens_go", disabled=settings is None)

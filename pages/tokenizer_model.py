@@ -18,7 +18,8 @@ st.title("Tokenizer & model")
 st.caption("The model never sees letters: the tokenizer cuts text into subword tokens and "
            "turns each into an id. Decoding turns ids back into text.")
 
-loaded = current_model()
+loaded = current_model(
+    needs_local="The tokenizer explorer reads the model's own tokenizer and weights")
 text = st.text_area("Text", EXAMPLE, height=100, key="tok_text")
 add_special = st.toggle("Add the tokenizer's own special tokens (as for a raw prompt)",
                         key="tok_add_special")

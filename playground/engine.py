@@ -88,6 +88,27 @@ class _Batch:
         self.filters = self.filters.select(t)
         self.rows = [self.rows[i] for i in index]
         self.generators = [self.generators[i] for i in index]
+        self._trim_padding()
+
+    def _trim_padding(self) -> None:
+        """Drop the leading columns that every remaining row masks out.
+
+        With continuous admission a batch may never empty while a room keeps sending
+        requests; without this, the cache would keep the left padding of rows long gone
+        and grow by one column per step for as long as the batch lives (memory and
+        attention time growing without bound). Rows keep their explicit position ids,
+        and masked columns contribute nothing, so what remains computes the same.
+        """
+        if not self.mergeable():
+            return
+        used = self.attention.any(dim=0)
+        start = int(used.nonzero()[0]) if bool(used.any()) else 0
+        if start == 0:
+            return
+        self.attention = self.attention[:, start:]
+        for layer in self.cache.layers:
+            layer.keys = layer.keys[:, :, start:, :]
+            layer.values = layer.values[:, :, start:, :]
 
     def step(self, model, tokens: torch.Tensor) -> None:
         """Feed each row its chosen token; afterwards ``logits`` are for the next token."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import psutil
 
+from playground.errors import PlaygroundError, ServiceBusyError
+from playground.jobqueue import Job, JobQueue
 from playground.service import GenerationRequest, GenerationResult, Prompt
 from playground.settings import GenerationSettings
 
@@ -111,9 +113,15 @@ class SoakReport:
     def ok(self) -> bool:
         return self.requests > 0 and self.failed == self.mixed == self.incomplete == 0
 
+    def summary(self) -> str:
+        return (f"{self.requests} requests in {self.seconds:.0f} s: {self.failed} failed, "
+                f"{self.mixed} mixed, {self.incomplete} incomplete; RSS {self.rss_start_mb:.0f} "
+                f"MB at start, {self.rss_warm_mb:.0f} MB warm, peak {self.rss_peak_mb:.0f} MB, "
+                f"{self.rss_end_mb:.0f} MB at the end")
+
 
 def run_soak(loaded, sessions: int = 32, seconds: float = 60.0, new_tokens: int = 24,
-             progress=lambda _m: None) -> SoakReport:
+             progress=lambda _m: None, cancelled=lambda: False) -> SoakReport:
     """Each simulated session submits its own request again and again until time is up.
 
     A stream is 'mixed' if its streamed deltas do not add up to its own final text, or if its
@@ -130,7 +138,7 @@ def run_soak(loaded, sessions: int = 32, seconds: float = 60.0, new_tokens: int 
     deadline = time.perf_counter() + seconds
 
     def session(i):
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not cancelled():
             request = session_request(i % 8, new_tokens, session=f"soak-{i}")
             try:
                 handle = service.submit(request)
@@ -166,3 +174,34 @@ def run_soak(loaded, sessions: int = 32, seconds: float = 60.0, new_tokens: int 
     gc.collect()
     report.rss_end_mb = proc.memory_info().rss / 2**20
     return report
+
+
+# -- a rehearsal on the running server (Admin page) ------------------------------------------
+
+_rehearsals = JobQueue("rehearsal", max_waiting=1)
+_last: list[Job] = []  # the latest rehearsal on this server, finished or not
+
+
+def start_rehearsal(loaded, sessions: int, minutes: float, new_tokens: int) -> Job:
+    """A soak on the server's own service, while real participants (tabs) use it too: the
+    instructor's dress rehearsal before a workshop. One at a time per server."""
+    if not (1 <= sessions <= 128 and 0 < minutes <= 30 and 1 <= new_tokens <= 256):
+        raise PlaygroundError("a rehearsal takes 1 to 128 sessions, up to 30 minutes and 1 to "
+                              "256 new tokens per request")
+    if _last and not _last[-1].done:
+        raise ServiceBusyError("a rehearsal is already running on this server; stop it first")
+    seconds = minutes * 60
+
+    def job(progress, cancelled):
+        started = time.perf_counter()
+
+        def say(message: str) -> None:
+            progress(min(1.0, (time.perf_counter() - started) / seconds), message)
+        return run_soak(loaded, sessions, seconds, new_tokens, say, cancelled)
+
+    _last[:] = [_rehearsals.submit(job, label="the rehearsal")]
+    return _last[0]
+
+
+def last_rehearsal() -> Job | None:
+    return _last[-1] if _last else None

@@ -199,3 +199,23 @@ def test_cache_command_lists_and_deletes(hf_cache, capsys):
     assert OLD not in {r["revision"] for r in data["revisions"]}
     assert main(["cache", "--dir", str(hf_cache / "missing")]) == 1
     assert "no Hugging Face cache at" in capsys.readouterr().err
+
+
+def test_a_rehearsal_runs_simulated_sessions_on_the_servers_service(monkeypatch, smol):
+    from playground.loadtest import last_rehearsal
+
+    at = log_in(admin_page(monkeypatch, "s3cret"), "s3cret")
+    at.number_input(key="admin_rh_sessions").set_value(3)
+    at.number_input(key="admin_rh_minutes").set_value(0.1)
+    at.number_input(key="admin_rh_tokens").set_value(4)
+    at.button(key="admin_rh_go").click().run()
+    assert not at.exception and not at.error
+    job = last_rehearsal()
+    assert job is not None and any("Rehearsal running" in p.text for p in at.get("progress"))
+    report = job.result(timeout=240)
+    assert report.ok and report.requests >= 3 and report.failed == report.mixed == 0
+    completed_before = smol.service.completed
+    at.run()
+    assert at.success[0].value.startswith("Passed: ") and "0 failed, 0 mixed" in \
+        at.success[0].value
+    assert smol.service.completed == completed_before  # showing the report runs nothing

@@ -72,6 +72,39 @@ def test_rows_sharing_a_prompt_share_one_prefill_and_keep_their_own_text(smol):
     assert widths[0] == (2, len(dragon)) and widths[1][0] == 4
 
 
+def test_a_batch_that_never_empties_does_not_keep_old_padding(smol):
+    """Continuous admission: rows come and go for many steps. The cache holds only the
+    columns some running row still attends to, and every row still writes what it would
+    alone."""
+    prompt = chat_ids(smol, "Hi")
+
+    def row(i):
+        s = S(do_sample=True, seed=i, max_new_tokens=8)
+        return Row(prompt_ids=prompt, settings=s, seed=i, on_token=lambda _t: None)
+
+    alone = []
+    for i in range(10):
+        r = row(i)
+        run_batch(smol.model, [r], set(), 2)  # no eos: every row runs its 8 tokens
+        alone.append(r.generated)
+    rows, calls, widths = [row(i) for i in range(10)], [0], []
+
+    def admit(_running):
+        calls[0] += 1
+        i = calls[0] // 4  # a new row every 4 steps, each lives 8: the batch never empties
+        return [rows[i]] if calls[0] % 4 == 0 and i < len(rows) else []
+
+    hook = smol.model.register_forward_pre_hook(
+        lambda _m, _a, kw: widths.append(kw["attention_mask"].shape[1]), with_kwargs=True)
+    try:
+        run_batch(smol.model, [rows[0]], set(), 2, admit=admit)
+    finally:
+        hook.remove()
+    assert [r.generated for r in rows] == alone
+    # ~45 steps in one batch; without trimming the mask would reach prompt + 40 columns
+    assert len(widths) > 40 and max(widths) <= len(prompt) + 8 + 4
+
+
 def test_a_short_request_arriving_later_finishes_before_the_long_one(smol, chat_prompt):
     service = GenerationService(smol, ServiceConfig(gather_ms=0))
     try:

@@ -225,3 +225,48 @@ def test_per_request_caps_apply_to_remote_models_too(engine):
     with pytest.raises(SettingsError, match="max_new_tokens is capped"):
         service.submit(GenerationRequest.single(sampling(max_new_tokens=2000), CHAT))
     assert engine.requests == []  # refused before anything was sent
+
+
+@pytest.mark.parametrize("page", ["tokenizer_model", "chat_template", "sampling_lens"])
+def test_pages_that_need_local_weights_explain_instead_of_failing(engine, monkeypatch, page):
+    from streamlit.testing.v1 import AppTest
+
+    from playground.registry import default_registry
+
+    reg = default_registry()
+    monkeypatch.setitem(reg.catalog, NAME, ModelSpec(NAME, "openai", MODEL_ID, True,
+                                                     base_url=engine.base_url))
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state["model_name"] = NAME
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception and not at.error
+        assert any("runs on a remote engine" in i.value for i in at.info)
+    finally:
+        reg.unload(NAME)
+        reg.evicted.pop(NAME, None)
+
+
+def test_prompt_lab_shows_remote_outputs_without_a_local_tokenizer(engine, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from playground.registry import default_registry
+
+    reg = default_registry()
+    monkeypatch.setitem(reg.catalog, NAME, ModelSpec(NAME, "openai", MODEL_ID, True,
+                                                     base_url=engine.base_url))
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state["model_name"] = NAME
+        at.run()
+        at.switch_page("pages/prompt_lab.py").run()
+        assert not at.exception
+        go = [b for b in at.button if b.label == "Generate"]
+        go[0].click()
+        at.run()
+        assert not at.exception and not at.error
+        assert any(c.value for c in at.code)  # the engine's answers are shown
+    finally:
+        reg.unload(NAME)
+        reg.evicted.pop(NAME, None)

@@ -24,8 +24,5 @@ def run(args) -> int:
     if args.json:
         print_json(data)
     else:
-        print(f"{r.requests} requests in {r.seconds:.0f} s: {r.failed} failed, {r.mixed} mixed, "
-              f"{r.incomplete} incomplete; RSS {r.rss_start_mb:.0f} MB at start, "
-              f"{r.rss_warm_mb:.0f} MB warm, peak {r.rss_peak_mb:.0f} MB, "
-              f"{r.rss_end_mb:.0f} MB at the end")
+        print(r.summary())
     return 0 if r.ok else 1

@@ -33,11 +33,24 @@ def ensure_app_shell() -> None:
         st.rerun()
 
 
-def current_model(where=None) -> LoadedModel:
+def current_model(where=None, needs_local: str | None = None) -> LoadedModel:
     """The session's model, loaded (once for the whole server) with visible progress.
 
     On a load error the page shows the message and stops; nothing half-loaded is kept.
+    ``needs_local``: what the page does with the weights or tokenizer on this server (e.g.
+    "The tokenizer explorer reads the model's tokenizer"); for a model served by a remote
+    engine the page then says so and stops instead of failing.
     """
+    loaded = _current_model(where)
+    if needs_local and loaded.tokenizer is None:
+        st.info(f"{needs_local}, and {loaded.name} runs on a remote engine: there is none on "
+                f"this server. Pick a local model in the sidebar (smollm2-135m-instruct always "
+                f"works).")
+        st.stop()
+    return loaded
+
+
+def _current_model(where=None) -> LoadedModel:
     ensure_app_shell()
     reg = registry()
     name = model_name()
