@@ -91,3 +91,21 @@ def test_a_busy_model_is_kept_and_the_new_load_refused(smol, tmp_path, chat_prom
     assert handle.result(timeout=120).new_tokens > 0
     assert [m.name for m in reg.resident()] == ["smollm2-135m-instruct"]
     reg.unload("smollm2-135m-instruct")
+
+
+def test_residency_command_shows_eviction_and_memory_falling_back(smol, tmp_path, capsys):
+    import json
+
+    from playground.cli import main
+
+    copy = tmp_path / "smol-copy"
+    shutil.copytree(Registry().config.cache_dir / "smollm2-135m-instruct", copy)
+    one_mb = smol.footprint_bytes / 2**20
+    code = main(["residency", "--budget-mb", str(1.5 * one_mb), "smollm2-135m-instruct",
+                 str(copy), "--json"])
+    start, first, second = json.loads(capsys.readouterr().out)["steps"]
+    assert code == 0
+    assert first["resident"] == ["smollm2-135m-instruct"] and second["resident"] == [str(copy)]
+    assert second["evicted"] == ["smollm2-135m-instruct"] and second["model_mb"] <= 1.5 * one_mb
+    # the first copy's memory was given back: one model's worth, not two
+    assert second["rss_mb"] - first["rss_mb"] < 0.5 * one_mb

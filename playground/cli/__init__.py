@@ -16,7 +16,7 @@ from playground.errors import PlaygroundError
 COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
             "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
             "quantize",  # Quantization
-            "cache"]  # Admin: the Hugging Face cache
+            "cache", "residency"]  # Admin: the Hugging Face cache, the memory budget
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,59 @@
+"""``residency``: load models one after another under a memory budget and watch eviction.
+
+For the instructor planning which models fit: each model is loaded (as the instructor, so the
+allow-list does not apply), generates a few tokens so its weights are really in memory, and
+the command prints what is resident, what was evicted to make room, the registry's count of
+model bytes and this process's RSS after every load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from playground.cli import print_json, say
+from playground.config import load_config
+from playground.quantization import process_rss_mb, release_memory
+from playground.registry import Registry
+from playground.service import GenerationRequest, Prompt
+from playground.settings import GenerationSettings
+
+
+def register(sub) -> None:
+    p = sub.add_parser("residency", help="load models in turn under a memory budget; show "
+                                         "eviction and memory")
+    p.add_argument("models", nargs="+", help="catalog names, Hugging Face ids or local folders, "
+                                            "loaded in this order")
+    p.add_argument("--budget-mb", type=float, required=True,
+                   help="the resident models' memory budget for this run")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    config = load_config()
+    config = dataclasses.replace(config, models=dataclasses.replace(
+        config.models, memory_budget_mb=args.budget_mb))
+    registry = Registry(config)
+    release_memory()
+    steps = [{"loaded": None, "resident": [], "evicted": [], "model_mb": 0.0,
+              "rss_mb": round(process_rss_mb(), 1)}]
+    for name in args.models:
+        loaded = registry.load(name, progress=say, instructor=True)
+        loaded.service.submit(GenerationRequest.single(GenerationSettings(max_new_tokens=4),
+                                                       Prompt.raw("Hello"))).result()
+        release_memory()
+        steps.append({"loaded": loaded.name,
+                      "resident": [m.name for m in registry.resident()],
+                      "evicted": sorted(registry.evicted),
+                      "model_mb": round(registry.used_bytes() / 2**20, 1),
+                      "rss_mb": round(process_rss_mb(), 1)})
+    report = {"budget_mb": args.budget_mb, "steps": steps}
+    if args.json:
+        print_json(report)
+        return 0
+    for s in steps:
+        what = f"after loading {s['loaded']}" if s["loaded"] else "at start"
+        print(f"{what}: resident {s['resident'] or 'none'}; evicted so far "
+              f"{s['evicted'] or 'none'}; models {s['model_mb']:,.0f} MB of "
+              f"{args.budget_mb:,.0f}; process RSS {s['rss_mb']:,.0f} MB")
+    return 0
