@@ -20,11 +20,12 @@ loaded = current_model()
 with st.sidebar:
     st.subheader("Persona")
     preset = st.selectbox("Persona", list(PERSONAS), key="persona_preset")
-    if st.session_state.get("persona_shown_preset") != preset:  # a new preset fills the editor
-        st.session_state["persona_system"] = PERSONAS[preset]
-        st.session_state["persona_shown_preset"] = preset
-    system = st.text_area("System prompt", key="persona_system", height=130,
-                          help="Edit freely; it is sent at the start of every turn.")
+    # One editor per preset: switching shows that preset's text with your edits to it, and a
+    # rerun racing the switch cannot write one preset's text into another's editor.
+    edits = st.session_state.setdefault("persona_edits", {})
+    system = edits[preset] = st.text_area(
+        "System prompt", edits.get(preset, PERSONAS[preset]), key=f"persona_system_{preset}",
+        height=130, help="Edit freely; it is sent at the start of every turn.")
     budget = st.number_input(
         "Context budget (tokens)", MIN_BUDGET, loaded.context_length, loaded.context_length,
         step=64, key="persona_budget",

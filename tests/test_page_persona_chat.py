@@ -22,7 +22,7 @@ def bubbles(at):
 
 def test_turns_pile_up_regenerate_replaces_and_clear_empties(app):
     app.selectbox(key="persona_preset").set_value("Pirate").run()
-    assert app.text_area(key="persona_system").value == PERSONAS["Pirate"]
+    assert app.text_area(key="persona_system_Pirate").value == PERSONAS["Pirate"]
     app.chat_input[0].set_value("Hello, who are you?").run()
     app.chat_input[0].set_value("Where is your ship?").run()
     assert not app.exception and not app.error
@@ -60,3 +60,15 @@ def test_a_message_longer_than_the_budget_is_an_error_not_a_crash(app):
     assert not app.exception
     assert "more than the 128-token budget" in app.error[0].value
     assert bubbles(app) == []  # the refused message is not kept
+
+
+def test_each_preset_keeps_its_own_edits(app):
+    first = next(iter(PERSONAS))
+    app.text_area(key=f"persona_system_{first}").input("You are a terse lighthouse keeper.").run()
+    app.selectbox(key="persona_preset").set_value("Pirate").run()
+    assert [t.value for t in app.text_area] == [PERSONAS["Pirate"]]
+    app.selectbox(key="persona_preset").set_value(first).run()
+    assert app.text_area(key=f"persona_system_{first}").value == "You are a terse lighthouse keeper."
+    app.toggle(key="persona_show_prompt").set_value(True)
+    app.chat_input[0].set_value("Hello").run()
+    assert app.code[-1].value.startswith("<|im_start|>system\nYou are a terse lighthouse keeper.")

@@ -1,7 +1,10 @@
 """Persona chat in a real browser: streamed turns, a Stop that stops only its own tab, and a
 Clear that clears only its own tab's history."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_idle
 
@@ -25,6 +28,8 @@ def open_persona(new_session, keys: list[str] = ()):
     persona.get_by_role("button", name="Open").click()
     page.get_by_role("option", name="Pirate").click()
     wait_idle(page)
+    # the Pirate's own editor is on screen before anything else happens
+    expect(system_prompt(page)).to_have_value(re.compile("old pirate captain"), timeout=30_000)
     if keys:
         slider = page.locator("[data-testid='stSlider']").filter(has_text="max_new_tokens")
         thumb = slider.get_by_role("slider")
@@ -33,7 +38,12 @@ def open_persona(new_session, keys: list[str] = ()):
             thumb.press(key)
         page.wait_for_timeout(500)
         wait_idle(page)
+    expect(system_prompt(page)).to_have_value(re.compile("old pirate captain"))
     return page
+
+
+def system_prompt(page):
+    return page.get_by_role("textbox", name="System prompt")
 
 
 def max_new_tokens(page) -> int:
@@ -50,6 +60,15 @@ def send(page, text: str) -> None:
 def streaming(page):
     """The assistant bubble that is being written (it ends with the ▌ cursor)."""
     return page.locator(MESSAGES, has_text="▌")
+
+
+def settled(page, timeout: float = 120_000) -> None:
+    """The reply is finished and drawn. Streamlit briefly reports "not running" between a run
+    and the rerun that follows it (the page reruns after each reply, and Stop is a rerun), when
+    the last streamed text, cursor and all, is still on screen: wait past that."""
+    wait_idle(page, timeout=timeout)
+    expect(streaming(page)).to_have_count(0, timeout=timeout)
+    wait_idle(page, timeout=timeout)
 
 
 def lengths_while_streaming(page, distinct: int = 3, most: int = 100) -> list[int]:
@@ -74,11 +93,10 @@ def test_three_turn_persona_chat_streams_each_reply(new_session):
                                 start=1):
         send(page, text)
         seen = lengths_while_streaming(page)
-        wait_idle(page)
+        settled(page)
         assert len(set(seen)) >= 2 and seen == sorted(seen), (turn, seen)  # it grew
         assert page.locator(ASSISTANT).count() == turn
         assert page.locator(MESSAGES).count() == 2 * turn
-        assert streaming(page).count() == 0
     page.get_by_text("Show the rendered prompt").click()
     wait_idle(page)
     sent = page.locator("[data-testid='stCode']").last.inner_text()
@@ -98,14 +116,13 @@ def test_stop_halts_only_this_tab_and_clear_keeps_the_other_tabs_history(new_ses
     # a stale copy of the row may linger while the page re-renders)
     a.get_by_test_id("stHorizontalBlock").get_by_role("button", name="Stop",
                                                        exact=True).first.click()
-    wait_idle(a)
-    assert streaming(a).count() == 0
+    settled(a)
     assert a.locator(MESSAGES).last.get_by_text("stopped", exact=True).count() == 1
     stopped_text = a.locator(MESSAGES).last.inner_text()
     # the other tab is still writing after this tab stopped
     seen = lengths_while_streaming(b)
     assert len(set(seen)) >= 2, seen
-    wait_idle(b, timeout=300_000)  # a busy shared CPU can be slow
+    settled(b, timeout=300_000)  # a busy shared CPU can be slow
     assert b.locator(MESSAGES).last.get_by_text("stopped", exact=True).count() == 0
     assert a.locator(MESSAGES).last.inner_text() == stopped_text  # really stopped
     b_reply = b.locator(MESSAGES).last.inner_text()
