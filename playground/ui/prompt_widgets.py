@@ -14,6 +14,7 @@ from playground.registry import LoadedModel, package_dir
 from playground.service import GenerationHandle, GenerationResult
 from playground.tokens import TokenView
 from playground.ui.resources import TOKEN_KEY, registry
+from playground.ui.widgets import CURSOR
 
 ROLE_COLOURS = {"system": "#ede7f6", "user": "#e3f2fd", "assistant": "#e8f5e9",
                 "template": "#f5f5f5"}
@@ -37,7 +38,7 @@ def stream_handles(key: str, handles: list[GenerationHandle],
             done = all(h.done for h in handles)
             for handle, row_slots in zip(handles, slots):
                 for slot, text in zip(row_slots, handle.texts()):
-                    slot.markdown(text + ("" if handle.done else " ▌"))
+                    slot.markdown(text + ("" if handle.done else CURSOR))
             if done:
                 break
             time.sleep(0.1)

@@ -9,6 +9,8 @@ from playground.service import GenerationHandle, GenerationResult
 from playground.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                  TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
 
+CURSOR = " ▌"  # after text that is still streaming
+
 
 def settings_widgets(prefix: str, container=None,
                      defaults: GenerationSettings | None = None) -> GenerationSettings | None:
@@ -76,7 +78,7 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
                 slots[0].info(f"Waiting for the model: {ahead - 1} request(s) ahead of you…")
                 continue
             for row, (slot, text) in enumerate(zip(slots, texts)):
-                slot.markdown((render(row, text) if render else text) + " ▌")
+                slot.markdown((render(row, text) if render else text) + CURSOR)
         finished = handle.done
     finally:
         if not finished:

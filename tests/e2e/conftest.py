@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from playground.ui.widgets import CURSOR
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -123,8 +124,13 @@ def _sessions(browser, url):
 
 
 def wait_idle(page, timeout: float = 120_000) -> None:
-    """Wait until Streamlit has finished running the script for this page."""
-    page.wait_for_selector(IDLE, timeout=timeout)
+    """Wait until Streamlit has finished running the script for this page and no text is still
+    drawn as streaming. Streamlit briefly reports "not running" between a run and the rerun that
+    follows it (a page that reruns after a reply, a Stop), while the last streamed text, cursor
+    and all, is still on screen: that moment is not idle."""
+    page.wait_for_function("([idle, cursor]) => document.querySelector(idle) !== null"
+                           " && !document.body.innerText.includes(cursor)",
+                           arg=[IDLE, CURSOR.strip()], timeout=timeout, polling=100)
 
 
 def fill(page, label: str, text: str) -> None:

@@ -62,15 +62,6 @@ def streaming(page):
     return page.locator(MESSAGES, has_text="▌")
 
 
-def settled(page, timeout: float = 120_000) -> None:
-    """The reply is finished and drawn. Streamlit briefly reports "not running" between a run
-    and the rerun that follows it (the page reruns after each reply, and Stop is a rerun), when
-    the last streamed text, cursor and all, is still on screen: wait past that."""
-    wait_idle(page, timeout=timeout)
-    expect(streaming(page)).to_have_count(0, timeout=timeout)
-    wait_idle(page, timeout=timeout)
-
-
 def lengths_while_streaming(page, distinct: int = 3, most: int = 100) -> list[int]:
     """Lengths of the streaming bubble's text, looked at every 0.3 s until it has shown
     ``distinct`` different lengths, it finished, or ``most`` looks (a busy CPU is slow)."""
@@ -93,7 +84,7 @@ def test_three_turn_persona_chat_streams_each_reply(new_session):
                                 start=1):
         send(page, text)
         seen = lengths_while_streaming(page)
-        settled(page)
+        wait_idle(page)
         assert len(set(seen)) >= 2 and seen == sorted(seen), (turn, seen)  # it grew
         assert page.locator(ASSISTANT).count() == turn
         assert page.locator(MESSAGES).count() == 2 * turn
@@ -116,13 +107,13 @@ def test_stop_halts_only_this_tab_and_clear_keeps_the_other_tabs_history(new_ses
     # a stale copy of the row may linger while the page re-renders)
     a.get_by_test_id("stHorizontalBlock").get_by_role("button", name="Stop",
                                                        exact=True).first.click()
-    settled(a)
+    wait_idle(a)
     assert a.locator(MESSAGES).last.get_by_text("stopped", exact=True).count() == 1
     stopped_text = a.locator(MESSAGES).last.inner_text()
     # the other tab is still writing after this tab stopped
     seen = lengths_while_streaming(b)
     assert len(set(seen)) >= 2, seen
-    settled(b, timeout=300_000)  # a busy shared CPU can be slow
+    wait_idle(b, timeout=300_000)  # a busy shared CPU can be slow
     assert b.locator(MESSAGES).last.get_by_text("stopped", exact=True).count() == 0
     assert a.locator(MESSAGES).last.inner_text() == stopped_text  # really stopped
     b_reply = b.locator(MESSAGES).last.inner_text()
