@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from playground.admin import (budget_report, check_password, evicted_report, expected_password,
-                              resident_report)
+from playground.room.admin import (budget_report, check_password, evicted_report, expected_password,
+                                   resident_report)
 from playground.ui.admin_view import cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.widgets import show_error

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.prompting import SEPARATOR, split_blocks
-from playground.service import GenerationRequest, Prompt
-from playground.settings import GenerationSettings
+from playground.prompting.templates import SEPARATOR, split_blocks
+from playground.serving.service import GenerationRequest, Prompt
+from playground.serving.settings import GenerationSettings
 from playground.ui.lab import comparison_grid
 from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_explain,
                                           model_picker, stop_strings, stream_handles)

@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from playground.chat_inspect import TEMPLATE_CHOICES, inspect_chat, with_template
+from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.errors import PlaygroundError
 from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
 from playground.ui.resources import current_model

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.codegen import generate_code
 from playground.errors import PlaygroundError
-from playground.service import GenerationRequest, Prompt
+from playground.serving.service import GenerationRequest, Prompt
 from playground.ui.resources import current_model
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
-                                without_last_reply)
-from playground.settings import GenerationSettings
+from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
+                                          without_last_reply)
+from playground.serving.settings import GenerationSettings
 from playground.ui.resources import current_model
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
 

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.prompting import (DEFAULT_CONTENT, DEFAULT_TEMPLATES, SEPARATOR, lab_prompts,
-                                  split_blocks)
-from playground.service import Prompt
-from playground.settings import GenerationSettings
+from playground.prompting.templates import (DEFAULT_CONTENT, DEFAULT_TEMPLATES, SEPARATOR,
+                                            lab_prompts, split_blocks)
+from playground.serving.service import Prompt
+from playground.serving.settings import GenerationSettings
 from playground.ui.lab import few_shot_editor, run_prompts
 from playground.ui.prompt_widgets import stop_strings
 from playground.ui.resources import current_model

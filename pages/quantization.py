@@ -3,9 +3,9 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.quantcompare import (DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest,
-                                     comparison_queue, submit_comparison)
-from playground.quantization import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
+from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
+from playground.quant.worker import comparison_queue, submit_comparison
+from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
 

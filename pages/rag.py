@@ -7,7 +7,7 @@ from playground.errors import PlaygroundError, SearchError
 from playground.rag.documents import document_search
 from playground.rag.gate import shared_provider, web_search
 from playground.rag.prompt import build_prompt
-from playground.settings import GenerationSettings
+from playground.serving.settings import GenerationSettings
 from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
                                     show_answers, show_prompt, show_sources)
 from playground.ui.resources import current_model, registry

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from playground.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, PRESETS, Column,
-                                build_request, column_settings, preset, summarize)
+from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, PRESETS, Column,
+                                    build_request, column_settings, preset, summarize)
 from playground.errors import SettingsError
-from playground.settings import SEED
+from playground.serving.settings import SEED
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from playground.errors import SettingsError
-from playground.handles import GenerationRequest
-from playground.lens import MAX_CANDIDATES
-from playground.settings import SEED, GenerationSettings
+from playground.serving.handles import GenerationRequest
+from playground.serving.steps import MAX_CANDIDATES
+from playground.serving.settings import SEED, GenerationSettings
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
                                         distribution_chart, filter_widgets, prompt_input,

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from playground.errors import SettingsError
-from playground.settings import SEED
-from playground.sweep import MAX_SWEEP_TOKENS, collect, make_plan, parse_values, submit
+from playground.serving.settings import SEED
+from playground.lab.sweep import MAX_SWEEP_TOKENS, collect, make_plan, parse_values, submit
 from playground.ui.prompt_widgets import collect_interrupted_many
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap

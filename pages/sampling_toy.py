@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from playground.errors import SettingsError
-from playground.toy import EXAMPLES, summary, toy_distribution, toy_settings
+from playground.lab.toy import EXAMPLES, summary, toy_distribution, toy_settings
 from playground.ui.sampling_lab import (STATUS_LABELS, coloured_status, distribution_chart,
                                         filter_widgets, load_values, show_problems)
 

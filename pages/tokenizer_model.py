@@ -4,8 +4,8 @@ import json
 
 import streamlit as st
 
-from playground.modelinfo import config_dict, summarize
-from playground.tokens import special_tokens, tokenize, vocabulary_style
+from playground.prompting.modelinfo import config_dict, summarize
+from playground.prompting.tokens import special_tokens, tokenize, vocabulary_style
 from playground.ui.prompt_widgets import show_tokens
 from playground.ui.resources import current_model
 

@@ -2,6 +2,10 @@
 
 Nothing in this package imports streamlit except ``playground.ui``; every page is a thin
 layer over the functions here, and ``python -m playground`` reaches the same functions.
+
+Layers, top to bottom (each may import only what is below it; ``tests/test_layout.py`` checks):
+``cli`` and ``ui`` -> ``room`` -> ``quant`` -> ``lab``, ``prompting``, ``rag`` -> ``codegen``,
+``diagnostics`` -> ``serving`` -> ``config`` -> ``errors``.
 """
 
 __version__ = "0.1.0"

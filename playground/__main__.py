@@ -1,4 +1,7 @@
-"""``python -m playground ...``: the headless twin of the pages."""
+"""``python -m playground ...``: the headless twin of the pages.
+
+Top level: may import ``cli`` only.
+"""
 
 from playground.cli import main
 

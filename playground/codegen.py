@@ -5,13 +5,15 @@ then tokenized without adding special tokens twice), and calls ``model.generate`
 settings. For sampling it seeds torch before each sample with ``seed + i``, the seed the
 playground gives sample i, so the printed texts are the playground's texts (on CPU float32;
 GPU kernels may differ in the last bits).
+
+Top level, above ``serving``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations
 
-from playground.chat import RenderedPrompt
-from playground.registry import ModelSpec
-from playground.settings import GenerationSettings
+from playground.serving.chat import RenderedPrompt
+from playground.serving.registry import ModelSpec
+from playground.serving.settings import GenerationSettings
 
 
 def _load_lines(spec: ModelSpec) -> list[str]:
@@ -50,7 +52,7 @@ def generate_code(spec: ModelSpec, rendered: RenderedPrompt,
                   settings: GenerationSettings) -> str:
     """A complete, runnable script; ``rendered`` is what the playground fed the model."""
     if spec.source == "openai":  # a remote engine: the same requests with the openai client
-        from playground.remote import openai_code
+        from playground.serving.remote import openai_code
         return openai_code(spec, rendered, settings)
     lines = ["import torch", "from transformers import AutoModelForCausalLM, AutoTokenizer", ""]
     lines += _load_lines(spec)

@@ -1,6 +1,8 @@
 """What the machine offers: versions, device and memory, bitsandbytes, models, the Hub.
 
 Used by ``python -m playground doctor`` and by the sidebar's device line.
+
+Top level, above ``serving``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations
@@ -66,9 +68,9 @@ def check_bitsandbytes() -> Check:
 
 
 def check_default_model() -> Check:
-    from playground.registry import default_registry
-    from playground.service import GenerationRequest, Prompt, generate
-    from playground.settings import GenerationSettings
+    from playground.serving.registry import default_registry
+    from playground.serving.service import GenerationRequest, Prompt, generate
+    from playground.serving.settings import GenerationSettings
 
     registry = default_registry()
     name = registry.config.models.default

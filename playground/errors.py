@@ -2,6 +2,8 @@
 
 Pages show ``str(error)`` with ``st.error``; the CLI prints it and exits non-zero. Anything
 that is not a ``PlaygroundError`` is a bug and is reported as such.
+
+Top level, the very bottom: imports nothing of the playground.
 """
 
 from __future__ import annotations

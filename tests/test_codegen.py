@@ -5,10 +5,10 @@ import io
 
 import pytest
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.codegen import generate_code
-from playground.service import GenerationRequest, Prompt, generate
-from playground.settings import GenerationSettings
+from playground.serving.service import GenerationRequest, Prompt, generate
+from playground.serving.settings import GenerationSettings
 
 
 def run_script(code: str, smol) -> list[str]:

@@ -2,6 +2,8 @@
 
 Exit codes: 0 success, 1 a participant-level error (bad setting, unknown model...), 2 usage,
 3 a needed outside service is unavailable.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
-"""``bench``: sequential baseline vs the batching service with N concurrent clients."""
+"""``bench``: sequential baseline vs the batching service with N concurrent clients.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
-from playground.loadtest import run_bench
+from playground.room.loadtest import run_bench
 
 
 def register(sub) -> None:

@@ -1,8 +1,11 @@
-"""``bench-compare``: the Compare page's request batched vs one request per setting."""
+"""``bench-compare``: the Compare page's request batched vs one request per setting.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
-from playground.batchbench import BENCH_PRESETS, run_bench
+from playground.lab.batchbench import BENCH_PRESETS, run_bench
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
 

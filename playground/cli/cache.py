@@ -1,9 +1,12 @@
-"""``cache``: the admin page's Hugging Face cache manager, headless (list, then delete)."""
+"""``cache``: the admin page's Hugging Face cache manager, headless (list, then delete).
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
-from playground.admin import (cache_report, cache_table, default_cache_dir, delete_revisions,
-                              freed_bytes, human_size)
+from playground.room.admin import (cache_report, cache_table, default_cache_dir, delete_revisions,
+                                   freed_bytes, human_size)
 from playground.cli import print_json, say
 
 

@@ -1,5 +1,8 @@
 """``chat``: talk to a persona in the terminal (interactive), or send ``--message`` turns from
-a script. Same persona presets, history fitting and service as the Persona chat page."""
+a script. Same persona presets, history fitting and service as the Persona chat page.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from playground.cli import print_json, say
 from playground.cli.common import (add_model_argument, add_settings_arguments, load_model,
                                    settings_from_args)
 from playground.errors import PlaygroundError
-from playground.persona import CUSTOM, PERSONAS, chat_request, persona_prompt, reply_settings
+from playground.prompting.persona import (CUSTOM, PERSONAS, chat_request, persona_prompt,
+                                          reply_settings)
 
 HELP = "commands: /clear (forget the conversation), /prompt (show what was sent), /quit"
 

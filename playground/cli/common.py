@@ -1,12 +1,15 @@
-"""Arguments and helpers several commands share."""
+"""Arguments and helpers several commands share.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from playground.cli import say
-from playground.registry import LoadedModel, default_registry
-from playground.settings import GenerationSettings
+from playground.serving.registry import LoadedModel, default_registry
+from playground.serving.settings import GenerationSettings
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:

@@ -1,13 +1,16 @@
-"""``compare``: the Compare page headless: presets side by side with Self-BLEU."""
+"""``compare``: the Compare page headless: presets side by side with Self-BLEU.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.cli import print_json
 from playground.cli.common import add_model_argument, load_model
-from playground.compare import (DEFAULT_COLUMNS, PRESETS, Column, build_request,
-                                column_settings, preset, run as run_compare)
-from playground.service import Prompt
+from playground.lab.compare import (DEFAULT_COLUMNS, PRESETS, Column, build_request,
+                                    column_settings, preset, run as run_compare)
+from playground.serving.service import Prompt
 
 
 def register(sub) -> None:

@@ -1,4 +1,7 @@
-"""``doctor``: is this machine ready for a workshop? Exit 1 if the default model cannot load."""
+"""``doctor``: is this machine ready for a workshop? Exit 1 if the default model cannot load.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 

@@ -1,15 +1,18 @@
-"""``generate``: one prompt, the Generate page's settings, text or JSON out."""
+"""``generate``: one prompt, the Generate page's settings, text or JSON out.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.cli import print_json
 from playground.cli.common import (add_model_argument, add_settings_arguments, load_model,
                                    settings_from_args)
 from playground.cli.template import few_shot_prompt
-from playground.service import GenerationRequest, Prompt
+from playground.serving.service import GenerationRequest, Prompt
 
 
 def register(sub) -> None:

@@ -1,13 +1,16 @@
-"""``lens``: every decoding step of a real generation, candidates and filters."""
+"""``lens``: every decoding step of a real generation, candidates and filters.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.cli import print_json
 from playground.cli.common import (add_model_argument, add_settings_arguments, load_model,
                                    settings_from_args)
-from playground.handles import GenerationRequest, Prompt
-from playground.lens import MAX_CANDIDATES
+from playground.serving.handles import GenerationRequest, Prompt
+from playground.serving.steps import MAX_CANDIDATES
 
 
 def register(sub) -> None:

@@ -1,12 +1,15 @@
-"""``quantize``: the Quantization page headless: one row per load preset."""
+"""``quantize``: the Quantization page headless: one row per load preset.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
 from playground.cli import print_json, say
-from playground.quantcompare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
-from playground.quantization import DEFAULT_PRESETS, PRESETS
-from playground.quantworker import run_isolated
-from playground.registry import default_registry
+from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
+from playground.quant.presets import DEFAULT_PRESETS, PRESETS
+from playground.quant.worker import run_isolated
+from playground.serving.registry import default_registry
 
 
 def register(sub) -> None:

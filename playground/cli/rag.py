@@ -1,4 +1,7 @@
-"""``rag``: answer a question from web search results or local documents, with citations."""
+"""``rag``: answer a question from web search results or local documents, with citations.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from playground.rag.documents import document_search, load_folder, read_upload
 from playground.rag.gate import web_search
 from playground.rag.prompt import BUDGET, build_prompt, cited
 from playground.rag.search import make_provider
-from playground.service import generate
-from playground.settings import GenerationSettings
+from playground.serving.service import generate
+from playground.serving.settings import GenerationSettings
 
 
 def register(sub) -> None:

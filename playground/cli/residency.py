@@ -4,6 +4,8 @@ For the instructor planning which models fit: each model is loaded (as the instr
 allow-list does not apply), generates a few tokens so its weights are really in memory, and
 the command prints what is resident, what was evicted to make room, the registry's count of
 model bytes and this process's RSS after every load.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import dataclasses
 
 from playground.cli import print_json, say
 from playground.config import load_config
-from playground.quantization import process_rss_mb, release_memory
-from playground.registry import Registry
-from playground.service import GenerationRequest, Prompt
-from playground.settings import GenerationSettings
+from playground.quant.presets import process_rss_mb, release_memory
+from playground.serving.registry import Registry
+from playground.serving.service import GenerationRequest, Prompt
+from playground.serving.settings import GenerationSettings
 
 
 def register(sub) -> None:

@@ -1,4 +1,7 @@
-"""``search``: one web search through the same provider, cache and queue as the RAG page."""
+"""``search``: one web search through the same provider, cache and queue as the RAG page.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 

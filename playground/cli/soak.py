@@ -1,10 +1,13 @@
-"""``soak``: N simulated sessions for a while; exit 1 on any failed, mixed or cut stream."""
+"""``soak``: N simulated sessions for a while; exit 1 on any failed, mixed or cut stream.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
-from playground.loadtest import run_soak
+from playground.room.loadtest import run_soak
 
 
 def register(sub) -> None:

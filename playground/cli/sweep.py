@@ -1,12 +1,15 @@
-"""``sweep``: Self-BLEU over a grid of top_p x temperature on the real model."""
+"""``sweep``: Self-BLEU over a grid of top_p x temperature on the real model.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
-from playground.service import Prompt
-from playground.sweep import MAX_SWEEP_TOKENS, make_plan, parse_values, run as run_sweep
+from playground.serving.service import Prompt
+from playground.lab.sweep import MAX_SWEEP_TOKENS, make_plan, parse_values, run as run_sweep
 
 
 def register(sub) -> None:

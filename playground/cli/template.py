@@ -1,5 +1,8 @@
 """``template``: print exactly the string a model receives for some chat messages or a
-few-shot prompt (the Chat template and Prompt lab pages show the same string)."""
+few-shot prompt (the Chat template and Prompt lab pages show the same string).
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ import json
 import sys
 from pathlib import Path
 
-from playground.chat import render_chat, render_raw
-from playground.chat_inspect import TEMPLATE_CHOICES, inspect_chat, with_template
+from playground.serving.chat import render_chat, render_raw
+from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
 from playground.errors import PromptError
-from playground.prompting import FewShot
+from playground.prompting.templates import FewShot
 
 FALLBACK_NOTES = {
     "system-merged": "this template has no system role: the system text was merged into the "

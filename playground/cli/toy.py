@@ -1,9 +1,12 @@
-"""``toy``: the tutorial's 10-token distribution through temperature and the filters."""
+"""``toy``: the tutorial's 10-token distribution through temperature and the filters.
+
+Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
+"""
 
 from __future__ import annotations
 
 from playground.cli import print_json
-from playground.toy import summary, toy_distribution, toy_settings
+from playground.lab.toy import summary, toy_distribution, toy_settings
 
 
 def register(sub) -> None:

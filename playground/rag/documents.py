@@ -4,6 +4,8 @@ Documents are split into chunks of about ``CHUNK_WORDS`` words along paragraph b
 ranked for a question with BM25 (the ``bm25s`` package). The top chunks become ``Source``s, shown
 and cited exactly like web results. Nothing here is shared between sessions except the
 instructor's folder, which is read-only.
+
+Package ``playground.rag``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ quick queries. So the gate:
 - after "unreachable" or a rate limit, answers every search with that error for
   ``cooldown_s`` seconds instead of asking again (which would only prolong the block); a
   failed query is remembered for the same time.
+
+Package ``playground.rag``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations

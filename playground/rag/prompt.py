@@ -10,6 +10,8 @@ it rarely cites.) The participant sees all of it in "the prompt the model receiv
 
 Token counts come from the model's own tokenizer on the exact rendered chat template, so the
 budget is exact, not estimated.
+
+Package ``playground.rag``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from playground.chat import RenderedPrompt
+from playground.serving.chat import RenderedPrompt
 from playground.errors import PromptError
 from playground.rag.sources import Source, escape_markdown, markdown_link
-from playground.service import GenerationRequest, Prompt
-from playground.settings import GenerationSettings, Range
+from playground.serving.service import GenerationRequest, Prompt
+from playground.serving.settings import GenerationSettings, Range
 
 SYSTEM = ("You answer questions using only the numbered sources you are given. Copy the "
           "sentence that answers the question and end it with the number of its source in "

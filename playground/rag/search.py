@@ -10,6 +10,8 @@ sometimes raise the ``RatelimitException``/``TimeoutException`` subclasses), and
 failures in it too. ``classify`` turns all of these into ``SearchError`` subclasses.
 ``fetch`` retries the transient ones with exponential backoff and jitter, always inside one
 time budget, so a machine with no web answers within seconds.
+
+Package ``playground.rag``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tenacity import (Retrying, retry_if_exception_type, stop_after_attempt, sto
 from playground.errors import (SearchError, SearchLimitedError, SearchRateLimitedError,
                                SearchTimeoutError, SearchUnavailableError, SettingsError)
 from playground.rag.sources import Source, host, safe_url
-from playground.settings import Range
+from playground.serving.settings import Range
 
 PROVIDERS = ("langchain", "ddgs")
 # the wrapper's own default is "y" (past year); "any" means no time limit at all

@@ -2,6 +2,8 @@
 
 Titles, snippets and documents are untrusted text from the web or from participants: they are
 shown as text (Markdown and HTML escaped), and only http/https links are ever made clickable.
+
+Package ``playground.rag``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations

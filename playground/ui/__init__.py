@@ -1,4 +1,8 @@
-"""Streamlit glue: the only place outside ``pages/`` and ``app.py`` that imports streamlit."""
+"""Streamlit glue: the only place outside ``pages/`` and ``app.py`` that imports streamlit.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 # Streamlit treats a pages/ folder as an old-style multipage app until some session has called
 # st.navigation, so a first visit straight to /rag would run pages/rag.py alone, without app.py's

@@ -1,14 +1,18 @@
-"""Admin page sections: rehearse the room, and the Hugging Face cache on disk."""
+"""Admin page sections: rehearse the room, and the Hugging Face cache on disk.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from playground.admin import (CacheMissingError, cache_report, cache_table, default_cache_dir,
-                              delete_revisions, freed_bytes, human_size)
+from playground.room.admin import (CacheMissingError, cache_report, cache_table, default_cache_dir,
+                                   delete_revisions, freed_bytes, human_size)
 from playground.errors import PlaygroundError
-from playground.loadtest import last_rehearsal, start_rehearsal
-from playground.registry import Registry
+from playground.room.loadtest import last_rehearsal, start_rehearsal
+from playground.serving.registry import Registry
 from playground.ui.widgets import show_error
 
 

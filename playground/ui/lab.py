@@ -1,14 +1,18 @@
 """Prompt lab glue: the few-shot editor, running several prompts as one request, and showing
-each prompt's output with or without the prompt (split on token ids)."""
+each prompt's output with or without the prompt (split on token ids).
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.prompting import DEFAULT_FEW_SHOT, FewShot, output_views
-from playground.service import GenerationRequest, GenerationResult, Prompt
-from playground.settings import GenerationSettings
+from playground.prompting.templates import DEFAULT_FEW_SHOT, FewShot, output_views
+from playground.serving.service import GenerationRequest, GenerationResult, Prompt
+from playground.serving.settings import GenerationSettings
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
 from playground.ui.widgets import show_error, timings_caption
 

@@ -1,5 +1,9 @@
 """Widgets of the Prompting pages: several requests streamed at once, token chips, the stop
-choice, a second model picker, and the chat transcript."""
+choice, a second model picker, and the chat transcript.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ import time
 import streamlit as st
 
 from playground.errors import ModelNotInstalledError, PlaygroundError
-from playground.prompting import STOP_CHOICES
-from playground.registry import LoadedModel, package_dir
-from playground.service import GenerationHandle, GenerationResult
-from playground.tokens import TokenView
+from playground.prompting.templates import STOP_CHOICES
+from playground.serving.registry import LoadedModel, package_dir
+from playground.serving.service import GenerationHandle, GenerationResult
+from playground.prompting.tokens import TokenView
 from playground.ui.resources import TOKEN_KEY, registry
 from playground.ui.widgets import CURSOR
 

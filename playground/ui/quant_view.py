@@ -1,4 +1,8 @@
-"""Quantization page glue: follow a queued comparison, then show its table, chart and outputs."""
+"""Quantization page glue: follow a queued comparison, then show its table, chart and outputs.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from playground.errors import RequestCancelled
-from playground.jobqueue import Job
-from playground.quantcompare import Comparison, PresetRow
-from playground.quantization import PRESETS
+from playground.serving.jobqueue import Job
+from playground.quant.compare import Comparison, PresetRow
+from playground.quant.presets import PRESETS
 from playground.ui.widgets import session_alive, show_error
 
 

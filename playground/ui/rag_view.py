@@ -2,6 +2,9 @@
 
 Everything retrieved is untrusted: titles and passages are escaped, only http(s) links are made
 clickable, and the answer's own text is escaped with its [n] citations turned into links.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from playground.rag.documents import Document, folder_documents, pasted, read_up
 from playground.rag.prompt import BUDGET, RagPrompt, answer_markdown, cited, source_anchor
 from playground.rag.search import MAX_RESULTS, REGIONS, TIME_LABELS, SearchOptions
 from playground.rag.sources import escape_markdown, markdown_link
-from playground.service import GenerationResult
+from playground.serving.service import GenerationResult
 from playground.ui.widgets import timings_caption
 
 PROVIDER_NAMES = {"langchain": "langchain-community's DuckDuckGoSearchResults",

@@ -1,11 +1,15 @@
-"""Shared, cached objects and the session's current model."""
+"""Shared, cached objects and the session's current model.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.registry import LoadedModel, Registry, default_registry
+from playground.serving.registry import LoadedModel, Registry, default_registry
 
 MODEL_KEY = "model_name"    # session: the model this tab uses
 TOKEN_KEY = "hf_token"      # session: a Hugging Face token, used for loads from this tab only

@@ -2,6 +2,9 @@
 
 Colours are fixed per filter so that a token removed by top-p always looks different from one
 removed by top-k, min-p or epsilon, on every page and in every chart.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from playground.chat import build_messages
+from playground.serving.chat import build_messages
 from playground.errors import SettingsError
-from playground.handles import Prompt
-from playground.settings import EPSILON, MIN_P, TEMPERATURE, TOP_K, TOP_P
+from playground.serving.handles import Prompt
+from playground.serving.settings import EPSILON, MIN_P, TEMPERATURE, TOP_K, TOP_P
 
 STATUS_COLOURS = {"kept": "#4c78a8", "top_k": "#f58518", "top_p": "#d62728",
                   "min_p": "#9467bd", "epsilon": "#2ca02c"}

@@ -1,4 +1,8 @@
-"""The sidebar every page shares: model picker, access token, device and load state."""
+"""The sidebar every page shares: model picker, access token, device and load state.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 

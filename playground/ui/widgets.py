@@ -1,13 +1,17 @@
-"""Widgets several pages share: decoding settings, streamed outputs, timings, errors."""
+"""Widgets several pages share: decoding settings, streamed outputs, timings, errors.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from playground.errors import PlaygroundError, SettingsError
-from playground.service import GenerationHandle, GenerationResult
-from playground.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
-                                 TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
+from playground.serving.service import GenerationHandle, GenerationResult
+from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
+                                         TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
 
 CURSOR = " ▌"  # after text that is still streaming
 

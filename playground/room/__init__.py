@@ -1,0 +1,6 @@
+"""The workshop as one room: the instructor's admin logic (password, resident models, the Hugging
+Face cache) and the room-scale load tests (bench, soak, rehearsal).
+
+May import: the feature packages (``lab``, ``prompting``, ``quant``, ``rag``), ``serving``,
+``config``, ``errors``. Never streamlit, ``ui`` or ``cli``.
+"""

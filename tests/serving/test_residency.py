@@ -1,0 +1,111 @@
+"""Several models resident within a memory budget; LRU eviction that really frees memory."""
+
+import gc
+import shutil
+
+import pytest
+
+from playground.config import Config, ModelsConfig
+from playground.serving.registry import Registry
+from playground.serving.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
+                                          estimate_bytes, is_allowed)
+from playground.serving.service import GenerationRequest, Prompt
+from playground.serving.settings import GenerationSettings
+
+
+class Fake:
+    def __init__(self, name, mb, last_used, busy=False):
+        self.name, self.footprint_bytes, self.last_used, self._busy = name, mb * 2**20, last_used, busy
+
+    def busy(self):
+        return self._busy
+
+
+def test_eviction_picks_the_least_recently_used_idle_models():
+    resident = [Fake("a", 100, 1), Fake("b", 100, 3), Fake("c", 100, 2)]
+    victims = choose_evictions(resident, need=150 * 2**20, budget=300 * 2**20, keep="new")
+    assert [v.name for v in victims] == ["a", "c"]
+
+
+def test_busy_models_are_never_evicted_and_the_error_names_them():
+    resident = [Fake("a", 200, 1, busy=True), Fake("b", 50, 2)]
+    with pytest.raises(MemoryBudgetError, match="a in use"):
+        choose_evictions(resident, need=200 * 2**20, budget=300 * 2**20, keep="new")
+
+
+def test_estimate_reads_safetensors_headers(smol):
+    folder = Registry().config.cache_dir / "smollm2-135m-instruct"
+    params = sum(p.numel() for p in smol.model.parameters())
+    assert estimate_bytes(folder, smol.dtype) == pytest.approx(params * 4, rel=0.01)
+    assert estimate_bytes(None, smol.dtype) is None
+
+
+def test_allow_list_semantics():
+    catalog = {"x": 1, "y": 2}
+    assert is_allowed("x", [], catalog) and not is_allowed("org/big", [], catalog)
+    assert is_allowed("org/big", ["*"], catalog)
+    assert is_allowed("org/big", ["org/big"], catalog) and not is_allowed("x", ["org/big"], catalog)
+
+
+def test_participants_cannot_load_unlisted_models_but_the_instructor_can(smol, tmp_path):
+    reg = Registry(Config(models=ModelsConfig(allowed=("smollm2-135m-instruct",))))
+    with pytest.raises(ModelNotAllowedError, match="ask the instructor"):
+        reg.load(str(tmp_path))
+    assert reg.load("smollm2-135m-instruct").name == "smollm2-135m-instruct"
+
+
+def test_loading_past_the_budget_evicts_the_idle_model_and_frees_it(smol, tmp_path):
+    copy = tmp_path / "smol-copy"
+    shutil.copytree(Registry().config.cache_dir / "smollm2-135m-instruct", copy)
+    one = smol.footprint_bytes
+    reg = Registry(Config(models=ModelsConfig(memory_budget_mb=1.5 * one / 2**20,
+                                              allowed=("*",))))
+    first = reg.load("smollm2-135m-instruct")
+    service = first.service
+    weights = first.model.model.embed_tokens.weight
+    import weakref
+    ref = weakref.ref(weights)
+    del weights
+    second = reg.load(str(copy))
+    assert [m.name for m in reg.resident()] == [second.name]
+    assert "make room" in reg.evicted["smollm2-135m-instruct"]
+    assert reg.used_bytes() <= reg.budget_bytes
+    gc.collect()
+    assert ref() is None  # the evicted weights are really gone, not just unlisted
+    with pytest.raises(Exception, match="unloaded"):
+        service.submit(GenerationRequest.single(GenerationSettings(), Prompt.raw("hi")))
+    reg.unload(second.name)
+
+
+def test_a_busy_model_is_kept_and_the_new_load_refused(smol, tmp_path, chat_prompt):
+    copy = tmp_path / "smol-copy"
+    shutil.copytree(Registry().config.cache_dir / "smollm2-135m-instruct", copy)
+    reg = Registry(Config(models=ModelsConfig(memory_budget_mb=1.5 * smol.footprint_bytes / 2**20,
+                                              allowed=("*",))))
+    first = reg.load("smollm2-135m-instruct")
+    handle = first.service.submit(GenerationRequest.single(GenerationSettings(max_new_tokens=60),
+                                                           chat_prompt))
+    next(iter(handle.stream(timeout=60)))
+    with pytest.raises(MemoryBudgetError, match="in use right now"):
+        reg.load(str(copy))
+    assert handle.result(timeout=120).new_tokens > 0
+    assert [m.name for m in reg.resident()] == ["smollm2-135m-instruct"]
+    reg.unload("smollm2-135m-instruct")
+
+
+def test_residency_command_shows_eviction_and_memory_falling_back(smol, tmp_path, capsys):
+    import json
+
+    from playground.cli import main
+
+    copy = tmp_path / "smol-copy"
+    shutil.copytree(Registry().config.cache_dir / "smollm2-135m-instruct", copy)
+    one_mb = smol.footprint_bytes / 2**20
+    code = main(["residency", "--budget-mb", str(1.5 * one_mb), "smollm2-135m-instruct",
+                 str(copy), "--json"])
+    start, first, second = json.loads(capsys.readouterr().out)["steps"]
+    assert code == 0
+    assert first["resident"] == ["smollm2-135m-instruct"] and second["resident"] == [str(copy)]
+    assert second["evicted"] == ["smollm2-135m-instruct"] and second["model_mb"] <= 1.5 * one_mb
+    # the first copy's memory was given back: one model's worth, not two
+    assert second["rss_mb"] - first["rss_mb"] < 0.5 * one_mb
