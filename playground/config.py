@@ -37,6 +37,16 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     password_env = "PLAYGROUND_ADMIN_PASSWORD"  # env var with the admin page's password
                             # (or st.secrets["admin_password"]); neither set = page disabled
 
+    [room]                  # the workshop as one room (broadcast, lesson plans, board, shares)
+    db_path = ""            # the room SQLite file; "" = room.sqlite3 in cache_dir
+    lesson_dir = ""         # folder of lesson plans (TOML); "" = the plans shipped with the app
+    tokens_per_minute = 0   # generated tokens one session may use per minute; 0 = no limit
+    max_waiting = 0         # requests one session may have waiting or running; 0 = no limit
+    posts_per_minute = 4    # posts to the room board per session and minute
+
+    [ui]
+    language = "en"         # "en" or "ja": the language of a session with no ?lang= or choice
+
     [[catalog]]             # extra models, one table each (repeatable); e.g. a remote engine:
     name = "llama-3-8b (vLLM)"  # shown in the picker
     source = "openai"       # "openai" (OpenAI-compatible server), "hf" or "local"
@@ -47,7 +57,10 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     unsupported = ["epsilon_cutoff"]  # settings the engine cannot honour: reported, not sent
     description = ""
 
-Environment: PLAYGROUND_CONFIG (path of the toml), PLAYGROUND_CACHE_DIR (overrides cache_dir).
+Environment: PLAYGROUND_CONFIG (path of the toml), PLAYGROUND_CACHE_DIR (overrides cache_dir),
+PLAYGROUND_ROOM_DB (overrides room.db_path).
+
+Top level, beside ``errors``: may import only ``errors``.
 """
 
 from __future__ import annotations
@@ -105,6 +118,25 @@ class AdminConfig:
     password_env: str = "PLAYGROUND_ADMIN_PASSWORD"
 
 
+@dataclass(frozen=True)
+class RoomConfig:
+    db_path: str = ""
+    lesson_dir: str = ""
+    tokens_per_minute: int = 0
+    max_waiting: int = 0
+    posts_per_minute: int = 4
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if self.language not in ("en", "ja"):
+            raise PlaygroundError(f"playground.toml: [ui] language must be en or ja, "
+                                  f"got {self.language!r}")
+
+
 _SETTINGS = ("temperature", "top_p", "top_k", "min_p", "epsilon_cutoff", "seed")
 
 
@@ -141,12 +173,20 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
+    room: RoomConfig = field(default_factory=RoomConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     catalog: tuple[CatalogEntry, ...] = ()
 
     @property
     def cache_dir(self) -> Path:
         override = os.environ.get("PLAYGROUND_CACHE_DIR")
         return Path(override or self.models.cache_dir).expanduser()
+
+    @property
+    def room_db_path(self) -> Path:
+        """The room's SQLite file: ``[room] db_path``, $PLAYGROUND_ROOM_DB, or in the cache_dir."""
+        override = os.environ.get("PLAYGROUND_ROOM_DB") or self.room.db_path
+        return Path(override).expanduser() if override else self.cache_dir / "room.sqlite3"
 
 
 def _section(cls, data: dict[str, Any], name: str):
@@ -172,5 +212,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
                   limits=_section(LimitsConfig, data.get("limits", {}), "limits"),
                   search=_section(SearchConfig, data.get("search", {}), "search"),
                   admin=_section(AdminConfig, data.get("admin", {}), "admin"),
+                  room=_section(RoomConfig, data.get("room", {}), "room"),
+                  ui=_section(UiConfig, data.get("ui", {}), "ui"),
                   catalog=tuple(_section(CatalogEntry, t, "[catalog]")
                                 for t in data.get("catalog", [])))

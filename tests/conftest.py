@@ -6,6 +6,7 @@ PLAYGROUND_CACHE_DIR says otherwise, so only the first run on a machine pays for
 
 import os
 import pathlib
+import tempfile
 
 import pytest
 
@@ -14,6 +15,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("PLAYGROUND_CACHE_DIR", str(ROOT / ".cache" / "models"))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# the room database (broadcast, board, shared results) of this test run only: a fresh clone and
+# a second run start from the same empty room; servers started by browser tests inherit it
+os.environ["PLAYGROUND_ROOM_DB"] = os.path.join(tempfile.mkdtemp(prefix="room-"), "room.sqlite3")
 
 EMBEDDED = "smollm2-135m-instruct"
 
@@ -21,13 +25,13 @@ EMBEDDED = "smollm2-135m-instruct"
 @pytest.fixture(scope="session")
 def smol():
     """The resident embedded model (loaded once for the whole test session)."""
-    from playground.registry import default_registry
+    from playground.serving.registry import default_registry
 
     return default_registry().load(EMBEDDED)
 
 
 @pytest.fixture
 def chat_prompt():
-    from playground.service import Prompt
+    from playground.serving.service import Prompt
 
     return Prompt.chat([{"role": "user", "content": "Tell me a story about a dragon."}])
