@@ -34,6 +34,7 @@ from typing import Callable
 
 import torch
 
+from playground.serving import random_weights
 from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
                                 resolve, with_config_entries)
 from playground.config import Config, LimitsConfig, ServiceConfig, load_config
@@ -229,6 +230,8 @@ class Registry:
     def allowed(self, name: str) -> bool:
         """May a participant load ``name``? (The instructor may load anything.)"""
         spec = self.resolve(name)
+        if spec.source == random_weights.SOURCE:  # benchmarks only, never a participant's
+            return False
         return is_allowed(spec.name, list(self.config.models.allowed), self.catalog)
 
     def resolve(self, name: str) -> ModelSpec:
@@ -284,7 +287,9 @@ class Registry:
                 folder = self.config.cache_dir / spec.name
             elif spec.source == "local":
                 folder = spec.location
-            need = estimate_bytes(folder, pick_dtype(self.device)) or 0
+            need = (random_weights.estimate_bytes(spec, pick_dtype(self.device))
+                    if spec.source == random_weights.SOURCE
+                    else estimate_bytes(folder, pick_dtype(self.device))) or 0
         with self._residency:
             try:
                 victims = choose_evictions(self.resident(), need, self.budget_bytes, keep)
@@ -338,10 +343,13 @@ class Registry:
         start = time.perf_counter()
         dtype = pick_dtype(self.device)
         try:
-            where, kwargs = self.source(spec, token, progress)
-            progress(f"Loading {spec.name} on {self.device.type} ({str(dtype).removeprefix('torch.')})…")
-            tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
-            model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
+            if spec.source == random_weights.SOURCE:  # benchmarks: a real shape, random weights
+                tokenizer, model = random_weights.build(spec, self.device, dtype)
+            else:
+                where, kwargs = self.source(spec, token, progress)
+                progress(f"Loading {spec.name} on {self.device.type} ({str(dtype).removeprefix('torch.')})…")
+                tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+                model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
             model.to(self.device).eval()
         except Exception as err:
             raise load_error(spec, err, self.device) from None
