@@ -3,17 +3,18 @@
 import streamlit as st
 
 from playground.serving.chat import build_messages
+from playground.serving.determinism import seed_promise
 from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
-from playground.ui.resources import current_model
+from playground.ui.resources import current_model, registry
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
 
 st.title("Generate")
 st.caption("Type a prompt, choose greedy or sampling, and watch the model write. "
-           "The same seed always gives the same samples.")
+           + seed_promise(registry().device))  # on a GPU, batches may change a sample
 
 with st.sidebar:
     st.subheader("Decoding")
