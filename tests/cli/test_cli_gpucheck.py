@@ -1,0 +1,96 @@
+"""``python -m playground gpucheck --json`` on a CPU: the whole device check with the tiny shape,
+run without the packages the device machine lacks (streamlit, gguf, bitsandbytes, ...)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from playground.serving.catalog import CATALOG
+from playground.serving.registry import default_registry
+from tests.conftest import ROOT
+
+# what the device machine does not have (KINDS.md); tenacity travels as a carried wheel
+ABSENT_ON_DEVICE = ("streamlit", "gguf", "bitsandbytes", "langchain", "langchain_community",
+                    "langchain_core", "ddgs", "bm25s", "openai", "altair", "playwright")
+AS_ON_DEVICE = f"""
+import runpy, sys
+class Absent:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in {ABSENT_ON_DEVICE!r}:
+            raise ImportError('not on the device: ' + name)
+sys.meta_path.insert(0, Absent())
+runpy.run_module('playground', run_name='__main__')
+"""
+SESSIONS, NEW_TOKENS, SEQUENTIAL = 4, 8, 2
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    tokenizer, _ = default_registry().source(CATALOG["smollm2-135m-instruct"])  # made once
+    out = tmp_path_factory.mktemp("gpucheck") / "gpucheck.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", AS_ON_DEVICE, "gpucheck", "--json", "--sessions", str(SESSIONS),
+         "--new-tokens", str(NEW_TOKENS), "--sequential", str(SEQUENTIAL), "--tokenizer",
+         str(tokenizer), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=os.environ | {"PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)
+    assert json.loads(out.read_text()) == doc  # --out: the same document, written as it goes
+    return doc
+
+
+def test_residency_evicts_the_idle_model_and_never_the_busy_one(report):
+    res = report["residency"]
+    a, b = "random:tiny", "random:smollm2-135m"
+    assert res["models"] == [a, b]
+    kept = res["busy_model_kept"]
+    assert kept["busy_when_asked"] and kept["load_refused"] and kept["still_resident"]
+    assert "in use right now" in kept["message"]
+    assert res["evicted"] == [a] and res["resident"] == [b]
+    fp = res["footprint_mb"]
+    assert max(fp.values()) <= res["budget_mb"] < fp[a] + fp[b]  # fits one, never both
+    assert res[f"after_load_{a}"]["models_mb"] == fp[a]
+    assert res[f"after_load_{b}"]["models_mb"] == fp[b] < fp[a] + fp[b]
+    assert res["end"]["models_mb"] == 0
+    assert all(res[k]["rss_mb"] > 0 for k in ("start", f"after_load_{b}", "end"))
+
+
+def test_throughput_measures_every_phase_with_every_token(report):
+    t = report["throughput"]["tiny"]
+    assert t["sessions"] == SESSIONS and t["max_batch_rows"] >= SESSIONS
+    assert t["service_one_at_a_time"]["new_tokens"] == SEQUENTIAL * NEW_TOKENS
+    for phase in ("service_concurrent", "service_concurrent_greedy", "generate_static_batch"):
+        assert t[phase]["new_tokens"] == SESSIONS * NEW_TOKENS
+    for phase in ("service_one_at_a_time", "service_concurrent", "service_concurrent_greedy",
+                  "generate_static_batch"):
+        assert t[phase]["tokens_per_s"] > 0
+    for phase in ("service_one_at_a_time", "service_concurrent"):
+        assert 0 < t[phase]["ttft_p50_s"] <= t[phase]["ttft_p95_s"]
+    assert t["ratio_concurrent_vs_generate"] == pytest.approx(
+        t["service_concurrent"]["tokens_per_s"] / t["generate_static_batch"]["tokens_per_s"],
+        rel=0.01, abs=0.001)  # rounded to 3 decimals
+
+
+def test_seeds_alone_and_in_a_batch_agree_in_float32_on_a_cpu(report):
+    s = report["seeds"]["tiny"]
+    assert isinstance(s["same_tokens_alone_and_in_batch"], bool)
+    assert s["rows_compared"] == SEQUENTIAL and s["batch_rows"] == SESSIONS
+    assert s["sampled_rows"] >= 1
+    # the CPU promise the Generate page makes
+    assert s["same_tokens_alone_and_in_batch"] and s["first_divergences"] == []
+    assert "always" in s["ui_says"] and report["ui_seed_promise"] == s["ui_says"]
+
+
+def test_the_profile_splits_a_decode_step_and_bitsandbytes_waits_for_cuda(report):
+    p = report["profile"]["tiny"]
+    assert p["batch"]["rows"] == SESSIONS and p["one_row"]["rows"] == 1
+    assert p["batch"]["forward_ms"] > 0 and p["batch"]["sampler_ms"] > 0
+    assert p["batch"]["step_ms"] >= p["batch"]["forward_ms"]
+    assert p["batch"]["forward_kernel_ms"] is None  # no GPU kernels on a CPU
+    assert "CUDA" in report["bitsandbytes"]["skipped"]
+    assert report["device"]["device"] == "cpu" and report["device"]["dtype"] == "float32"
+    assert "tiny" in report["targets"] and "memory_back_to_start" in report["targets"]
