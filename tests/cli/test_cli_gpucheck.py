@@ -36,7 +36,11 @@ def report(tmp_path_factory):
          "--new-tokens", str(NEW_TOKENS), "--sequential", str(SEQUENTIAL), "--tokenizer",
          str(tokenizer), "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env=os.environ | {"PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""})
+        env=os.environ | {"PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": "",
+                            # one thread: on a busy 2-core runner, two spin-waiting OpenMP
+                            # threads make this run many times slower (the path is tested,
+                            # not the speed)
+                            "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     assert json.loads(out.read_text()) == doc  # --out: the same document, written as it goes
