@@ -104,7 +104,8 @@ def print_table(doc: dict) -> None:
             r = t[key]
             ttft = (f"  TTFT p50 {r['ttft_p50_s']} s p95 {r['ttft_p95_s']} s"
                     if "ttft_p50_s" in r else "")
-            print(f"  {key:<26} {r['tokens_per_s']:>9,.1f} tok/s{ttft}")
+            step = f"  {r['ms_per_step']} ms/step" if "ms_per_step" in r else ""
+            print(f"  {key:<26} {r['tokens_per_s']:>9,.1f} tok/s{step}{ttft}")
         print(f"  ratios: concurrent/one-at-a-time {t['ratio_concurrent_vs_one_at_a_time']}x, "
               f"concurrent/generate {t['ratio_concurrent_vs_generate']}x, greedy "
               f"concurrent/generate {t['ratio_concurrent_greedy_vs_generate']}x")

@@ -239,6 +239,9 @@ def check_throughput(loaded, plan: CheckPlan, progress: Progress) -> tuple[dict,
     ids = [service.tokenize(service.render(r.prompts[0])) for r in requests]
     gen = static_generate(loaded, ids, plan.new_tokens)
 
+    for phase in (conc, conc_greedy, gen):  # beside the profile's step: the service's overhead
+        phase["ms_per_step"] = round(phase["wall_s"] * 1000 / plan.new_tokens, 3)
+
     def ratio(x, y):
         return round(x["tokens_per_s"] / y["tokens_per_s"], 3) if y["tokens_per_s"] else None
 

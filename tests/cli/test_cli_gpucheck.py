@@ -69,6 +69,8 @@ def test_throughput_measures_every_phase_with_every_token(report):
     assert t["service_one_at_a_time"]["new_tokens"] == SEQUENTIAL * NEW_TOKENS
     for phase in ("service_concurrent", "service_concurrent_greedy", "generate_static_batch"):
         assert t[phase]["new_tokens"] == SESSIONS * NEW_TOKENS
+        assert t[phase]["ms_per_step"] == pytest.approx(
+            t[phase]["wall_s"] * 1000 / NEW_TOKENS, abs=0.01)
     for phase in ("service_one_at_a_time", "service_concurrent", "service_concurrent_greedy",
                   "generate_static_batch"):
         assert t[phase]["tokens_per_s"] > 0
