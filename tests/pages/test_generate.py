@@ -54,3 +54,23 @@ def test_empty_raw_prompt_is_a_message_not_a_traceback(app):
     app.text_area(key="gen_prompt").set_value("   ").run()
     assert not app.exception
     assert any("prompt is empty" in e.value for e in app.error)
+
+
+
+def test_the_seed_promise_follows_the_servers_device(smol, monkeypatch):
+    import torch
+
+    from playground.serving.determinism import SEED_PROMISE_CPU, SEED_PROMISE_GPU
+    from playground.serving.registry import default_registry
+
+    def captions():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        at.run()
+        assert not at.exception
+        return " ".join(c.value for c in at.caption)
+
+    assert SEED_PROMISE_CPU in captions()
+    # the page reads the registry's device; the model already resident is used as it is
+    monkeypatch.setattr(default_registry(), "device", torch.device("cuda"))
+    text = captions()
+    assert SEED_PROMISE_GPU in text and SEED_PROMISE_CPU not in text
