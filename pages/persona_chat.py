@@ -7,6 +7,7 @@ from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, re
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
 from playground.ui.resources import current_model
+from playground.ui.text import as_text
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
 
 HISTORY, NOTE, SENT, HANDLE = "persona_history", "persona_note", "persona_sent", "persona_handle"
@@ -79,7 +80,7 @@ with chat_box:
     dropped = st.session_state.get("persona_dropped", 0)
     for i, turn in enumerate(turns):
         with st.chat_message(turn["role"]):
-            st.markdown(turn["content"] or "*(nothing)*")
+            st.markdown(as_text(turn["content"], "*(nothing)*"))  # the participant's too
             if turn.get("stopped"):
                 st.caption("stopped")
             if i < dropped:
@@ -93,7 +94,7 @@ with chat_box:
                 slot = st.empty()
                 result = stream_outputs(HANDLE, handle, [slot])
                 reply = result.samples[0].text
-                slot.markdown(reply or "*(nothing)*")
+                slot.markdown(as_text(reply, "*(nothing)*"))
             turns.append({"role": "assistant", "content": reply})
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)

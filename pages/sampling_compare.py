@@ -8,6 +8,7 @@ from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, P
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
 from playground.ui.resources import current_model
+from playground.ui.text import as_text
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)
 from playground.ui.widgets import collect_interrupted, show_error, stream_outputs
@@ -88,7 +89,7 @@ if last is not None:
             score = f" · Self-BLEU {r.self_bleu[j]:.1f}" if j < len(r.self_bleu) else ""
             with col.container(border=True):
                 st.caption(f"sample {j + 1} · {r.tokens[j]} tokens{score}")
-                st.markdown(text or "*(empty)*")
+                st.markdown(as_text(text))
     st.subheader("Across columns")
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")

@@ -8,6 +8,7 @@ from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
 from playground.ui.resources import current_model
+from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
                                         distribution_chart, filter_widgets, prompt_input,
                                         show_problems)
@@ -63,7 +64,7 @@ if result is None:
     st.info("Press Generate: every step of the answer is recorded for the lens.")
     st.stop()
 steps = result.samples[0].steps
-st.markdown(f"**Output:** {result.samples[0].text or '*(empty)*'}")
+st.markdown(f"**Output:** {as_text(result.samples[0].text)}")
 if not steps:
     st.warning("No step was recorded (the request stopped before the first token).")
     st.stop()

@@ -26,7 +26,7 @@ from collections import deque
 
 import torch
 
-from playground.serving.chat import RenderedPrompt, render_chat, render_raw
+from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
 from playground.serving.engine import Row, run_batch
 from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
@@ -127,10 +127,8 @@ class GenerationService:
         return render_raw(prompt.text or "")
 
     def tokenize(self, rendered: RenderedPrompt) -> list[int]:
-        with self.loaded.tokenizer_lock:
-            return self.loaded.tokenizer(rendered.text,
-                                         add_special_tokens=rendered.add_special_tokens
-                                         )["input_ids"]
+        with self.loaded.tokenizer_lock:  # participants' special-token strings stay text
+            return encode(self.loaded.tokenizer, rendered)
 
     def queue_depth(self) -> int:
         with self._cond:

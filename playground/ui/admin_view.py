@@ -89,7 +89,7 @@ def cache_section(reg: Registry) -> None:
         st.info(str(err)[:1].upper() + str(err)[1:] + ".")
         return
     except PlaygroundError as err:
-        st.error(str(err))
+        show_error(err)
         return
 
     st.caption(f"{report.repos} repos, {len(report.rows)} revisions, "
