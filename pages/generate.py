@@ -30,6 +30,9 @@ system = st.text_input("System prompt (optional)", key="gen_system",
 text = st.text_area("Prompt", "Tell me a story about a dragon.", key="gen_prompt", height=100)
 
 prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
+if chat and not text.strip():
+    st.info("The prompt is empty: the model is then asked to answer an empty user message "
+            "(only the system prompt, if any, and the chat template's own tokens).")
 try:
     rendered = loaded.service.render(prompt)
 except PlaygroundError as err:

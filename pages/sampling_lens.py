@@ -7,6 +7,7 @@ from playground.errors import SettingsError
 from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
+from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
@@ -26,9 +27,11 @@ with st.sidebar:
     values = filter_widgets("lens", {"do_sample": True, "temperature": 0.8, "top_p": 0.9,
                                      "top_k": 10, "epsilon_cutoff": 0.02})
     max_new = st.slider("max_new_tokens", 1, 64, 16, key="lens_max_new")
-    seed = st.number_input("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
+    seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
     top_n = st.slider("candidates shown per step", 5, MAX_CANDIDATES, 15, key="lens_top")
 
+if seed is None:  # out of range: the sidebar says which range
+    st.stop()
 try:
     settings = GenerationSettings(**values, max_new_tokens=max_new, seed=int(seed))
 except SettingsError as err:

@@ -11,6 +11,7 @@ import streamlit as st
 from playground.errors import PlaygroundError, SettingsError
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.ui import text as ui_text
+from playground.ui.inputs import bounded_number
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
 
@@ -47,8 +48,10 @@ def settings_widgets(prefix: str, container=None,
             "samples (num_return_sequences)", int(NUM_RETURN_SEQUENCES.low),
             int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
             help=NUM_RETURN_SEQUENCES.help)
-        values["seed"] = c.number_input("seed", int(SEED.low), int(SEED.high), d.seed,
-                                        key=f"{prefix}_seed", help=SEED.help)
+        values["seed"] = bounded_number("seed", int(SEED.low), int(SEED.high), d.seed,
+                                        key=f"{prefix}_seed", container=c, help=SEED.help)
+        if values["seed"] is None:  # out of range: the message is shown, nothing runs
+            return None
     values["max_new_tokens"] = c.slider("max_new_tokens", int(MAX_NEW_TOKENS.low),
                                         int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
                                         key=f"{prefix}_max_new_tokens",
