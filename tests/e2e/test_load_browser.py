@@ -1,7 +1,8 @@
 """20 participants press Generate at once: one Chromium, 20 browser contexts (20 Streamlit
 sessions) on one server. Every tab must finish with text and no error.
 
-Not part of the default run (about two minutes on a 2-core machine); run it with
+Not part of the default run (measured: 20 tabs finished 313 s after the first click, 7 min in
+all, on a shared 2-core machine); run it with
 
     PLAYGROUND_LOAD_TEST=1 .venv/bin/python -m pytest -q -p no:cacheprovider -s \
         tests/e2e/test_load_browser.py
@@ -25,12 +26,16 @@ TABS = int(os.environ.get("PLAYGROUND_LOAD_TABS", "20"))
 PROMPT = "Write a short poem about the sea."
 
 
+ERROR = "[data-testid='stAlertContentError']"  # st.error (not the "waiting" st.info)
+
+
 def done(page) -> bool:
-    return page.evaluate("([idle, cursor]) => document.querySelector(idle) !== null"
+    """Finished: idle with no cursor, and either the timings caption or an error shown."""
+    return page.evaluate("([idle, cursor, error]) => document.querySelector(idle) !== null"
                          " && !document.body.innerText.includes(cursor)"
-                         " && document.body.innerText.includes('tok/s')"
-                         " || document.querySelector(\"[data-testid='stAlert']\") !== null",
-                         [IDLE, CURSOR.strip()])
+                         " && (document.body.innerText.includes('tok/s')"
+                         "     || document.querySelector(error) !== null)",
+                         [IDLE, CURSOR.strip(), ERROR])
 
 
 def test_twenty_tabs_press_generate_at_once(browser, app_url):
@@ -65,10 +70,9 @@ def test_twenty_tabs_press_generate_at_once(browser, app_url):
                     pending.remove(i)
             time.sleep(0.2)
         assert not pending, f"tabs {pending} did not finish within 600 s"
-        errors = [i for i, p in enumerate(pages)
-                  if p.locator("[data-testid='stAlert']").count()
-                  and "tok/s" not in p.inner_text("body")]
-        assert errors == [], f"tabs {errors} show an error"
+        errors = {i: p.locator(ERROR).first.inner_text() for i, p in enumerate(pages)
+                  if p.locator(ERROR).count()}
+        assert errors == {}, f"tabs show errors: {errors}"
         captions = [p.get_by_text("tok/s").first.inner_text() for p in pages]
         assert all("generated" in c for c in captions)
         print(f"\n{TABS} tabs: opened in {opened:.1f} s; clicks took {clicked:.2f} s; "

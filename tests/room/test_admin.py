@@ -269,3 +269,32 @@ def test_many_sessions_guessing_slow_down_the_whole_server():
     assert spent > 30 * 60
     clock.now += 601  # wrong tries older than the window are forgotten
     assert throttle.wait_s("anyone") == 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_throttle(monkeypatch):
+    """The throttle is server-wide: each test starts with no wrong tries counted."""
+    from playground.room import admin
+
+    monkeypatch.setattr(admin, "_throttle", admin.LoginThrottle())
+
+
+def test_the_admin_page_slows_down_after_wrong_passwords(monkeypatch):
+    at = admin_page(monkeypatch, "s3cret")
+    for _ in range(3):
+        at = log_in(at, "guess")
+        assert "Wrong password." in [e.value for e in at.error]
+    at = log_in(at, "s3cret")  # right, but too soon after three wrong tries
+    assert any("too many wrong passwords" in e.value for e in at.error)
+    assert not at.session_state["admin_ok"] if "admin_ok" in at.session_state else True
+
+
+def test_many_damaged_cache_entries_are_one_alert(monkeypatch, hf_cache):
+    for i in range(145):
+        (hf_cache / f"not-a-repo-{i}").mkdir()
+    at = log_in(admin_page(monkeypatch, "s3cret"), "s3cret")
+    at.text_input(key="admin_cache_dir").input(str(hf_cache)).run()
+    assert not at.exception
+    assert len(at.warning) == 0
+    assert [e.label for e in at.expander if "damaged" in e.label] == [
+        "Skipped 145 damaged cache entries"]
