@@ -74,8 +74,9 @@ if not steps:
 step = st.slider("step", 0, len(steps) - 1, 0, key="lens_step",
                  help="0 = the first generated token.") if len(steps) > 1 else 0
 rec = steps[step]
-st.markdown("Tokens so far: " + "".join(
-    f"**[{s.chosen_text}]**" if s.step == step else f"`{s.chosen_text}`"
+st.markdown("Tokens so far: " + "".join(  # token text as text: no Markdown from the model
+    f"**\\[{as_text(s.chosen_text, '')}\\]**" if s.step == step else
+    f"`{s.chosen_text}`" if "`" not in s.chosen_text else as_text(s.chosen_text, "")
     for s in steps[:step + 1]))
 
 a, b, c, d = st.columns(4)

@@ -45,7 +45,9 @@ def say(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that left (`| head -1`) shows up here, handled below
+        return code
     except PlaygroundError as err:
         say(f"error: {err}")
         return getattr(err, "exit_code", 1)

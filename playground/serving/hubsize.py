@@ -17,6 +17,9 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from playground.serving.residency import MemoryBudgetError
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _PARAM_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
@@ -88,3 +91,28 @@ def free_disk_bytes() -> int:
     while not where.exists() and where != where.parent:
         where = where.parent
     return shutil.disk_usage(os.fspath(where)).free
+
+
+def check_fits(name: str, size: HubSize, budget_bytes: int, bytes_per_param: int,
+               free_disk: Callable[[], int], progress: Callable[[str], None]) -> int:
+    """Memory ``name`` will take once loaded; raises MemoryBudgetError, with the numbers,
+    when it could never fit the budget or its download would not fit the disk."""
+    need = size.memory_bytes(bytes_per_param)
+
+    def mb(n: int) -> str:
+        return f"{n / 2**20:,.0f} MB"
+
+    if need > budget_bytes:
+        raise MemoryBudgetError(
+            f"{name} needs about {mb(need)} of model memory once loaded and this server's "
+            f"budget for all models is {mb(budget_bytes)}: pick a smaller model (nothing was "
+            f"downloaded)")
+    if size.missing_bytes:
+        free = free_disk()
+        if size.missing_bytes > free * 0.9:  # leave room for the cache's own bookkeeping
+            raise MemoryBudgetError(
+                f"{name} would download {mb(size.missing_bytes)} and the server's disk has "
+                f"{mb(free)} free: pick a smaller model or ask the instructor to free space in "
+                f"the Hugging Face cache (nothing was downloaded)")
+        progress(f"Downloading {name}: {mb(size.missing_bytes)} of weights…")
+    return need

@@ -35,9 +35,9 @@ from typing import Callable
 import torch
 
 from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
-                                resolve, with_config_entries)
+                                resolve, resolve_error, with_config_entries)
 from playground.config import Config, LimitsConfig, ServiceConfig, load_config
-from playground.serving.hubsize import free_disk_bytes, hub_size
+from playground.serving.hubsize import check_fits, free_disk_bytes, hub_size
 from playground.serving.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
                                           default_budget_bytes, estimate_bytes, is_allowed)
 from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadError,
@@ -45,14 +45,6 @@ from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadEr
 
 Progress = Callable[[str], None]
 _BYTES_PER_PARAM = {torch.float32: 4, torch.float16: 2, torch.bfloat16: 2}
-
-
-def resolve_error(name: str) -> UnknownModelError:
-    """What a participant hears for a name they may not load, whatever is on the disk."""
-    shown = name if len(name) <= 60 else name[:57] + "..."
-    return UnknownModelError(f"unknown model {shown!r}: pick one from the list or type a "
-                             f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct "
-                             f"(folders on the server are for the instructor)")
 
 
 @dataclass
@@ -254,9 +246,13 @@ class Registry:
         folder only for the ``instructor`` (participants never reach the file system)."""
         with self._lock:
             resident = self._loaded.get((name or "").strip())
+            folded = {n.lower(): m for n, m in self._loaded.items()}
         if resident is not None:  # e.g. a folder the instructor loaded: shared like the rest
             return resident.spec
-        return resolve(name, self.catalog, allow_paths=instructor)
+        spec = resolve(name, self.catalog, allow_paths=instructor)
+        if spec.source == "hf" and spec.name.lower() in folded:  # the Hub ignores case:
+            return folded[spec.name.lower()].spec              # one model, one entry
+        return spec
 
     def resident(self) -> list[LoadedModel]:
         with self._lock:
@@ -311,22 +307,9 @@ class Registry:
         size = hub_size(spec.location, token)
         if size is None:
             return None
-        need = size.memory_bytes(_BYTES_PER_PARAM.get(pick_dtype(self.device), 4))
-        mb = lambda n: f"{n / 2**20:,.0f} MB"  # noqa: E731
-        if need > self.budget_bytes:
-            raise MemoryBudgetError(
-                f"{spec.name} needs about {mb(need)} of model memory once loaded and this "
-                f"server's budget for all models is {mb(self.budget_bytes)}: pick a smaller "
-                f"model (nothing was downloaded)")
-        if size.missing_bytes:
-            free = free_disk_bytes()
-            if size.missing_bytes > free * 0.9:  # leave room for the cache's own bookkeeping
-                raise MemoryBudgetError(
-                    f"{spec.name} would download {mb(size.missing_bytes)} and the server's disk "
-                    f"has {mb(free)} free: pick a smaller model or ask the instructor to free "
-                    f"space in the Hugging Face cache (nothing was downloaded)")
-            progress(f"Downloading {spec.name}: {mb(size.missing_bytes)} of weights…")
-        return need
+        return check_fits(spec.name, size, self.budget_bytes,
+                          _BYTES_PER_PARAM.get(pick_dtype(self.device), 4), free_disk_bytes,
+                          progress)
 
     def _make_room(self, spec: ModelSpec | None, progress: Progress, keep: str = "",
                    need: int | None = None, protect_s: float = 0.0) -> None:

@@ -82,11 +82,15 @@ def test_generate_as_a_real_command_exits_zero_after_printing():
 
 
 def test_a_reader_that_leaves_early_gets_no_traceback():
-    # `python -m playground toy --json | head -1`: the pipe closes after the first line
+    # `python -m playground toy --json | head -1`: the reader is gone before the output is
+    # written (closed at once here, so that the test does not depend on timing)
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
     proc = subprocess.Popen([sys.executable, "-m", "playground", "toy", "--json"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdout.readline()
-    proc.stdout.close()
+                            stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and "Traceback" not in err and "BrokenPipe" not in err
 

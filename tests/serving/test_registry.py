@@ -174,3 +174,12 @@ def test_a_folder_without_a_model_says_so_in_one_complete_sentence(tmp_path):
     with pytest.raises(ModelLoadError) as info:
         Registry().load(str(tmp_path), instructor=True)
     assert str(info.value).endswith("give a folder written by save_pretrained")
+
+
+def test_a_resident_hub_model_is_found_whatever_the_case(smol):
+    from dataclasses import replace
+
+    reg = Registry()
+    hub = replace(smol, spec=ModelSpec("Org/Some-Model", "hf", "Org/Some-Model", True))
+    reg._loaded["Org/Some-Model"] = hub  # as if loaded from the Hub under this spelling
+    assert reg.load("org/some-model/") is hub and reg.loads == 0
