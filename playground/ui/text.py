@@ -30,6 +30,7 @@ _INLINE = re.compile(r"([\\`*\[\]<>$~|&])")
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 # what starts a block only at the beginning of a line: headings, quotes, lists, rules, tables
 _LINE_START = re.compile(r"^(\u00a0*)([#>+\-=]|\d+[.)])", re.MULTILINE)
+_CODE = re.compile(r"(`[^`\n]+`)")  # a one-line code span
 _URL = re.compile(r"(?i)\b(https?|ftp|www)([:.])")  # GFM would link bare http://... and www.
 
 
@@ -41,12 +42,19 @@ def as_text(text: str | None, empty: str = "*(empty)*") -> str:
     text = text.replace("\r\n", "\n")
     # leading spaces would start an indented code block, where escapes show as backslashes
     text = _LEADING.sub(lambda m: m.group(0).replace("\t", "    ").replace(" ", "\u00a0"), text)
-    text = _INLINE.sub(r"\\\1", text)
-    text = _UNDERSCORE.sub(r"\\_", text)
+    # `code` spans stay as they are: their content is shown literally already (no image, link
+    # or HTML inside one), and escapes there would show as backslashes
+    parts = _CODE.split(text)
+    text = "".join(part if i % 2 else _escape(part) for i, part in enumerate(parts))
     text = _LINE_START.sub(lambda m: m.group(1) + "".join("\\" + c if not c.isdigit() else c
                                                           for c in m.group(2)), text)
-    text = _URL.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
     return text.replace("\n", "  \n")  # the line breaks as written
+
+
+def _escape(text: str) -> str:
+    text = _INLINE.sub(r"\\\1", text)
+    text = _UNDERSCORE.sub(r"\\_", text)
+    return _URL.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def error_text(err: BaseException, where: str = "") -> str:
