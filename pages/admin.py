@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from playground.room.admin import (budget_report, check_password, evicted_report, expected_password,
-                                   resident_report)
+from playground.errors import PlaygroundError
+from playground.room.admin import (budget_report, evicted_report, expected_password,
+                                   login_throttle, resident_report)
 from playground.ui.admin_view import cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
-from playground.ui.widgets import show_error
+from playground.ui.widgets import session_key, show_error
 
 
 def _secret() -> str | None:
@@ -32,7 +33,12 @@ if not st.session_state.get("admin_ok"):
     with st.form("admin_login"):
         given = st.text_input("Admin password", type="password")
         submitted = st.form_submit_button("Log in", type="primary")
-    if submitted and check_password(given, expected):
+    try:  # slowed down after a few wrong tries, per session and server-wide
+        ok = submitted and login_throttle().attempt(session_key("admin"), given, expected)
+    except PlaygroundError as err:
+        show_error(err)
+        st.stop()
+    if ok:
         st.session_state["admin_ok"] = True  # this browser session only
         st.rerun()
     if submitted:

@@ -85,7 +85,7 @@ if last is not None:
     slots = comparison_grid(used_prompts, used_names, 1)
     for model_slots, result in zip(slots, results):
         if isinstance(result, PlaygroundError):
-            model_slots[0].error(str(result))
+            show_error(result, model_slots[0])
             continue
         n = len(result.samples) // max(1, len(used_prompts))
         for i, slot in enumerate(model_slots):

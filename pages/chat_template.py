@@ -4,6 +4,7 @@ import json
 
 import streamlit as st
 
+from playground.ui.text import show_error
 from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.errors import PlaygroundError
 from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
@@ -47,7 +48,7 @@ tokenizer = with_template(loaded.tokenizer, choice)
 try:
     ins = inspect_chat(tokenizer, messages, lock=loaded.tokenizer_lock)
 except PlaygroundError as err:
-    st.error(str(err))
+    show_error(err)
     st.stop()
 
 kind, text = SUPPORT[ins.system]

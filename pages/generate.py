@@ -8,6 +8,7 @@ from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
 from playground.ui.resources import current_model, registry
+from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
@@ -30,10 +31,13 @@ system = st.text_input("System prompt (optional)", key="gen_system",
 text = st.text_area("Prompt", "Tell me a story about a dragon.", key="gen_prompt", height=100)
 
 prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
+if chat and not text.strip():
+    st.info("The prompt is empty: the model is then asked to answer an empty user message "
+            "(only the system prompt, if any, and the chat template's own tokens).")
 try:
     rendered = loaded.service.render(prompt)
 except PlaygroundError as err:
-    st.error(str(err))
+    show_error(err)
     rendered = None
 
 if rendered is not None:
@@ -58,6 +62,7 @@ result = collect_interrupted("gen_handle")
 if result is not None:
     st.session_state["gen_last"] = (result, loaded.spec, settings, rendered)
 if go:
+    st.session_state.pop("gen_last", None)  # a new run: the old result goes, even if this fails
     try:
         handle = loaded.service.submit(GenerationRequest((prompt,), (settings,),
                                                          session=session_key("generate")))
@@ -74,7 +79,7 @@ if last is not None:
         slots = output_slots(len(result.samples))
     for slot, sample in zip(slots, result.samples):
         note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
-        slot.markdown((sample.text or "*(empty)*") + note)
+        slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)
     with st.expander("View code: the same generation with " +

@@ -6,7 +6,9 @@ from playground.errors import PlaygroundError
 from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
+from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
+from playground.ui.text import as_text
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
 
 HISTORY, NOTE, SENT, HANDLE = "persona_history", "persona_note", "persona_sent", "persona_handle"
@@ -26,13 +28,14 @@ with st.sidebar:
     system = edits[preset] = st.text_area(
         "System prompt", edits.get(preset, PERSONAS[preset]), key=f"persona_system_{preset}",
         height=130, help="Edit freely; it is sent at the start of every turn.")
-    budget = st.number_input(
+    budget = bounded_number(
         "Context budget (tokens)", MIN_BUDGET, loaded.context_length, loaded.context_length,
         step=64, key="persona_budget",
         help=f"Prompt + reply must fit in this many tokens ({loaded.name} takes at most "
              f"{loaded.context_length:,}). Lower it to watch old turns being left out.")
     st.subheader("Decoding")
     settings = settings_widgets("persona", st.sidebar, defaults=DEFAULTS)
+    settings = None if budget is None else settings  # out of range: nothing is sent
 
 turns = st.session_state.setdefault(HISTORY, [])
 partial = collect_interrupted(HANDLE)  # a reply cut short by Stop (or any rerun of this tab)
@@ -79,7 +82,7 @@ with chat_box:
     dropped = st.session_state.get("persona_dropped", 0)
     for i, turn in enumerate(turns):
         with st.chat_message(turn["role"]):
-            st.markdown(turn["content"] or "*(nothing)*")
+            st.markdown(as_text(turn["content"], "*(nothing)*"))  # the participant's too
             if turn.get("stopped"):
                 st.caption("stopped")
             if i < dropped:
@@ -93,7 +96,7 @@ with chat_box:
                 slot = st.empty()
                 result = stream_outputs(HANDLE, handle, [slot])
                 reply = result.samples[0].text
-                slot.markdown(reply or "*(nothing)*")
+                slot.markdown(as_text(reply, "*(nothing)*"))
             turns.append({"role": "assistant", "content": reply})
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)

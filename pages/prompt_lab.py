@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.ui.text import show_error
 from playground.errors import PlaygroundError
 from playground.prompting.templates import (DEFAULT_CONTENT, DEFAULT_TEMPLATES, SEPARATOR,
                                             lab_prompts, split_blocks)
@@ -40,7 +41,7 @@ with templates_tab:
     try:
         filled = lab_prompts(split_blocks(templates), split_blocks(content))
     except PlaygroundError as err:
-        st.error(str(err))
+        show_error(err)
         filled = []
     with st.expander(f"The {len(filled)} prompts, filled in"):
         for p in filled:
@@ -68,7 +69,7 @@ with few_tab:
                           "The system text was merged into the first user turn.")
             chat.code(rendered.text, language=None, wrap_lines=True)
         except PlaygroundError as err:
-            chat.error(str(err))
+            show_error(err, chat)
         st.download_button("Download as few_shot.json", few.to_json(), "few_shot.json",
                            mime="application/json", key="lab_few_download")
         st.caption("The same strings from the command line: `python -m playground template "

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.ui.text import show_error
 from playground.errors import PlaygroundError
 from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
 from playground.quant.worker import comparison_queue, submit_comparison
@@ -57,7 +58,7 @@ if go:
             job.cancel()
         job = st.session_state["quant_job"] = submit_comparison(request, reg)
     except PlaygroundError as err:
-        st.error(str(err))
+        show_error(err)
 
 if job is not None:
     result = follow_job(job)

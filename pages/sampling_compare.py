@@ -7,7 +7,9 @@ from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, P
                                     build_request, column_settings, preset, summarize)
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
+from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
+from playground.ui.text import as_text
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)
 from playground.ui.widgets import collect_interrupted, show_error, stream_outputs
@@ -22,9 +24,11 @@ with st.sidebar:
     n = st.slider("samples per column", 2, 8, 3, key="compare_n",
                   help="Self-BLEU compares each sample with the others of its column.")
     max_new = st.slider("max_new_tokens", 8, 256, 48, key="compare_max_new")
-    seed = st.number_input("seed", int(SEED.low), int(SEED.high), 0, key="compare_seed",
+    seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="compare_seed",
                            help="Sample i of every column uses seed + i.")
 
+if seed is None:  # out of range: the sidebar says which range
+    st.stop()
 loaded = current_model()
 prompt = prompt_input("compare", loaded.is_chat)
 
@@ -88,7 +92,7 @@ if last is not None:
             score = f" · Self-BLEU {r.self_bleu[j]:.1f}" if j < len(r.self_bleu) else ""
             with col.container(border=True):
                 st.caption(f"sample {j + 1} · {r.tokens[j]} tokens{score}")
-                st.markdown(text or "*(empty)*")
+                st.markdown(as_text(text))
     st.subheader("Across columns")
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")

@@ -7,7 +7,9 @@ from playground.errors import SettingsError
 from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
+from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
+from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
                                         distribution_chart, filter_widgets, prompt_input,
                                         show_problems)
@@ -25,9 +27,11 @@ with st.sidebar:
     values = filter_widgets("lens", {"do_sample": True, "temperature": 0.8, "top_p": 0.9,
                                      "top_k": 10, "epsilon_cutoff": 0.02})
     max_new = st.slider("max_new_tokens", 1, 64, 16, key="lens_max_new")
-    seed = st.number_input("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
+    seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
     top_n = st.slider("candidates shown per step", 5, MAX_CANDIDATES, 15, key="lens_top")
 
+if seed is None:  # out of range: the sidebar says which range
+    st.stop()
 try:
     settings = GenerationSettings(**values, max_new_tokens=max_new, seed=int(seed))
 except SettingsError as err:
@@ -63,15 +67,16 @@ if result is None:
     st.info("Press Generate: every step of the answer is recorded for the lens.")
     st.stop()
 steps = result.samples[0].steps
-st.markdown(f"**Output:** {result.samples[0].text or '*(empty)*'}")
+st.markdown(f"**Output:** {as_text(result.samples[0].text)}")
 if not steps:
     st.warning("No step was recorded (the request stopped before the first token).")
     st.stop()
 step = st.slider("step", 0, len(steps) - 1, 0, key="lens_step",
                  help="0 = the first generated token.") if len(steps) > 1 else 0
 rec = steps[step]
-st.markdown("Tokens so far: " + "".join(
-    f"**[{s.chosen_text}]**" if s.step == step else f"`{s.chosen_text}`"
+st.markdown("Tokens so far: " + "".join(  # token text as text: no Markdown from the model
+    f"**\\[{as_text(s.chosen_text, '')}\\]**" if s.step == step else
+    f"`{s.chosen_text}`" if "`" not in s.chosen_text else as_text(s.chosen_text, "")
     for s in steps[:step + 1]))
 
 a, b, c, d = st.columns(4)

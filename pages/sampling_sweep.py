@@ -7,6 +7,7 @@ from playground.errors import SettingsError
 from playground.serving.settings import SEED
 from playground.lab.sweep import MAX_SWEEP_TOKENS, collect, make_plan, parse_values, submit
 from playground.ui.prompt_widgets import collect_interrupted_many
+from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
 from playground.ui.widgets import show_error
@@ -23,8 +24,10 @@ with st.sidebar:
                               help="Comma-separated, each in (0, 10].")
     n = st.slider("samples per cell", 2, 8, 3, key="sweep_n")
     max_new = st.slider("max_new_tokens", 8, 128, 32, key="sweep_max_new")
-    seed = st.number_input("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
+    seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
 
+if seed is None:  # out of range: the sidebar says which range
+    st.stop()
 try:
     plan = make_plan(parse_values(top_p_text, "top_p"),
                      parse_values(temp_text, "temperature"), n, max_new, int(seed))

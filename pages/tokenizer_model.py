@@ -21,6 +21,9 @@ st.caption("The model never sees letters: the tokenizer cuts text into subword t
 loaded = current_model(
     needs_local="The tokenizer explorer reads the model's own tokenizer and weights")
 text = st.text_area("Text", EXAMPLE, height=100, key="tok_text")
+st.caption("Here a special-token string you type (e.g. `<|im_end|>`) is shown as the one token "
+           "it stands for. In your prompts, chat messages and documents the playground keeps "
+           "such strings as plain text, so typing one cannot end a turn or start a new one.")
 add_special = st.toggle("Add the tokenizer's own special tokens (as for a raw prompt)",
                         key="tok_add_special")
 if not text:

@@ -8,6 +8,7 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     trust_remote_code = false            # never on unless an instructor turns it on
     allowed = ["*"]         # models participants may load: ["*"] = any, [] = the catalog's
     memory_budget_mb = 0    # resident models' total; 0 = 85% of GPU memory / half the RAM
+    protect_recent_s = 300  # a participant's load never evicts a model used in this time (s)
 
     [service]
     max_queue = 64          # waiting requests per model; more -> "server is busy"
@@ -81,6 +82,7 @@ class ModelsConfig:
     trust_remote_code: bool = False
     allowed: tuple[str, ...] = ("*",)
     memory_budget_mb: float = 0.0
+    protect_recent_s: float = 300.0  # a participant's load never evicts a model used this recently
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,18 @@ class SearchTimeoutError(SearchError):
 
 class DocumentError(PlaygroundError):
     """A pasted or uploaded document cannot be used (wrong type, too large, empty)."""
+
+
+def report_unexpected(err: BaseException, where: str = "") -> str:
+    """Log an unexpected exception (a bug) with its traceback under a short error id and
+    return the sentence to show instead: the id, never the exception's text, which may hold
+    server paths. The instructor finds the id in the server log ("error id 3f9c2a1b")."""
+    import logging
+    import uuid
+
+    error_id = uuid.uuid4().hex[:8]
+    logging.getLogger("playground").error("error id %s%s: %s", error_id,
+                                          f" in {where}" if where else "",
+                                          type(err).__name__, exc_info=err)
+    return (f"Something went wrong inside the playground (error id {error_id}). Your inputs "
+            f"are kept; try again, or tell the instructor the error id.")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, report_unexpected
 
 COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
             "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
@@ -45,10 +46,19 @@ def say(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that left (`| head -1`) shows up here, handled below
+        return code
     except PlaygroundError as err:
         say(f"error: {err}")
         return getattr(err, "exit_code", 1)
     except KeyboardInterrupt:
         say("interrupted")
         return 130
+    except BrokenPipeError:  # `... --json | head -1`: the reader left; not an error of ours
+        # point stdout at /dev/null so the interpreter's final flush cannot raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+    except Exception as err:  # noqa: BLE001 - a bug: a short message with an id, no traceback
+        say(f"error: {report_unexpected(err, f'python -m playground {args.command}')}")
+        return 1

@@ -43,7 +43,7 @@ def run(args) -> int:
     request = ComparisonRequest(  # bad presets or settings fail before anything loads
         model=args.model or registry.config.models.default, presets=args.presets,
         prompt=args.prompt, max_new_tokens=args.max_new_tokens,
-        chat=False if args.raw else None)
+        chat=False if args.raw else None, instructor=True)  # the CLI is the instructor's
     last = [""]
 
     def progress(_fraction: float, message: str) -> None:

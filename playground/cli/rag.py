@@ -5,13 +5,12 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
 from playground.cli.search import add_search_arguments, options_from_args
 from playground.config import load_config
-from playground.rag.documents import document_search, load_folder, read_upload
+from playground.rag.documents import document_search, load_folder, read_document_file
 from playground.rag.gate import web_search
 from playground.rag.prompt import BUDGET, build_prompt, cited
 from playground.rag.search import make_provider
@@ -52,7 +51,7 @@ def run(args) -> int:
     options = options_from_args(args)
     if args.docs or args.doc:
         documents = load_folder(args.docs) if args.docs else []
-        documents += [read_upload(f, Path(f).read_bytes()) for f in args.doc]
+        documents += [read_document_file(f) for f in args.doc]
         sources = document_search(args.question, documents, args.n)
         origin, cached = "documents", False
     else:

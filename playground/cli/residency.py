@@ -14,6 +14,7 @@ import dataclasses
 
 from playground.cli import print_json, say
 from playground.config import load_config
+from playground.errors import SettingsError
 from playground.quant.presets import process_rss_mb, release_memory
 from playground.serving.registry import Registry
 from playground.serving.service import GenerationRequest, Prompt
@@ -32,6 +33,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if not args.budget_mb > 0:  # 0 would mean "the default budget", below 0 means nothing
+        raise SettingsError([f"--budget-mb must be above 0 MB, got {args.budget_mb:g}"])
     config = load_config()
     config = dataclasses.replace(config, models=dataclasses.replace(
         config.models, memory_budget_mb=args.budget_mb))
@@ -40,7 +43,7 @@ def run(args) -> int:
     steps = [{"loaded": None, "resident": [], "evicted": [], "model_mb": 0.0,
               "rss_mb": round(process_rss_mb(), 1)}]
     for name in args.models:
-        loaded = registry.load(name, progress=say, instructor=True)
+        loaded = registry.load(name, progress=say, instructor=True)  # paths allowed too
         loaded.service.submit(GenerationRequest.single(GenerationSettings(max_new_tokens=4),
                                                        Prompt.raw("Hello"))).result()
         release_memory()

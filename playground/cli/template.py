@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from playground.serving.chat import render_chat, render_raw
 from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
+from playground.textfiles import TextFileError, read_text
 from playground.errors import PromptError
 from playground.prompting.templates import FewShot
 
@@ -50,10 +50,10 @@ def register(sub) -> None:
 
 
 def read_json(path: str, what: str):
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise PromptError(f"cannot read the {what} file {path}: {err.strerror}") from None
+    try:  # bounded, regular files only, encoding detected: /dev/zero or a FIFO cannot hang it
+        return json.loads(read_text(path, what=f"{what} file"))
+    except TextFileError as err:
+        raise PromptError(str(err)) from None
     except json.JSONDecodeError as err:
         raise PromptError(f"{path} is not valid JSON ({err})") from None
 
@@ -78,13 +78,13 @@ def few_shot_prompt(path: str, shots: int | None) -> FewShot:
 
 
 def run(args) -> int:
+    # the files first: a bad path is reported before a model is loaded for nothing
+    messages = read_messages(args.messages) if args.messages else None
+    few = None if args.messages else few_shot_prompt(args.few_shot, args.shots)
     loaded = load_model(args.model)
     tokenizer = with_template(loaded.tokenizer, args.template)
     generation_prompt = not args.no_generation_prompt
-    if args.messages:
-        messages = read_messages(args.messages)
-    else:
-        few = few_shot_prompt(args.few_shot, args.shots)
+    if few is not None:
         view = args.view or ("chat" if loaded.is_chat else "text")
         if view == "text":
             rendered = render_raw(few.as_text())

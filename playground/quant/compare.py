@@ -59,6 +59,7 @@ class ComparisonRequest:
     max_new_tokens: int = 32
     chat: bool | None = None
     token: str | None = field(default=None, repr=False)
+    instructor: bool = False  # the CLI: folders on the server too, no allow-list
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "presets", parse_presets(self.presets))
@@ -208,11 +209,11 @@ def run_comparison(request: ComparisonRequest, registry: Registry,
 
 def check_model(request: ComparisonRequest, registry: Registry):
     """The model's spec, or a participant-level error if it cannot be compared here."""
-    spec = registry.resolve(request.model)
+    spec = registry.resolve(request.model, instructor=request.instructor)
     if getattr(spec, "remote", False):
         raise PlaygroundError(f"{spec.name} runs on a remote engine: there are no weights on "
                               f"this server to load in other precisions")
-    if not registry.allowed(spec.name):
+    if not request.instructor and not registry.allowed(spec.name):
         raise ModelNotAllowedError(f"{spec.name} is not on this workshop's model list; pick "
                                    f"one from the list or ask the instructor")
     return spec

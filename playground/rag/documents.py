@@ -17,6 +17,7 @@ from pathlib import Path
 
 from playground.errors import DocumentError
 from playground.rag.sources import Source
+from playground.textfiles import TextFileError, decode, is_regular_inside, read_bytes
 
 EXTENSIONS = (".txt", ".md")
 MAX_DOCUMENT_BYTES = 1_000_000   # one pasted or uploaded document
@@ -56,16 +57,18 @@ def pasted(text: str, name: str = "pasted text") -> Document:
 
 
 def read_upload(name: str, data: bytes) -> Document:
-    """An uploaded file as a document; only .txt and .md, at most 1 MB, UTF-8 text."""
+    """An uploaded file as a document; only .txt and .md, at most 1 MB, text in UTF-8 or an
+    encoding charset-normalizer recognises (Shift-JIS, EUC-JP, UTF-16, ...)."""
     base = Path(name).name
     if Path(base).suffix.lower() not in EXTENSIONS:
         raise DocumentError(f"{base}: only .txt and .md files can be used as documents")
     if len(data) > MAX_DOCUMENT_BYTES:
         raise DocumentError(f"{base} is larger than {MAX_DOCUMENT_BYTES // 1000} kB; "
                             f"upload a shorter file")
-    if b"\x00" in data[:4096]:
-        raise DocumentError(f"{base} does not look like a text file")
-    text = data.decode("utf-8", errors="replace")
+    try:
+        text = decode(data, base)
+    except TextFileError as err:
+        raise DocumentError(str(err)) from None
     if not text.strip():
         raise DocumentError(f"{base} is empty")
     return Document(base, text, "uploaded")
@@ -77,7 +80,9 @@ def load_folder(folder: str | Path) -> list[Document]:
     if not root.is_dir():
         raise DocumentError(f"the documents folder {root} does not exist on this server "
                             f"(ask the instructor to check search.docs_dir)")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS)
+    # only regular files really inside the folder: a symlink to /etc/passwd is not a source
+    files = sorted(p for p in root.rglob("*")
+                   if p.suffix.lower() in EXTENSIONS and is_regular_inside(p, root))
     files = files[:MAX_FOLDER_FILES]
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     return list(_read_folder(str(root), stamp))
@@ -89,7 +94,10 @@ def _read_folder(root: str, stamp: tuple) -> tuple[Document, ...]:
     for path, _mtime, size in stamp:
         if size > MAX_DOCUMENT_BYTES or size == 0:
             continue  # too large for a prompt-sized passage search; skipped, not fatal
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        try:
+            text = decode(read_bytes(path, MAX_DOCUMENT_BYTES), Path(path).name)
+        except TextFileError:
+            continue  # not text (or changed meanwhile): skipped like an over-large file
         docs.append(Document(str(Path(path).relative_to(root)), text, "folder"))
     return tuple(docs)
 
@@ -213,6 +221,16 @@ def document_search(question: str, documents: list[Document], k: int = TOP_K) ->
         raise DocumentError("no passage in your documents shares a word with the question; "
                             "rephrase it with words the documents use")
     return [c.to_source(round(score, 3)) for c, score in ranked]
+
+
+def read_document_file(path: str) -> Document:
+    """A file named on the command line (``rag --doc``), read like an upload: bounded,
+    regular files only, encoding detected."""
+    try:
+        data = read_bytes(path, MAX_DOCUMENT_BYTES, "document")
+    except TextFileError as err:
+        raise DocumentError(str(err)) from None
+    return read_upload(path, data)
 
 
 def folder_documents(docs_dir: str) -> list[Document]:

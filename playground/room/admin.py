@@ -46,6 +46,72 @@ def check_password(given: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+class LoginThrottledError(PlaygroundError):
+    """Too many wrong admin passwords just now: the next try must wait."""
+
+
+class LoginThrottle:
+    """Slows down password guessing, per browser session and for the whole server.
+
+    The first ``free_tries`` wrong passwords of a session cost nothing; after that each try
+    must wait ``base_s`` x 2^(extra failures) seconds, at most ``max_s``. The server counts the
+    wrong tries of all sessions within ``window_s``: beyond ``server_free_tries`` of them every
+    session waits the same way (a guesser opening new tabs gains nothing). A right password
+    clears its session's count, not the server's. Thread-safe; times from ``clock`` (s).
+    """
+
+    def __init__(self, free_tries: int = 3, server_free_tries: int = 10, base_s: float = 1.0,
+                 max_s: float = 60.0, window_s: float = 600.0, clock=time.monotonic):
+        import threading
+
+        self.free_tries, self.server_free_tries = free_tries, server_free_tries
+        self.base_s, self.max_s, self.window_s, self.clock = base_s, max_s, window_s, clock
+        self._sessions: dict[str, list[float]] = {}  # session -> times of its wrong tries
+        self._server: list[float] = []
+        self._lock = threading.Lock()
+
+    def _delay(self, failures: list[float], free: int) -> float:
+        if len(failures) < free:
+            return 0.0
+        delay = min(self.max_s, self.base_s * 2 ** (len(failures) - free))
+        return max(0.0, failures[-1] + delay - self.clock())
+
+    def wait_s(self, session: str) -> float:
+        """Seconds before ``session`` may try a password again (0 = now)."""
+        with self._lock:
+            now = self.clock()
+            self._server = [t for t in self._server if now - t < self.window_s]
+            mine = [t for t in self._sessions.get(session, []) if now - t < self.window_s]
+            self._sessions[session] = mine
+            return max(self._delay(mine, self.free_tries),
+                       self._delay(self._server, self.server_free_tries))
+
+    def attempt(self, session: str, given: str | None, expected: str | None) -> bool:
+        """Check ``given`` (constant time); raises LoginThrottledError while it must wait.
+        A refused-while-waiting try is not checked at all, so it cannot be guessed faster."""
+        wait = self.wait_s(session)
+        if wait > 0:
+            raise LoginThrottledError(f"too many wrong passwords: wait {wait:.0f} s before the "
+                                      f"next try")
+        ok = check_password(given, expected)
+        with self._lock:
+            if ok:
+                self._sessions.pop(session, None)
+            else:
+                now = self.clock()
+                self._sessions.setdefault(session, []).append(now)
+                self._server.append(now)
+        return ok
+
+
+_throttle = LoginThrottle()
+
+
+def login_throttle() -> LoginThrottle:
+    """The server's one throttle (every session's admin login goes through it)."""
+    return _throttle
+
+
 # -- formatting -----------------------------------------------------------------------------
 def human_size(n: int) -> str:
     """Bytes as B / kB / MB / GB (powers of 1000, as ``hf cache ls`` shows them)."""

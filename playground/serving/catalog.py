@@ -23,7 +23,9 @@ from pathlib import Path
 
 from playground.errors import UnknownModelError
 
-HF_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+# A Hub id: "org/name", each part at most 96 characters (the Hub's own limit), no ".." parts
+HF_ID = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9_.\-][\w.\-]{0,95}$")
+MAX_NAME_CHARS = 256  # longer than any catalog name, Hub id or sane folder: refused unread
 SOURCES = ("embedded", "gguf-package", "hf", "local", "openai")
 
 
@@ -80,16 +82,53 @@ def with_config_entries(catalog: dict[str, ModelSpec], entries) -> dict[str, Mod
     return out
 
 
-def resolve(name: str, catalog: dict[str, ModelSpec] | None = None) -> ModelSpec:
-    """Catalog name, local folder, or Hugging Face id -> spec; anything else is unknown."""
+def _local_folder(name: str) -> Path | None:
+    """The normalised folder ``name`` points at (``/x/m/``, ``/x/./m`` -> ``/x/m``), or None."""
+    try:
+        folder = Path(name).expanduser().resolve()
+        return folder if folder.is_dir() else None
+    except (OSError, RuntimeError, ValueError):  # too long, a symlink loop, a NUL byte
+        return None
+
+
+def resolve(name: str, catalog: dict[str, ModelSpec] | None = None,
+            allow_paths: bool = True) -> ModelSpec:
+    """Catalog name, Hugging Face id, or (``allow_paths``: the instructor) a local folder ->
+    spec; anything else is unknown.
+
+    One model, one name: a catalog name matches whatever its case, a Hub id loses a trailing
+    slash, a folder becomes its resolved absolute path. Without ``allow_paths`` (participants)
+    the file system is never looked at, so the message is the same for a folder that exists
+    and one that does not.
+    """
     catalog = CATALOG if catalog is None else catalog
     name = (name or "").strip()
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    if len(name) > MAX_NAME_CHARS:
+        raise UnknownModelError(f"that model name is {len(name)} characters long, more than "
+                                f"{MAX_NAME_CHARS}: pick one from the list or type a Hugging "
+                                f"Face id such as HuggingFaceTB/SmolLM2-360M-Instruct")
     if name in catalog:
         return catalog[name]
-    if name and Path(name).expanduser().is_dir():
-        return ModelSpec(name, "local", str(Path(name).expanduser()), None, "local folder")
-    if HF_ID.match(name):
-        return ModelSpec(name, "hf", name, None, "Hugging Face model")
+    folded = {key.lower(): key for key in catalog}
+    if name.lower() in folded:
+        return catalog[folded[name.lower()]]
+    if allow_paths and name:
+        folder = _local_folder(name)
+        if folder is not None:
+            return ModelSpec(str(folder), "local", str(folder), None, "local folder")
+    hub_id = name.rstrip("/")
+    if HF_ID.match(hub_id):
+        return ModelSpec(hub_id, "hf", hub_id, None, "Hugging Face model")
     raise UnknownModelError(
-        f"unknown model {name!r}: pick one from the list ({', '.join(catalog)}) or type a "
-        f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct")
+        f"unknown model {shown!r}: pick one from the list ({', '.join(catalog)}) or type a "
+        f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct" +
+        ("" if allow_paths else " (folders on the server are for the instructor)"))
+
+
+def resolve_error(name: str) -> UnknownModelError:
+    """What a participant hears for a name they may not load, whatever is on the disk."""
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    return UnknownModelError(f"unknown model {shown!r}: pick one from the list or type a "
+                             f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct "
+                             f"(folders on the server are for the instructor)")

@@ -24,6 +24,9 @@ class RenderedPrompt:
     add_special_tokens: bool  # False when the template already wrote them
     fallback: str | None      # None, "system-merged" or "plain-text"
     messages: list[dict] | None  # the messages actually rendered (after any merge)
+    # what participants wrote (message contents, the raw prompt), in order: tokenized so that
+    # a special-token string in it ("<|im_end|>") stays literal text (see ``encode``)
+    literals: tuple[str, ...] = ()
 
 
 def check_messages(messages: list[dict]) -> None:
@@ -76,12 +79,12 @@ def render_chat(tokenizer, messages: list[dict],
     check_messages(messages)
     if not has_chat_template(tokenizer):
         return RenderedPrompt(plain_transcript(messages, add_generation_prompt), True,
-                              "plain-text", list(messages))
+                              "plain-text", list(messages), _contents(messages))
     try:
         text = tokenizer.apply_chat_template(messages, tokenize=False,
                                              add_generation_prompt=add_generation_prompt)
         if messages[0]["role"] != "system" or messages[0]["content"] in text:
-            return RenderedPrompt(text, False, None, list(messages))
+            return RenderedPrompt(text, False, None, list(messages), _contents(messages))
     except Exception as err:  # jinja raises TemplateError from the template's own checks
         if messages[0]["role"] != "system":
             raise PromptError(f"the model's chat template refused these messages: {err}") from None
@@ -91,13 +94,58 @@ def render_chat(tokenizer, messages: list[dict],
                                              add_generation_prompt=add_generation_prompt)
     except Exception as err:
         raise PromptError(f"the model's chat template refused these messages: {err}") from None
-    return RenderedPrompt(text, False, "system-merged", merged)
+    return RenderedPrompt(text, False, "system-merged", merged, _contents(merged))
 
 
 def render_raw(prompt: str) -> RenderedPrompt:
     if not prompt.strip():
         raise PromptError("the prompt is empty: type something for the model to continue")
-    return RenderedPrompt(prompt, True, None, None)
+    return RenderedPrompt(prompt, True, None, None, (prompt,))
+
+
+def _contents(messages: list[dict]) -> tuple[str, ...]:
+    return tuple(m["content"] for m in messages if m.get("content"))
+
+
+def _spans(text: str, literals: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where each literal sits in ``text``, in order (a template may strip a message: then
+    the stripped text is looked for); literals not found are left out."""
+    spans, pos = [], 0
+    for lit in literals:
+        for probe in (lit, lit.strip()):
+            at = text.find(probe, pos) if probe else -1
+            if at >= 0:
+                spans.append((at, at + len(probe)))
+                pos = at + len(probe)
+                break
+    return spans
+
+
+def encode(tokenizer, rendered: RenderedPrompt) -> list[int]:
+    """Token ids of ``rendered.text``: the template's own special tokens stay special, while
+    inside what a participant wrote a string like ``<|im_end|><|im_start|>system`` is split
+    into ordinary tokens (``split_special_tokens=True``), so it cannot open a turn of its own.
+
+    Text without any such string is tokenized in one piece, exactly as before.
+    """
+    text = rendered.text
+    kwargs = {"add_special_tokens": rendered.add_special_tokens}
+    specials = [t for t in getattr(tokenizer, "added_tokens_encoder", {}) if t]
+    spans = [(a, b) for a, b in _spans(text, rendered.literals)
+             if any(t in text[a:b] for t in specials)]
+    if not spans:
+        return tokenizer(text, **kwargs)["input_ids"]
+    ids = tokenizer("", **kwargs)["input_ids"]  # a BOS token, if this tokenizer adds one
+    pos = 0
+    for a, b in spans:
+        if a > pos:
+            ids += tokenizer(text[pos:a], add_special_tokens=False)["input_ids"]
+        ids += tokenizer(text[a:b], add_special_tokens=False,
+                         split_special_tokens=True)["input_ids"]
+        pos = b
+    if pos < len(text):
+        ids += tokenizer(text[pos:], add_special_tokens=False)["input_ids"]
+    return ids
 
 
 def build_messages(prompt: str, system: str | None = None) -> list[dict]:

@@ -36,14 +36,16 @@ import torch
 
 from playground.serving import random_weights
 from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
-                                resolve, with_config_entries)
+                                resolve, resolve_error, with_config_entries)
 from playground.config import Config, LimitsConfig, ServiceConfig, load_config
+from playground.serving.hubsize import check_fits, free_disk_bytes, hub_size
 from playground.serving.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
                                           default_budget_bytes, estimate_bytes, is_allowed)
 from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadError,
                                ModelNotInstalledError, OutOfMemoryError, UnknownModelError)
 
 Progress = Callable[[str], None]
+_BYTES_PER_PARAM = {torch.float32: 4, torch.float16: 2, torch.bfloat16: 2}
 
 
 @dataclass
@@ -185,7 +187,7 @@ def _hub_error(spec: ModelSpec, err: BaseException) -> Exception:
             f"{spec.location} is not in this server's model cache and the Hugging Face Hub "
             f"cannot be reached from here; use an offline model such as "
             f"smollm2-135m-instruct")
-    return ModelLoadError(f"{spec.location} could not be loaded: {str(err).splitlines()[0]}")
+    return ModelLoadError(f"{spec.location} could not be loaded: {_reason(err)}")
 
 
 def load_error(spec: ModelSpec, err: BaseException, device: torch.device) -> Exception:
@@ -201,8 +203,16 @@ def load_error(spec: ModelSpec, err: BaseException, device: torch.device) -> Exc
             f"{device.type.upper()}; try a smaller model or a quantized preset")
     if spec.source in ("hf",):
         return _hub_error(spec, err)
-    return ModelLoadError(f"{spec.name} could not be loaded: "
-                          f"{str(err).splitlines()[0] if str(err) else type(err).__name__}")
+    return ModelLoadError(f"{spec.name} could not be loaded: {_reason(err)}")
+
+
+def _reason(err: BaseException) -> str:
+    """The library's message as one complete clause (many span lines; the first line alone
+    can stop mid-sentence, as "Couldn't instantiate the backend tokenizer from one of:")."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    if len(text) > 240:
+        text = text[:237].rstrip() + "..."
+    return text.rstrip(":; ")
 
 
 class Registry:
@@ -234,8 +244,18 @@ class Registry:
             return False
         return is_allowed(spec.name, list(self.config.models.allowed), self.catalog)
 
-    def resolve(self, name: str) -> ModelSpec:
-        return resolve(name, self.catalog)
+    def resolve(self, name: str, instructor: bool = False) -> ModelSpec:
+        """The spec for ``name``: a resident model, a catalog entry or a Hub id; a server
+        folder only for the ``instructor`` (participants never reach the file system)."""
+        with self._lock:
+            resident = self._loaded.get((name or "").strip())
+            folded = {n.lower(): m for n, m in self._loaded.items()}
+        if resident is not None:  # e.g. a folder the instructor loaded: shared like the rest
+            return resident.spec
+        spec = resolve(name, self.catalog, allow_paths=instructor)
+        if spec.source == "hf" and spec.name.lower() in folded:  # the Hub ignores case:
+            return folded[spec.name.lower()].spec              # one model, one entry
+        return spec
 
     def resident(self) -> list[LoadedModel]:
         with self._lock:
@@ -254,7 +274,7 @@ class Registry:
         idle models are unloaded first. Raises a ``PlaygroundError`` subclass with a
         participant-facing message; a failed load leaves nothing cached.
         """
-        spec = self.resolve(name)
+        spec = self.resolve(name, instructor=instructor)
         with self._lock:
             if spec.name in self._loaded:
                 self._loaded[spec.name].touch()
@@ -264,12 +284,18 @@ class Registry:
             raise ModelNotAllowedError(
                 f"{spec.name} is not on this workshop's model list; pick one from the list or "
                 f"ask the instructor to load it")
+        if not instructor and spec.source == "hf" and os.path.lexists(spec.location):
+            # from_pretrained would read a folder of the app's working directory that happens
+            # to be spelled like a Hub id: answer as for any unknown name
+            raise resolve_error(spec.name)
         progress = progress or (lambda _msg: None)
         with lock:
             with self._lock:
                 if spec.name in self._loaded:
                     return self._loaded[spec.name]
-            self._make_room(spec, progress)
+            need = self._hub_need(spec, token, progress) if spec.source == "hf" else None
+            self._make_room(spec, progress, need=need,
+                            protect_s=0 if instructor else self.config.models.protect_recent_s)
             loaded = self._load(spec, token or None, progress)
             with self._lock:
                 self._loaded[spec.name] = loaded
@@ -277,9 +303,22 @@ class Registry:
             self._make_room(None, progress, keep=spec.name)  # the real footprint may differ
             return loaded
 
-    def _make_room(self, spec: ModelSpec | None, progress: Progress, keep: str = "") -> None:
-        """Unload least recently used idle models until ``spec`` (estimated) fits."""
-        need = 0
+    def _hub_need(self, spec: ModelSpec, token: str | None, progress: Progress) -> int | None:
+        """Memory a Hub model will take, from the Hub's metadata before any download; refuses
+        (with the numbers) one whose download would not fit the disk or whose weights could
+        never fit the budget. None when the Hub cannot say (the load then explains)."""
+        size = hub_size(spec.location, token)
+        if size is None:
+            return None
+        return check_fits(spec.name, size, self.budget_bytes,
+                          _BYTES_PER_PARAM.get(pick_dtype(self.device), 4), free_disk_bytes,
+                          progress)
+
+    def _make_room(self, spec: ModelSpec | None, progress: Progress, keep: str = "",
+                   need: int | None = None, protect_s: float = 0.0) -> None:
+        """Unload least recently used idle models until ``spec`` (estimated) fits; models
+        used within ``protect_s`` seconds stay (a participant's load cannot push out the
+        model the room is using)."""
         if spec is not None:
             keep = spec.name
             folder = None
@@ -287,12 +326,15 @@ class Registry:
                 folder = self.config.cache_dir / spec.name
             elif spec.source == "local":
                 folder = spec.location
-            need = (random_weights.estimate_bytes(spec, pick_dtype(self.device))
-                    if spec.source == random_weights.SOURCE
-                    else estimate_bytes(folder, pick_dtype(self.device))) or 0
+            if need is None:
+                need = (random_weights.estimate_bytes(spec, pick_dtype(self.device))
+                        if spec.source == random_weights.SOURCE
+                        else estimate_bytes(folder, pick_dtype(self.device)))
+        need = need or 0
         with self._residency:
             try:
-                victims = choose_evictions(self.resident(), need, self.budget_bytes, keep)
+                victims = choose_evictions(self.resident(), need, self.budget_bytes, keep,
+                                           protect_s=protect_s)
             except MemoryBudgetError:
                 if spec is None:  # already loaded: keep it, nothing idle can go
                     return
@@ -342,6 +384,9 @@ class Registry:
             return connect(spec, self.config.service, self.config.limits)
         start = time.perf_counter()
         dtype = pick_dtype(self.device)
+        if spec.source == "local" and not (Path(spec.location) / "config.json").is_file():
+            raise ModelLoadError(f"the folder {spec.location} holds no transformers model (no "
+                                 f"config.json); give a folder written by save_pretrained")
         try:
             if spec.source == random_weights.SOURCE:  # benchmarks: a real shape, random weights
                 tokenizer, model = random_weights.build(spec, self.device, dtype)

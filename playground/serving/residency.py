@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from pathlib import Path
 
 import psutil
@@ -68,16 +69,21 @@ def is_allowed(name: str, allowed: list[str], catalog: dict) -> bool:
     return name in (allowed or catalog)
 
 
-def choose_evictions(resident: list, need: int, budget: int, keep: str) -> list:
+def choose_evictions(resident: list, need: int, budget: int, keep: str,
+                     protect_s: float = 0.0, now: float | None = None) -> list:
     """Least recently used idle models to unload so ``need`` more bytes fit in ``budget``.
 
-    Raises MemoryBudgetError when even evicting every idle model would not make room.
+    A model used within the last ``protect_s`` seconds (0 = no protection; participants' loads
+    use ``models.protect_recent_s``) is never chosen. Raises MemoryBudgetError, saying which
+    models stay and why, when evicting every model that may go would not make room.
     """
     used = sum(m.footprint_bytes for m in resident)
     if used + need <= budget:
         return []
-    idle = sorted((m for m in resident if m.name != keep and not m.busy()),
-                  key=lambda m: m.last_used)
+    now = time.monotonic() if now is None else now
+    recent = {m.name for m in resident if protect_s and now - m.last_used < protect_s}
+    idle = sorted((m for m in resident if m.name != keep and not m.busy()
+                   and m.name not in recent), key=lambda m: m.last_used)
     victims = []
     for m in idle:
         victims.append(m)
@@ -85,8 +91,20 @@ def choose_evictions(resident: list, need: int, budget: int, keep: str) -> list:
         if used + need <= budget:
             return victims
     busy = [m.name for m in resident if m.busy()]
+    kept = [m for m in sorted(recent) if m not in busy and m != keep]
+    why = []
+    if busy:
+        why.append(f"{', '.join(busy)} in use right now")
+    if kept:
+        why.append(f"{', '.join(kept)} used by the room in the last {protect_s / 60:.0f} "
+                   f"min")
+    if budget <= 0:
+        hint = "; the budget must be above 0 MB"
+    elif busy or kept:
+        hint = "; try again in a few minutes, pick a smaller model, or ask the instructor"
+    else:
+        hint = "; pick a smaller model, or ask the instructor to raise models.memory_budget_mb"
     raise MemoryBudgetError(
         f"not enough model memory on this server: it needs about {need / 2**20:.0f} MB and the "
-        f"budget is {budget / 2**20:.0f} MB" + (f", with {', '.join(busy)} in use right now"
-                                              if busy else "") +
-        "; try again in a minute, pick a smaller model, or ask the instructor")
+        f"budget is {budget / 2**20:.0f} MB" + (f", with {' and '.join(why)}" if why else "") +
+        hint)

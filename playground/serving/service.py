@@ -19,6 +19,7 @@ layer).
 from __future__ import annotations
 
 import atexit
+import gc
 import threading
 import time
 import weakref
@@ -26,11 +27,11 @@ from collections import deque
 
 import torch
 
-from playground.serving.chat import RenderedPrompt, render_chat, render_raw
+from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
 from playground.serving.engine import Row, run_batch
 from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
-                               ServiceBusyError, SettingsError)
+                               ServiceBusyError, SettingsError, report_unexpected)
 from playground.serving.handles import (GenerationHandle, GenerationRequest, GenerationResult,
                                         Prompt, Sample, _RowStream)
 from playground.serving.steps import StepRecorder, check_record_steps
@@ -127,10 +128,8 @@ class GenerationService:
         return render_raw(prompt.text or "")
 
     def tokenize(self, rendered: RenderedPrompt) -> list[int]:
-        with self.loaded.tokenizer_lock:
-            return self.loaded.tokenizer(rendered.text,
-                                         add_special_tokens=rendered.add_special_tokens
-                                         )["input_ids"]
+        with self.loaded.tokenizer_lock:  # participants' special-token strings stay text
+            return encode(self.loaded.tokenizer, rendered)
 
     def queue_depth(self) -> int:
         with self._cond:
@@ -204,11 +203,18 @@ class GenerationService:
             rows = self._admit_rows(running=0)
             if not rows:
                 continue
+            failed = False
             try:
                 run_batch(self.loaded.model, rows, self._eos_ids(), self._pad_id(),
                           admit=self._admit_rows if self.config.continuous else None)
             except Exception as err:  # never let one bad batch kill the owner thread
+                failed = True
                 self._fail_running(err)
+            if failed:  # out of the except block the traceback, and with it the failed
+                rows = None  # batch's KV cache, is gone: now its memory can really return
+                gc.collect()
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
 
     def _admit_rows(self, running: int) -> list[Row]:
         """Rows of waiting requests that fit beside ``running`` rows (at least one request
@@ -315,13 +321,13 @@ class GenerationService:
         handle._finish(error)
 
     def _fail_running(self, err: Exception) -> None:
-        if isinstance(err, torch.OutOfMemoryError):
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+        """Every request of the running batch ends with one clear error; waiting requests
+        stay queued and run next."""
+        if isinstance(err, (torch.OutOfMemoryError, MemoryError)):
             err = OutOfMemoryError("the server ran out of memory for this batch; lower "
                                    "max_new_tokens or the number of samples and try again")
-        elif not isinstance(err, PlaygroundError):
-            err = PlaygroundError(f"generation failed: {err}")
+        elif not isinstance(err, PlaygroundError):  # a bug: logged with an id, no details shown
+            err = PlaygroundError(report_unexpected(err, f"generation on {self.loaded.name}"))
         with self._cond:
             running = list(self._running)
         for handle in running:

@@ -124,7 +124,8 @@ class GenerationSettings:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{name} must be a number, got {value!r}")
                 continue
-            if name in _INT_FIELDS and float(value) != int(value):
+            # is_integer(), not float(v) != int(v): 10**20 is whole even though float rounds it
+            if name in _INT_FIELDS and isinstance(value, float) and not value.is_integer():
                 problems.append(f"{name} must be a whole number, got {value}")
                 continue
             if not rng.contains(float(value)):

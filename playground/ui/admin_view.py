@@ -89,13 +89,16 @@ def cache_section(reg: Registry) -> None:
         st.info(str(err)[:1].upper() + str(err)[1:] + ".")
         return
     except PlaygroundError as err:
-        st.error(str(err))
+        show_error(err)
         return
 
     st.caption(f"{report.repos} repos, {len(report.rows)} revisions, "
                f"{human_size(report.size_bytes)} on disk in {report.folder}")
-    for warning in report.warnings:
-        st.warning(f"Skipped a damaged entry: {warning}")
+    if report.warnings:  # one alert, however many entries are damaged
+        with st.expander(f"Skipped {len(report.warnings)} damaged cache "
+                         f"entr{'y' if len(report.warnings) == 1 else 'ies'}",
+                         icon=":material/warning:"):
+            st.text("\n".join(report.warnings))
     if not report.rows:
         st.info("The cache is empty.")
         return

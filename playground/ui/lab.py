@@ -38,7 +38,7 @@ def few_shot_editor(prefix: str) -> FewShot | None:
     try:
         return FewShot(instruction, examples, query, input_label, output_label)
     except PlaygroundError as err:
-        st.error(str(err))
+        show_error(err)
         return None
 
 

@@ -18,6 +18,7 @@ from playground.serving.registry import LoadedModel, package_dir
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.prompting.tokens import TokenView
 from playground.ui.resources import TOKEN_KEY, registry
+from playground.ui.text import as_text, show_error
 from playground.ui.widgets import CURSOR
 
 ROLE_COLOURS = {"system": "#ede7f6", "user": "#e3f2fd", "assistant": "#e8f5e9",
@@ -42,7 +43,7 @@ def stream_handles(key: str, handles: list[GenerationHandle],
             done = all(h.done for h in handles)
             for handle, row_slots in zip(handles, slots):
                 for slot, text in zip(row_slots, handle.texts()):
-                    slot.markdown(text + ("" if handle.done else CURSOR))
+                    slot.markdown(as_text(text, "") + ("" if handle.done else CURSOR))
             if done:
                 break
             time.sleep(0.1)
@@ -132,7 +133,7 @@ def load_or_explain(name: str, where) -> LoadedModel | None:
             raise ModelNotInstalledError(f"{spec.name} is not installed on this server: run "
                                          f"`{spec.install}` and restart the app")
     except PlaygroundError as err:
-        where.error(str(err))
+        show_error(err, where)
         return None
     box = where.status(f"Loading {name}…", expanded=True)
     try:
@@ -141,7 +142,7 @@ def load_or_explain(name: str, where) -> LoadedModel | None:
                               progress=st.write)
     except PlaygroundError as err:
         box.update(label=f"{name} could not be loaded", state="error", expanded=False)
-        where.error(str(err))
+        show_error(err, where)
         return None
     box.update(label=f"{name} loaded in {loaded.load_seconds:.1f} s", state="complete",
                expanded=False)

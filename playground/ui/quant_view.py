@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from playground.ui.text import as_text
 from playground.errors import RequestCancelled
 from playground.serving.jobqueue import Job
 from playground.quant.compare import Comparison, PresetRow
@@ -95,7 +96,7 @@ def show_outputs(c: Comparison, per_row: int = 4) -> None:
 def show_comparison(c: Comparison) -> None:
     skipped = [r for r in c.rows if r.status != "ok"]
     for r in skipped:
-        st.warning(f"**{r.preset}** {r.status}: {r.reason}")
+        st.warning(f"**{r.preset}** {r.status}: {as_text(r.reason, '')}")
     if not c.ok_rows():
         st.error("No preset could run on this server.")
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.ui.text import show_error
 from playground.config import SearchConfig
 from playground.errors import DocumentError, SettingsError
 from playground.rag.documents import Document, folder_documents, pasted, read_upload
@@ -64,12 +65,12 @@ def documents_input(prefix: str, config: SearchConfig) -> list[Document]:
         if text.strip():
             docs.append(pasted(text))
     except DocumentError as err:
-        st.error(str(err))
+        show_error(err)
     for up in uploads or []:
         try:
             docs.append(read_upload(up.name, up.getvalue()))
         except DocumentError as err:
-            st.error(str(err))
+            show_error(err)
     try:
         shared = folder_documents(config.docs_dir)
     except DocumentError as err:

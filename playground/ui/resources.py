@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.errors import PlaygroundError
+from playground.ui.text import show_error
 from playground.serving.registry import LoadedModel, Registry, default_registry
 
 MODEL_KEY = "model_name"    # session: the model this tab uses
@@ -75,6 +76,6 @@ def _current_model(where=None) -> LoadedModel:
                    state="complete", expanded=False)
         return loaded
     except PlaygroundError as err:
-        st.error(str(err))
+        show_error(err)
         st.info("Pick another model in the sidebar (smollm2-135m-instruct always works offline).")
         st.stop()

@@ -26,7 +26,11 @@ def _pick_model() -> None:
                           help="Every tab shares the loaded models; picking one here changes "
                                "only this tab.")
     if choice == OTHER:
-        typed = st.text_input("Hugging Face id", value="" if current in reg.catalog else current,
+        # a keyed field: with value= from the session the widget's identity changed on every
+        # edit, so Streamlit reset it to the previous value (every second edit was undone)
+        if "sidebar_hf_id" not in st.session_state:
+            st.session_state["sidebar_hf_id"] = "" if current in reg.catalog else current
+        typed = st.text_input("Hugging Face id", key="sidebar_hf_id", max_chars=200,
                               placeholder="org/model, e.g. Qwen/Qwen2.5-0.5B-Instruct")
         if typed.strip():
             st.session_state[MODEL_KEY] = typed.strip()

@@ -10,6 +10,8 @@ import streamlit as st
 
 from playground.errors import PlaygroundError, SettingsError
 from playground.serving.service import GenerationHandle, GenerationResult
+from playground.ui import text as ui_text
+from playground.ui.inputs import bounded_number
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
 
@@ -46,8 +48,10 @@ def settings_widgets(prefix: str, container=None,
             "samples (num_return_sequences)", int(NUM_RETURN_SEQUENCES.low),
             int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
             help=NUM_RETURN_SEQUENCES.help)
-        values["seed"] = c.number_input("seed", int(SEED.low), int(SEED.high), d.seed,
-                                        key=f"{prefix}_seed", help=SEED.help)
+        values["seed"] = bounded_number("seed", int(SEED.low), int(SEED.high), d.seed,
+                                        key=f"{prefix}_seed", container=c, help=SEED.help)
+        if values["seed"] is None:  # out of range: the message is shown, nothing runs
+            return None
     values["max_new_tokens"] = c.slider("max_new_tokens", int(MAX_NEW_TOKENS.low),
                                         int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
                                         key=f"{prefix}_max_new_tokens",
@@ -64,8 +68,9 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
                    render=None) -> GenerationResult:
     """Fill one placeholder per row as text arrives and return the result.
 
-    ``render(row, text) -> markdown`` (optional) formats a row's text, e.g. to escape it or to
-    turn citations into links; by default the text is shown as Markdown as it is.
+    ``render(row, text) -> markdown`` (optional) formats a row's text, e.g. to turn citations
+    into links; by default the text is shown as text (``ui.text.as_text``: no images, no HTML).
+    When the stream ends or fails no cursor is left: a failed stream's rows are cleared.
 
     The handle is parked in ``st.session_state[key]`` while streaming. If the run is cut short
     (the Stop button, or any other rerun of this session) the request is cancelled, so only
@@ -73,6 +78,8 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
     """
     st.session_state[key] = handle
     finished = False
+    render = render or (lambda _row, t: ui_text.as_text(t, empty=""))
+    last: list[str] = []
     try:
         for texts in handle.updates(interval=0.08):
             if not session_alive():  # the tab was closed: nobody is reading this any more
@@ -82,13 +89,23 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
                 slots[0].info(f"Waiting for the model: {ahead - 1} request(s) ahead of you…")
                 continue
             for row, (slot, text) in enumerate(zip(slots, texts)):
-                slot.markdown((render(row, text) if render else text) + CURSOR)
+                slot.markdown(render(row, text) + CURSOR)
+            last = list(texts)
         finished = handle.done
+        if not finished:
+            handle.cancel()
+        st.session_state[key] = None
+        result = handle.result()  # raises the request's error, if it failed
+    except Exception:
+        for slot in slots:  # no half answer with a cursor beside the error the page shows
+            slot.empty()
+        raise
     finally:
         if not finished:
             handle.cancel()
-    st.session_state[key] = None
-    return handle.result()
+    for row, (slot, text) in enumerate(zip(slots, last)):  # the end: the cursor goes
+        slot.markdown(render(row, text))
+    return result
 
 
 def session_alive() -> bool:
@@ -148,10 +165,7 @@ def show_warnings(warnings: list[str]) -> None:
         st.warning(warning, icon=":material/warning:")
 
 
-def show_error(err: Exception) -> None:
-    """A participant-level error as a message; anything else as a short bug report."""
-    if isinstance(err, PlaygroundError):
-        st.error(str(err))
-    else:
-        st.error(f"Something went wrong inside the playground ({type(err).__name__}: {err}). "
-                 f"Your inputs are kept; try again or tell the instructor.")
+def show_error(err: Exception, where=None) -> None:
+    """A participant-level error as text; anything else as a short message with an error id
+    (logged with its traceback on the server), never the exception's own text."""
+    ui_text.show_error(err, where)

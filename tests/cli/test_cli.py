@@ -79,3 +79,38 @@ def test_generate_as_a_real_command_exits_zero_after_printing():
                               text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "terminate called" not in proc.stderr and proc.stdout.strip()
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    # `python -m playground toy --json | head -1`: the reader is gone before the output is
+    # written (closed at once here, so that the test does not depend on timing)
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "toy", "--json"], cwd=ROOT,
+                            stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_bug_is_a_short_message_with_an_error_id_that_is_logged(monkeypatch, capsys, caplog):
+    import re
+
+    from playground.cli import toy
+
+    def broken(args):
+        raise RuntimeError("/srv/secret/path exploded")
+
+    monkeypatch.setattr(toy, "run", broken)
+    code, _out, err = run_cli(capsys, "toy")
+    error_id = re.search(r"error id ([0-9a-f]{8})", err).group(1)
+    assert code == 1 and "Traceback" not in err and "/srv/secret" not in err
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_huge_whole_numbers_are_out_of_range_not_fractions(capsys):
+    code, _out, err = run_cli(capsys, "generate", "--prompt", "hi",
+                              "--max-new-tokens", "99999999999999999999")
+    assert code == 1 and "max_new_tokens must be in [1," in err and "whole number" not in err

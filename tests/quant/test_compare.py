@@ -7,9 +7,11 @@ fp4 and nf4-dq-bf16 load through the same code path (``Preset.load_kwargs``), ch
 tests/test_quantization.py and by ``python -m playground quantize --presets ...``.
 """
 
+import gc
 import math
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -28,12 +30,26 @@ TOKENS = 6
 PRESETS_RUN = ("fp32", "fp16", "bf16", "int8", "nf4")
 
 
+COPIES: list[weakref.ref] = []  # every temporary copy the comparison loaded
+
+
 @pytest.fixture(scope="module")
 def comparison():
+    from transformers import AutoModelForCausalLM
+
     progress = []
-    result = run_comparison(ComparisonRequest(EMBEDDED, PRESETS_RUN, prompt=PROMPT,
-                                              max_new_tokens=TOKENS),
-                            default_registry(), lambda f, m: progress.append((f, m)))
+    real = AutoModelForCausalLM.from_pretrained
+
+    def recording(*args, **kwargs):  # the real loader; only a weak reference is kept
+        model = real(*args, **kwargs)
+        COPIES.append(weakref.ref(model))
+        return model
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(AutoModelForCausalLM, "from_pretrained", recording)
+        result = run_comparison(ComparisonRequest(EMBEDDED, PRESETS_RUN, prompt=PROMPT,
+                                                  max_new_tokens=TOKENS),
+                                default_registry(), lambda f, m: progress.append((f, m)))
     return result, progress
 
 
@@ -102,9 +118,10 @@ def test_progress_rises_to_one_and_the_copies_are_freed(comparison):
     result, progress = comparison
     fractions = [f for f, _ in progress]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    smallest_copy = min(r.footprint_mb for r in result.ok_rows())
-    # not even the smallest copy is left behind (what remains is one-time library set-up)
-    assert result.memory_after_mb - result.memory_before_mb < smallest_copy
+    # every copy is released: what the comparison controls. (The process's memory figure
+    # also depends on what ran before in the same process, so the suite does not assert it.)
+    gc.collect()
+    assert len(COPIES) == len(result.ok_rows()) and all(ref() is None for ref in COPIES)
     assert "assistant" in result.prompt  # the chat template was applied
 
 

@@ -219,3 +219,82 @@ def test_a_rehearsal_runs_simulated_sessions_on_the_servers_service(monkeypatch,
     assert at.success[0].value.startswith("Passed: ") and "0 failed, 0 mixed" in \
         at.success[0].value
     assert smol.service.completed == completed_before  # showing the report runs nothing
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_wrong_passwords_slow_down_a_session_and_the_right_one_waits_too():
+    from playground.room.admin import LoginThrottle, LoginThrottledError
+
+    clock = Clock()
+    throttle = LoginThrottle(free_tries=3, server_free_tries=100, base_s=1, max_s=60,
+                             clock=clock)
+    for _ in range(3):
+        assert throttle.attempt("tab-a", "guess", "s3cret") is False
+    # the 4th try comes too soon: refused without being checked, even when right
+    with pytest.raises(LoginThrottledError, match="wait 1 s"):
+        throttle.attempt("tab-a", "s3cret", "s3cret")
+    assert throttle.attempt("tab-b", "s3cret", "s3cret") is True  # another session is free
+    clock.now += 1
+    assert throttle.attempt("tab-a", "guess", "s3cret") is False
+    assert throttle.wait_s("tab-a") == pytest.approx(2)  # doubles with every wrong try
+    clock.now += 2
+    assert throttle.attempt("tab-a", "s3cret", "s3cret") is True
+    assert throttle.wait_s("tab-a") == 0  # the right password clears the session's count
+
+
+def test_many_sessions_guessing_slow_down_the_whole_server():
+    from playground.room.admin import LoginThrottle, LoginThrottledError
+
+    clock = Clock()
+    throttle = LoginThrottle(free_tries=3, server_free_tries=5, base_s=1, max_s=60,
+                             clock=clock)
+    for i in range(5):  # a new tab for every guess
+        assert throttle.attempt(f"tab-{i}", "guess", "s3cret") is False
+    with pytest.raises(LoginThrottledError):
+        throttle.attempt("fresh-tab", "guess", "s3cret")
+    # forty guesses now take minutes, not 41 s (the delay doubles up to max_s per try)
+    spent = 0.0
+    for i in range(40):
+        wait = throttle.wait_s(f"t{i}")
+        clock.now += wait
+        spent += wait
+        throttle.attempt(f"t{i}", "guess", "s3cret")
+    assert spent > 30 * 60
+    clock.now += 601  # wrong tries older than the window are forgotten
+    assert throttle.wait_s("anyone") == 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_throttle(monkeypatch):
+    """The throttle is server-wide: each test starts with no wrong tries counted."""
+    from playground.room import admin
+
+    monkeypatch.setattr(admin, "_throttle", admin.LoginThrottle())
+
+
+def test_the_admin_page_slows_down_after_wrong_passwords(monkeypatch):
+    at = admin_page(monkeypatch, "s3cret")
+    for _ in range(3):
+        at = log_in(at, "guess")
+        assert "Wrong password." in [e.value for e in at.error]
+    at = log_in(at, "s3cret")  # right, but too soon after three wrong tries
+    assert any("too many wrong passwords" in e.value for e in at.error)
+    assert not at.session_state["admin_ok"] if "admin_ok" in at.session_state else True
+
+
+def test_many_damaged_cache_entries_are_one_alert(monkeypatch, hf_cache):
+    for i in range(145):
+        (hf_cache / f"not-a-repo-{i}").mkdir()
+    at = log_in(admin_page(monkeypatch, "s3cret"), "s3cret")
+    at.text_input(key="admin_cache_dir").input(str(hf_cache)).run()
+    assert not at.exception
+    assert len(at.warning) == 0
+    assert [e.label for e in at.expander if "damaged" in e.label] == [
+        "Skipped 145 damaged cache entries"]

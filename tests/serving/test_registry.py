@@ -1,5 +1,6 @@
 """Model registry offline: resolution, the embedded model's conversion, errors, residency."""
 
+import re
 import threading
 import time
 
@@ -124,3 +125,61 @@ def test_cache_dir_is_configurable(tmp_path, monkeypatch):
 def test_catalog_has_the_offline_pair_for_base_vs_chat():
     assert CATALOG["smollm2-135m-instruct"].chat is True
     assert CATALOG["gemma-3-270m"].chat is False
+
+
+def test_participants_never_reach_server_folders_and_learn_nothing_about_them(tmp_path):
+    reg = Registry()
+    existing, missing = str(tmp_path), str(tmp_path / "no-such-folder")
+    messages = []
+    for name in (existing, missing, "/root/.ssh", "/etc", "./tests", "~"):
+        with pytest.raises(UnknownModelError) as info:
+            reg.load(name)
+        messages.append(re.sub(r"^unknown model '[^']*'", "", str(info.value)))
+    assert len(set(messages)) == 1 and "for the instructor" in messages[0]
+    assert reg.loads == 0 and reg.resident() == []
+    # the instructor (Admin page, CLI) may load folders
+    assert reg.resolve(existing, instructor=True).source == "local"
+
+
+def test_a_hub_id_spelled_like_a_folder_of_the_app_is_not_read(tmp_path, monkeypatch):
+    (tmp_path / "org" / "model").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)  # from_pretrained("org/model") would read this folder
+    reg = Registry()
+    with pytest.raises(UnknownModelError, match="for the instructor"):
+        reg.load("org/model")
+    assert reg.loads == 0
+
+
+def test_one_model_one_name_whatever_the_spelling(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    names = {resolve(s).name for s in (str(folder), f"{folder}/", f"{tmp_path}/./model",
+                                         f"{tmp_path}/x/../model")}
+    assert names == {str(folder.resolve())}
+    assert resolve("SmolLM2-135M-Instruct").name == "smollm2-135m-instruct"
+    assert resolve("Qwen/Qwen3-0.6B/").name == "Qwen/Qwen3-0.6B"
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "org/" + "m" * 300, "/" + "x" * 300])
+def test_a_very_long_name_is_a_clear_error_not_a_file_name_crash(name):
+    for allow_paths in (True, False):
+        with pytest.raises(UnknownModelError) as info:
+            resolve(name, allow_paths=allow_paths)
+        assert "Errno" not in str(info.value) and len(str(info.value)) < 400
+
+
+def test_a_folder_without_a_model_says_so_in_one_complete_sentence(tmp_path):
+    from playground.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError) as info:
+        Registry().load(str(tmp_path), instructor=True)
+    assert str(info.value).endswith("give a folder written by save_pretrained")
+
+
+def test_a_resident_hub_model_is_found_whatever_the_case(smol):
+    from dataclasses import replace
+
+    reg = Registry()
+    hub = replace(smol, spec=ModelSpec("Org/Some-Model", "hf", "Org/Some-Model", True))
+    reg._loaded["Org/Some-Model"] = hub  # as if loaded from the Hub under this spelling
+    assert reg.load("org/some-model/") is hub and reg.loads == 0

@@ -50,7 +50,7 @@ def test_allow_list_semantics():
 def test_participants_cannot_load_unlisted_models_but_the_instructor_can(smol, tmp_path):
     reg = Registry(Config(models=ModelsConfig(allowed=("smollm2-135m-instruct",))))
     with pytest.raises(ModelNotAllowedError, match="ask the instructor"):
-        reg.load(str(tmp_path))
+        reg.load("org/unlisted-model")
     assert reg.load("smollm2-135m-instruct").name == "smollm2-135m-instruct"
 
 
@@ -66,7 +66,7 @@ def test_loading_past_the_budget_evicts_the_idle_model_and_frees_it(smol, tmp_pa
     import weakref
     ref = weakref.ref(weights)
     del weights
-    second = reg.load(str(copy))
+    second = reg.load(str(copy), instructor=True)  # folders: the instructor's only
     assert [m.name for m in reg.resident()] == [second.name]
     assert "make room" in reg.evicted["smollm2-135m-instruct"]
     assert reg.used_bytes() <= reg.budget_bytes
@@ -87,7 +87,7 @@ def test_a_busy_model_is_kept_and_the_new_load_refused(smol, tmp_path, chat_prom
                                                            chat_prompt))
     next(iter(handle.stream(timeout=60)))
     with pytest.raises(MemoryBudgetError, match="in use right now"):
-        reg.load(str(copy))
+        reg.load(str(copy), instructor=True)
     assert handle.result(timeout=120).new_tokens > 0
     assert [m.name for m in reg.resident()] == ["smollm2-135m-instruct"]
     reg.unload("smollm2-135m-instruct")
@@ -109,3 +109,41 @@ def test_residency_command_shows_eviction_and_memory_falling_back(smol, tmp_path
     assert second["evicted"] == ["smollm2-135m-instruct"] and second["model_mb"] <= 1.5 * one_mb
     # the first copy's memory was given back: one model's worth, not two
     assert second["rss_mb"] - first["rss_mb"] < 0.5 * one_mb
+
+
+def test_recently_used_models_are_kept_for_participants_with_a_message():
+    resident = [Fake("room-model", 200, last_used=1000.0), Fake("old", 50, last_used=10.0)]
+    with pytest.raises(MemoryBudgetError, match="room-model used by the room in the last 5 min"):
+        choose_evictions(resident, need=200 * 2**20, budget=300 * 2**20, keep="new",
+                         protect_s=300, now=1100.0)
+    # the instructor (no protection), or the same load after the quiet time, may evict it
+    assert [v.name for v in choose_evictions(resident, 200 * 2**20, 300 * 2**20, "new",
+                                             protect_s=0, now=1100.0)] == ["old", "room-model"]
+    assert [v.name for v in choose_evictions(resident, 200 * 2**20, 300 * 2**20, "new",
+                                             protect_s=300, now=1400.0)] == ["old", "room-model"]
+
+
+def test_a_participants_load_never_evicts_the_model_the_room_just_used(smol, monkeypatch):
+    from playground.serving import registry as reg_mod
+    from playground.serving.hubsize import HubSize
+
+    one = smol.footprint_bytes
+    reg = Registry(Config(models=ModelsConfig(memory_budget_mb=1.5 * one / 2**20)))
+    first = reg.load("smollm2-135m-instruct")
+    first.touch()  # another session generated with it a moment ago
+    monkeypatch.setattr(reg_mod, "hub_size",
+                        lambda repo, token=None: HubSize(repo, one, 0, one // 4))
+    loads = reg.loads
+    with pytest.raises(MemoryBudgetError, match="smollm2-135m-instruct used by the room"):
+        reg.load("org/another-model")
+    assert reg.loads == loads and [m.name for m in reg.resident()] == ["smollm2-135m-instruct"]
+    assert "smollm2-135m-instruct" not in reg.evicted
+    reg.unload("smollm2-135m-instruct")
+
+
+def test_a_negative_budget_is_refused_naming_the_range(capsys):
+    from playground.cli import main
+
+    assert main(["residency", "--budget-mb", "-5", "smollm2-135m-instruct"]) == 1
+    err = capsys.readouterr().err
+    assert "--budget-mb must be above 0 MB, got -5" in err and "try again" not in err

@@ -1,0 +1,14 @@
+"""The workshop server's Streamlit settings: no traceback in browsers, the upload limit the
+RAG page uses (Streamlit's counts whole MB)."""
+
+import tomllib
+
+from playground.rag.documents import MAX_DOCUMENT_BYTES
+from tests.conftest import ROOT
+
+
+def test_no_error_details_and_the_pages_upload_limit():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+    limit = config["server"]["maxUploadSize"] * 2**20
+    assert MAX_DOCUMENT_BYTES <= limit < MAX_DOCUMENT_BYTES + 2**20  # the nearest whole MB
