@@ -7,6 +7,7 @@ from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
 from playground.ui.resources import current_model
+from playground.ui.board_view import post_samples
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
@@ -76,6 +77,7 @@ if last is not None:
         slot.markdown((sample.text or "*(empty)*") + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)
+    post_samples(result, spec.name, used_settings)  # "Post to the room"
     with st.expander("View code: the same generation with " +
                      ("the openai client" if spec.source == "openai" else "plain transformers")):
         st.code(generate_code(spec, used_rendered, used_settings), language="python")

@@ -7,6 +7,7 @@ from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, P
                                     build_request, column_settings, preset, summarize)
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
+from playground.ui.board_view import post_columns
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)
@@ -89,6 +90,7 @@ if last is not None:
             with col.container(border=True):
                 st.caption(f"sample {j + 1} · {r.tokens[j]} tokens{score}")
                 st.markdown(text or "*(empty)*")
+    post_columns(results, loaded.name)  # "Post to the room"
     st.subheader("Across columns")
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")
