@@ -11,6 +11,11 @@ The ledger also answers the Admin page: who is active (page, requests, tokens in
 minute) and "stop this participant's requests". Requests without a session (the CLI, tests,
 the instructor's tools) are not budgeted.
 
+Most pages submit without a ``session`` key (only Generate's requests replace each other).
+The UI names the participant of the current script run with ``acting_for`` (a context
+variable, so it follows the page's own thread and no other), and the services budget every
+request submitted from that run under that name.
+
 Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
 layer).
 """
@@ -21,12 +26,27 @@ import threading
 import time
 import weakref
 from collections import deque
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from playground.errors import OverBudgetError
 
 WINDOW_S = 60.0      # the budget's window: tokens per minute
 IDLE_S = 15 * 60.0   # a participant with nothing running and no sign of life for this long leaves
+
+
+_acting: ContextVar[str | None] = ContextVar("playground_participant", default=None)
+
+
+def acting_for(session_key: str | None) -> None:
+    """Requests submitted from this thread from now on are ``session_key``'s
+    (``"<session id>/<page>"``), unless they carry a ``session`` of their own."""
+    _acting.set(session_key)
+
+
+def who(request) -> str | None:
+    """The participant a request is budgeted to: its ``session``, else the acting one."""
+    return request.session or _acting.get()
 
 
 def participant(session_key: str | None) -> tuple[str, str]:
@@ -89,8 +109,8 @@ class SessionLedger:
                         f"them has finished, or stop it")
 
     def register(self, handle) -> None:
-        """A request of ``handle.request.session`` was queued."""
-        sid, page = participant(handle.request.session)
+        """A request of ``handle.participant`` (see ``who``) was queued."""
+        sid, page = participant(getattr(handle, "participant", None) or handle.request.session)
         if not sid:
             return
         with self._lock:

@@ -22,7 +22,7 @@ from playground.config import LimitsConfig, ServiceConfig
 from playground.errors import PlaygroundError, ServiceBusyError
 from playground.serving.handles import GenerationHandle, GenerationRequest, Prompt
 from playground.serving.catalog import ModelSpec
-from playground.serving.fairshare import SessionLedger, session_ledger
+from playground.serving.fairshare import SessionLedger, session_ledger, who
 from playground.serving.remote import (RemoteModel, make_client, request_params, translate,
                                        unsupported_warnings)
 
@@ -69,9 +69,11 @@ class RemoteService:
             raise PlaygroundError("nothing to generate: the request has no prompt or settings")
         from playground.serving.service import GenerationService
         GenerationService._check_limits(self, request)  # same caps as local models
-        self.ledger.check(request.session)
+        participant = who(request)
+        self.ledger.check(participant)
         self.loaded.touch()
         handle = GenerationHandle(request, self)
+        handle.participant = participant
         handle.rendered = [self.render(p) for p in request.prompts]
         handle.prompt_tokens = [None] * len(request.prompts)  # filled from the engine's usage
         handle.warnings = unsupported_warnings(self.spec, request.variants)
@@ -265,7 +267,7 @@ class RemoteService:
                 if delta:
                     chunks += 1
                     sample.token_count = chunks  # about one token per chunk until usage says
-                    self._count_token(handle.request.session)
+                    self._count_token(handle.participant)
                     text += delta
                     hits = [text.find(s) for s in stops if s in text]
                     if hits:  # the engine should have stopped; make sure the text does

@@ -29,7 +29,7 @@ import torch
 from playground.serving.chat import RenderedPrompt, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
 from playground.serving.engine import Row, run_batch
-from playground.serving.fairshare import SessionLedger, session_ledger
+from playground.serving.fairshare import SessionLedger, session_ledger, who
 from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
                                ServiceBusyError, SettingsError)
 from playground.serving.handles import (GenerationHandle, GenerationRequest, GenerationResult,
@@ -87,9 +87,11 @@ class GenerationService:
         if not request.prompts or not request.variants:
             raise PlaygroundError("nothing to generate: the request has no prompt or settings")
         self._check_limits(request)
-        self.ledger.check(request.session)
+        participant = who(request)
+        self.ledger.check(participant)
         self.loaded.touch()
         handle = GenerationHandle(request, self)
+        handle.participant = participant
         with self._cond:
             if self._closed:
                 raise PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again")
@@ -266,7 +268,7 @@ class GenerationService:
         for i, (p, v, _) in enumerate(handle.request.row_keys()):
             stream = _RowStream(handle, i, self.loaded.tokenizer, self.loaded.tokenizer_lock,
                                 handle.request.stop_strings, self.config.request_timeout_s,
-                                lambda s=handle.request.session: self._count_token(s))
+                                lambda s=handle.participant: self._count_token(s))
             row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
                       seed=handle.samples[i].seed, on_token=stream.on_token,
                       stop=stream.should_stop)

@@ -21,7 +21,7 @@ from playground.room import board
 from playground.room.admin import ago
 from playground.room.links import page_spec
 from playground.room.store import room_store
-from playground.serving.fairshare import session_ledger
+from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
 
@@ -40,9 +40,11 @@ def session_id() -> str:
 
 
 def touch_presence(page: str) -> None:
-    """This tab is open on ``page`` (the Admin page's list of participants)."""
-    session_ledger().touch(session_id(), page or "generate",
-                           st.session_state.get(NAME) or None)
+    """This tab is open on ``page`` (the Admin page's list of participants); the requests
+    this run submits count against this participant's fair share."""
+    page = page or "generate"
+    session_ledger().touch(session_id(), page, st.session_state.get(NAME) or None)
+    acting_for(f"{session_id()}/{page}")
 
 
 def page_inputs(page: str) -> dict:

@@ -118,3 +118,29 @@ def test_stopping_a_participant_stops_only_its_request(smol, monkeypatch):
     assert ledger.stop("a") == 1
     assert a.result(timeout=120).cancelled
     assert not b.result(timeout=120).cancelled and b.result().new_tokens == 8
+
+
+def test_requests_without_a_session_count_for_the_participant_acting_in_this_thread(
+        smol, monkeypatch):
+    import threading
+
+    from playground.serving.fairshare import acting_for
+
+    ledger = SessionLedger(tokens_per_minute=8)
+    monkeypatch.setattr(smol.service, "ledger", ledger)
+
+    def page_run():  # a page's script thread: the UI names its participant first
+        acting_for("c/sampling_compare")
+        smol.service.submit(GenerationRequest((PROMPT,), (GREEDY8,))).result(timeout=120)
+        try:
+            smol.service.submit(GenerationRequest((PROMPT,), (GREEDY8,)))
+        except OverBudgetError as err:
+            caught.append(err)
+
+    caught = []
+    thread = threading.Thread(target=page_run)
+    thread.start()
+    thread.join(180)
+    assert ledger.tokens_last_minute("c") == 8 and len(caught) == 1
+    # this thread acts for nobody: not budgeted
+    smol.service.submit(GenerationRequest((PROMPT,), (GREEDY8,))).result(timeout=120)
