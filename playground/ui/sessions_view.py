@@ -37,12 +37,12 @@ def sessions_section(registry) -> None:
     st.caption("Open tabs of this server (closed ones leave the list). Fair share per "
                "participant: " + (", ".join(limits) if limits else "no limit set "
                                   "([room] tokens_per_minute, max_waiting)") + ".")
-    flash = st.session_state.pop("admin_sessions_flash", None)
-    if flash:
-        st.success(flash)
 
     @st.fragment(run_every=3)
     def session_list() -> None:
+        flash = st.session_state.pop("admin_sessions_flash", None)
+        if flash:  # inside the fragment: a Stop reruns only the fragment
+            st.success(flash)
         rows = session_ledger().sessions(alive=_alive)
         if not rows:
             st.caption("No participant is connected.")
