@@ -6,9 +6,13 @@ packages, ``serving``, ``config``, ``errors``); never ``cli``.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from playground.serving.fairshare import session_ledger
+
+FLASH_S = 10  # seconds the "Stopped ..." message stays (the list redraws every 3 s)
 
 
 def _alive(session_id: str) -> bool:
@@ -22,7 +26,8 @@ def _alive(session_id: str) -> bool:
 
 def _stop(session_id: str, label: str) -> None:
     n = session_ledger().stop(session_id)
-    st.session_state["admin_sessions_flash"] = f"Stopped {n} request(s) of {label}."
+    st.session_state["admin_sessions_flash"] = (f"Stopped {n} request(s) of {label}.",
+                                                time.monotonic())
 
 
 def sessions_section(registry) -> None:
@@ -40,9 +45,9 @@ def sessions_section(registry) -> None:
 
     @st.fragment(run_every=3)
     def session_list() -> None:
-        flash = st.session_state.pop("admin_sessions_flash", None)
-        if flash:  # inside the fragment: a Stop reruns only the fragment
-            st.success(flash)
+        flash = st.session_state.get("admin_sessions_flash")
+        if flash and time.monotonic() - flash[1] < FLASH_S:  # inside: Stop reruns the fragment
+            st.success(flash[0])
         rows = session_ledger().sessions(alive=_alive)
         if not rows:
             st.caption("No participant is connected.")
