@@ -60,3 +60,14 @@ def test_the_instructor_can_hide_a_post_and_participants_no_longer_see_it(app):
     app.session_state["admin_ok"] = False
     app.run()
     assert "hide me please" not in texts(app)
+
+
+def test_compare_posts_draw_the_rooms_sweep_chart(app):
+    for tp, bleu in ((0.5, 70.0), (0.9, 40.0)):
+        board.add_post(room_store(), session=f"chart{tp}", page="sampling_compare",
+                       text="a column", metric_name="Self-BLEU", metric=bleu,
+                       settings={"do_sample": True, "top_p": tp, "temperature": 1.0},
+                       posts_per_minute=0)
+    app.switch_page("pages/board.py").run()
+    assert not app.exception
+    assert any("The room's sweep" in c.value for c in app.caption)
