@@ -8,8 +8,9 @@ a message saying when to try again; other participants are not affected. A reque
 running is never cut: the budget decides whether the next one may start.
 
 The ledger also answers the Admin page: who is active (page, requests, tokens in the last
-minute) and "stop this participant's requests". Requests without a session (the CLI, tests,
-the instructor's tools) are not budgeted.
+minute) and "stop this participant's requests". Only browser tabs are budgeted (the UI
+announces them with ``touch``); requests of the CLI, tests and the instructor's tools (the
+rehearsal's simulated sessions) are counted and listed, never refused.
 
 Most pages submit without a ``session`` key (only Generate's requests replace each other).
 The UI names the participant of the current script run with ``acting_for`` (a context
@@ -65,6 +66,7 @@ class _Participant:
     tokens: deque = field(default_factory=deque)  # time of each generated token
     handles: "weakref.WeakSet" = field(default_factory=weakref.WeakSet)
     requests: int = 0  # submitted since the server started
+    browser: bool = False  # a browser tab (announced by ``touch``): budgeted, may disconnect
 
 
 class SessionLedger:
@@ -86,7 +88,7 @@ class SessionLedger:
             return
         with self._lock:
             p = self._people.get(sid)
-            if p is None:
+            if p is None or not p.browser:
                 return
             now = self.clock()
             self._expire(p, now)
@@ -134,7 +136,7 @@ class SessionLedger:
             return
         with self._lock:
             p = self._people.setdefault(session_id, _Participant())
-            p.last_seen = self.clock()
+            p.last_seen, p.browser = self.clock(), True
             if page:
                 p.page = page
             if name is not None:
@@ -142,15 +144,15 @@ class SessionLedger:
 
     def sessions(self, alive=None) -> list[dict]:
         """Active participants, most tokens first: ``alive(session_id) -> bool`` (e.g. the
-        Streamlit runtime's own view) drops closed tabs at once; otherwise a participant leaves
-        after ``idle_s`` with nothing running."""
+        Streamlit runtime's own view) drops closed browser tabs at once; otherwise a
+        participant leaves after ``idle_s`` with nothing running."""
         now = self.clock()
         rows = []
         with self._lock:
             for sid, p in list(self._people.items()):
                 self._expire(p, now)
                 running = [h for h in list(p.handles) if not h.done]
-                gone = (alive is not None and not alive(sid)) or (
+                gone = (alive is not None and p.browser and not alive(sid)) or (
                     not running and now - p.last_seen > self.idle_s)
                 if gone:
                     for h in running:  # a closed tab's requests stop with it

@@ -38,6 +38,7 @@ def test_the_session_key_names_the_participant_and_the_page():
 def test_over_the_token_budget_says_when_to_try_again_and_others_are_unaffected():
     clock = Clock()
     ledger = SessionLedger(tokens_per_minute=10, clock=clock)
+    ledger.touch("a")  # a browser tab
     for _ in range(10):
         ledger.count_token("a/generate")
         clock.now += 1  # tokens at t = 1000 ... 1009
@@ -58,6 +59,7 @@ def test_requests_without_a_session_are_never_budgeted():
 
 def test_waiting_requests_are_capped_per_participant_and_a_replaced_one_does_not_count():
     ledger = SessionLedger(max_waiting=1)
+    ledger.touch("a")
     first = FakeHandle("a/generate")
     ledger.register(first)
     ledger.check("a/generate")  # the same page replaces its own request
@@ -89,6 +91,8 @@ def test_closed_tabs_leave_the_list_and_their_requests_stop():
     a, b = FakeHandle("a/generate"), FakeHandle("b/generate")
     ledger.register(a)
     ledger.register(b)
+    ledger.touch("a")
+    ledger.touch("b")
     assert [r["session"] for r in ledger.sessions(alive=lambda sid: sid == "b")] == ["b"]
     assert a.cancelled and not b.cancelled
     b.done = True
@@ -98,6 +102,8 @@ def test_closed_tabs_leave_the_list_and_their_requests_stop():
 
 def test_a_session_over_budget_is_refused_while_another_generates(smol, monkeypatch):
     ledger = SessionLedger(tokens_per_minute=8)
+    ledger.touch("a")
+    ledger.touch("b")
     monkeypatch.setattr(smol.service, "ledger", ledger)
     first = smol.service.submit(GenerationRequest((PROMPT,), (GREEDY8,), session="a/generate"))
     assert first.result(timeout=120).new_tokens == 8
@@ -130,6 +136,7 @@ def test_requests_without_a_session_count_for_the_participant_acting_in_this_thr
     monkeypatch.setattr(smol.service, "ledger", ledger)
 
     def page_run():  # a page's script thread: the UI names its participant first
+        ledger.touch("c", "sampling_compare")
         acting_for("c/sampling_compare")
         smol.service.submit(GenerationRequest((PROMPT,), (GREEDY8,))).result(timeout=120)
         try:
@@ -144,3 +151,13 @@ def test_requests_without_a_session_count_for_the_participant_acting_in_this_thr
     assert ledger.tokens_last_minute("c") == 8 and len(caught) == 1
     # this thread acts for nobody: not budgeted
     smol.service.submit(GenerationRequest((PROMPT,), (GREEDY8,))).result(timeout=120)
+
+
+def test_simulated_and_cli_sessions_are_listed_but_never_refused_or_dropped_as_closed_tabs():
+    ledger = SessionLedger(tokens_per_minute=1, max_waiting=1)
+    ledger.register(FakeHandle("soak-1"))
+    for _ in range(5):
+        ledger.count_token("soak-1")
+    ledger.check("soak-1")  # the rehearsal's simulated session: not budgeted
+    rows = ledger.sessions(alive=lambda sid: False)  # not a Streamlit session: not "closed"
+    assert [r["session"] for r in rows] == ["soak-1"] and rows[0]["tokens (last min)"] == 5
