@@ -5,6 +5,7 @@ Navigation, page config and the shared sidebar live here; each page is a thin fi
 
 import streamlit as st
 
+from playground.ui.board_view import touch_presence
 from playground.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="LLM workshop playground", page_icon="🧪", layout="wide")
@@ -36,6 +37,9 @@ PAGES = {
         st.Page("pages/quantization.py", title="Quantization: 32 to 4 bits",
                 icon=":material/memory:"),
     ],
+    "Room": [
+        st.Page("pages/board.py", title="Room board", icon=":material/forum:"),
+    ],
     "Instructor": [
         st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
     ],
@@ -44,4 +48,5 @@ PAGES = {
 page = st.navigation(PAGES, expanded=True)  # all pages visible, not "View 3 more"
 st.session_state["app_shell"] = True  # see playground.ui.resources.ensure_app_shell
 render_sidebar()
+touch_presence(page.url_path)  # the Admin page's list of participants
 page.run()

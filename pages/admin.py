@@ -7,6 +7,7 @@ from playground.room.admin import (budget_report, evicted_report, expected_passw
                                    login_throttle, resident_report)
 from playground.ui.admin_view import cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
+from playground.ui.sessions_view import sessions_section
 from playground.ui.widgets import session_key, show_error
 
 
@@ -98,5 +99,6 @@ with right:
                                   f"reload it")
         st.rerun()
 
+sessions_section(reg)
 rehearsal_section(reg)
 cache_section(reg)

@@ -7,6 +7,7 @@ from playground.serving.determinism import seed_promise
 from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
+from playground.ui.board_view import post_samples
 from playground.ui.resources import current_model, registry
 from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
@@ -82,6 +83,7 @@ if last is not None:
         slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)
+    post_samples(result, spec.name, used_settings)  # "Post to the room"
     with st.expander("View code: the same generation with " +
                      ("the openai client" if spec.source == "openai" else "plain transformers")):
         st.code(generate_code(spec, used_rendered, used_settings), language="python")

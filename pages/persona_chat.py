@@ -6,6 +6,7 @@ from playground.errors import PlaygroundError
 from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
+from playground.ui.board_view import post_reply
 from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
@@ -104,6 +105,7 @@ with chat_box:
         else:
             st.rerun()  # redraw with the reply in the history (Regenerate becomes clickable)
 
+post_reply(turns, loaded.name, settings)  # "Post to the room"
 if show_prompt:
     sent = st.session_state.get(SENT)
     st.caption("The exact text sent for the last reply (chat template applied):")

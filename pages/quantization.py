@@ -5,7 +5,8 @@ import streamlit as st
 from playground.ui.text import show_error
 from playground.errors import PlaygroundError
 from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
-from playground.quant.worker import comparison_queue, submit_comparison
+from playground.quant.worker import comparison_queue
+from playground.room.shared import shared_comparison
 from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
@@ -56,7 +57,7 @@ if go:
                                     token=st.session_state.get(TOKEN_KEY) or None)
         if job is not None:  # a new run replaces this tab's previous one
             job.cancel()
-        job = st.session_state["quant_job"] = submit_comparison(request, reg)
+        job = st.session_state["quant_job"] = shared_comparison(request, reg)
     except PlaygroundError as err:
         show_error(err)
 

@@ -10,6 +10,7 @@ from playground.rag.prompt import build_prompt
 from playground.serving.settings import GenerationSettings
 from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
                                     show_answers, show_prompt, show_sources)
+from playground.ui.board_view import post_answer
 from playground.ui.resources import current_model, registry
 from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
                                    stream_outputs)
@@ -104,3 +105,5 @@ if last is not None and not shown:
         show_sources(rag, origin, note)
     show_prompt(rag, loaded.name)
     show_answers(rag, result, answer_slots(rag))
+if (posted := st.session_state.get("rag_last")) is not None:  # "Post to the room"
+    post_answer(posted[0], posted[3], loaded.name, settings)

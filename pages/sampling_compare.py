@@ -7,6 +7,7 @@ from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, P
                                     build_request, column_settings, preset, summarize)
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
+from playground.ui.board_view import post_columns
 from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
@@ -93,6 +94,7 @@ if last is not None:
             with col.container(border=True):
                 st.caption(f"sample {j + 1} · {r.tokens[j]} tokens{score}")
                 st.markdown(as_text(text))
+    post_columns(results, loaded.name)  # "Post to the room"
     st.subheader("Across columns")
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")

@@ -5,8 +5,9 @@ import streamlit as st
 
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
-from playground.lab.sweep import MAX_SWEEP_TOKENS, collect, make_plan, parse_values, submit
-from playground.ui.prompt_widgets import collect_interrupted_many
+from playground.lab.sweep import MAX_SWEEP_TOKENS, make_plan, parse_values
+from playground.room.shared import shared_sweep
+from playground.ui.shared_view import cached_note, follow, interrupted
 from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
@@ -44,21 +45,16 @@ left, right, _ = st.columns([1, 1, 6])
 go = left.button("Run sweep", type="primary", key="sweep_go", disabled=plan is None)
 right.button("Stop", key="sweep_stop", help="Stops only your own sweep.")
 
-if collect_interrupted_many("sweep_handles") is not None:
-    st.warning("The sweep was stopped; its cells were cancelled.")
-if go:
+if interrupted("sweep_watch"):
+    st.warning("You stopped the sweep (it goes on only if others are waiting for it).")
+watch = shared_sweep(loaded, prompt, plan) if go else st.session_state.pop("sweep_again", None)
+if watch is not None:  # one computation for everyone asking for the same sweep
     bar = st.progress(0.0, text="waiting for the server…")
     try:
-        handles = submit(loaded, prompt, plan)
-        st.session_state["sweep_handles"] = handles  # a rerun (Stop) cancels them
-        cells = collect(plan, handles, lambda f, msg: bar.progress(f, text=msg))
-        st.session_state["sweep_handles"] = None
-        st.session_state["sweep_last"] = cells
+        st.session_state["sweep_last"] = follow("sweep_watch", watch, bar)
         bar.empty()
-    except Exception as err:  # one failed cell: drop the rest of the sweep too
-        for h in st.session_state.get("sweep_handles") or []:
-            h.cancel()
-        st.session_state["sweep_handles"] = None
+        cached_note(watch, "sweep_again")
+    except Exception as err:
         show_error(err)
 
 cells = st.session_state.get("sweep_last")

@@ -99,3 +99,18 @@ def report_unexpected(err: BaseException, where: str = "") -> str:
                                           type(err).__name__, exc_info=err)
     return (f"Something went wrong inside the playground (error id {error_id}). Your inputs "
             f"are kept; try again, or tell the instructor the error id.")
+
+
+class OverBudgetError(ServiceBusyError):
+    """A session used its fair share (tokens per minute, or waiting requests) of the server.
+
+    ``retry_after_s``: seconds until it may try again (0 when it only has to wait for one of its
+    own requests to finish)."""
+
+    def __init__(self, message: str, retry_after_s: float = 0.0):
+        super().__init__(message)
+        self.retry_after_s = float(retry_after_s)
+
+
+class BoardError(PlaygroundError):
+    """A post to the room board was refused (too long, empty, too many posts in a minute)."""

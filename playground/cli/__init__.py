@@ -20,7 +20,8 @@ COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search",
             "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
             "quantize",  # Quantization
             "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
-            "gpucheck"]  # the device check (random-weight models, benchmarks only)
+            "gpucheck",  # the device check (random-weight models, benchmarks only)
+            "room"]  # the room board
 
 
 def build_parser() -> argparse.ArgumentParser:

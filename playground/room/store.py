@@ -62,6 +62,12 @@ MIGRATIONS: tuple[str, ...] = (
         value INTEGER NOT NULL
     );
     """,
+    # 2: the board's posts keep the page's inputs (the "Open" link is built from them), and
+    # the posts-per-minute limit looks posts up by session
+    """
+    ALTER TABLE posts ADD COLUMN inputs TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX posts_session ON posts (session, created);
+    """,
 )
 
 

@@ -107,6 +107,7 @@ class GenerationHandle:
         self.rendered: list[RenderedPrompt] = []
         self.prompt_tokens: list[int] = []
         self.warnings: list[str] = []  # e.g. a remote engine's unsupported settings
+        self.participant: str | None = None  # who it is budgeted to (serving.fairshare.who)
         self._cond = threading.Condition()
         self._events: list[tuple[int, str]] = []  # (row, text delta), appended in order
         self._cancel = threading.Event()

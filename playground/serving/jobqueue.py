@@ -26,7 +26,7 @@ JobFunction = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 class Job:
     """A caller's view of its job: poll ``fraction``/``message``/``position()``, or wait."""
 
-    def __init__(self, fn: JobFunction, label: str, queue: "JobQueue"):
+    def __init__(self, fn: JobFunction, label: str, queue: "JobQueue | _NoLine"):
         self.fn, self.label, self._queue = fn, label, queue
         self.fraction = 0.0   # [0, 1]
         self.message = "waiting for its turn"
@@ -65,6 +65,20 @@ class Job:
     def _progress(self, fraction: float, message: str) -> None:
         self.fraction = min(1.0, max(0.0, float(fraction)))
         self.message = message
+
+    def _run(self) -> None:
+        """Run ``fn`` on the calling thread and record its result or error."""
+        if self.cancelled:
+            self._finish(error=RequestCancelled(f"{self.label} was cancelled"))
+            return
+        self.started_at = time.monotonic()
+        self._progress(0.0, "starting")
+        try:
+            result = self.fn(self._progress, self._cancel.is_set)
+        except BaseException as err:  # the job's error belongs to its caller
+            self._finish(error=err)
+        else:
+            self._finish(result=result)
 
     def _finish(self, result: Any = None, error: BaseException | None = None) -> None:
         self._result, self._error = result, error
@@ -116,17 +130,23 @@ class JobQueue:
                     self._cond.wait()
                 job = self._running = self._waiting.popleft()
             try:
-                if job.cancelled:
-                    job._finish(error=RequestCancelled(f"{job.label} was cancelled"))
-                    continue
-                job.started_at = time.monotonic()
-                job._progress(0.0, "starting")
-                try:
-                    result = job.fn(job._progress, job._cancel.is_set)
-                except BaseException as err:  # the job's error belongs to its caller
-                    job._finish(error=err)
-                else:
-                    job._finish(result=result)
+                job._run()
             finally:
                 with self._cond:
                     self._running = None
+
+
+class _NoLine:
+    """A job started at once has nobody ahead of it."""
+
+    @staticmethod
+    def position(job: Job) -> int:
+        return 0
+
+
+def start_job(fn: JobFunction, label: str = "job") -> Job:
+    """Run one job now on its own daemon thread (no line to wait in: ``position()`` is 0).
+    For work that shares the server through another queue already, e.g. a sweep's requests."""
+    job = Job(fn, label, _NoLine())
+    threading.Thread(target=job._run, daemon=True, name=f"job:{label}").start()
+    return job

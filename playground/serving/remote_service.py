@@ -22,6 +22,7 @@ from playground.config import LimitsConfig, ServiceConfig
 from playground.errors import PlaygroundError, ServiceBusyError
 from playground.serving.handles import GenerationHandle, GenerationRequest, Prompt
 from playground.serving.catalog import ModelSpec
+from playground.serving.fairshare import SessionLedger, session_ledger, who
 from playground.serving.remote import (RemoteModel, make_client, request_params, translate,
                                        unsupported_warnings)
 
@@ -44,8 +45,9 @@ class RemoteService:
     """The ``GenerationService`` interface over HTTP. ``submit`` is thread-safe."""
 
     def __init__(self, loaded: RemoteModel, config: ServiceConfig | None = None,
-                 limits: LimitsConfig | None = None):
+                 limits: LimitsConfig | None = None, ledger: SessionLedger | None = None):
         self.loaded, self.spec = loaded, loaded.spec
+        self.ledger = ledger or session_ledger()  # each participant's fair share
         self.config = config or ServiceConfig()
         self.limits = limits or LimitsConfig()
         self.max_queue = self.config.max_queue
@@ -67,8 +69,11 @@ class RemoteService:
             raise PlaygroundError("nothing to generate: the request has no prompt or settings")
         from playground.serving.service import GenerationService
         GenerationService._check_limits(self, request)  # same caps as local models
+        participant = who(request)
+        self.ledger.check(participant)
         self.loaded.touch()
         handle = GenerationHandle(request, self)
+        handle.participant = participant
         handle.rendered = [self.render(p) for p in request.prompts]
         handle.prompt_tokens = [None] * len(request.prompts)  # filled from the engine's usage
         handle.warnings = unsupported_warnings(self.spec, request.variants)
@@ -84,6 +89,7 @@ class RemoteService:
             self._jobs[handle] = job
         if previous is not None and not previous.done:
             previous.cancel()  # one active request per session per page
+        self.ledger.register(handle)
         for row in range(len(handle.samples)):
             self._pool.submit(self._run_row, job, row)
         return handle
@@ -261,7 +267,7 @@ class RemoteService:
                 if delta:
                     chunks += 1
                     sample.token_count = chunks  # about one token per chunk until usage says
-                    self._count_token()
+                    self._count_token(handle.participant)
                     text += delta
                     hits = [text.find(s) for s in stops if s in text]
                     if hits:  # the engine should have stopped; make sure the text does
@@ -274,10 +280,11 @@ class RemoteService:
                     reason = _finish_reason(choice, stops)
         return reason
 
-    def _count_token(self) -> None:
+    def _count_token(self, session: str | None = None) -> None:
         with self._lock:
             self._token_times.append(time.perf_counter())
             self.generated_tokens += 1
+        self.ledger.count_token(session)
 
 
 def _finish_reason(choice, stops: list[str]) -> str:

@@ -30,6 +30,7 @@ import torch
 from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
 from playground.serving.engine import Row, run_batch
+from playground.serving.fairshare import SessionLedger, session_ledger, who
 from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
                                ServiceBusyError, SettingsError, report_unexpected)
 from playground.serving.handles import (GenerationHandle, GenerationRequest, GenerationResult,
@@ -58,8 +59,9 @@ class GenerationService:
     """Owns one resident model. ``submit`` is thread-safe; generation runs on one thread."""
 
     def __init__(self, loaded, config: ServiceConfig | None = None,
-                 limits: LimitsConfig | None = None):
+                 limits: LimitsConfig | None = None, ledger: SessionLedger | None = None):
         self.loaded = loaded
+        self.ledger = ledger or session_ledger()  # each participant's fair share
         self.config = config or ServiceConfig()
         self.limits = limits or LimitsConfig()
         self.max_queue = self.config.max_queue
@@ -86,8 +88,11 @@ class GenerationService:
         if not request.prompts or not request.variants:
             raise PlaygroundError("nothing to generate: the request has no prompt or settings")
         self._check_limits(request)
+        participant = who(request)
+        self.ledger.check(participant)
         self.loaded.touch()
         handle = GenerationHandle(request, self)
+        handle.participant = participant
         with self._cond:
             if self._closed:
                 raise PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again")
@@ -100,6 +105,7 @@ class GenerationService:
                 self._by_session[request.session] = handle
             self._pending.append(handle)
             self._cond.notify_all()
+        self.ledger.register(handle)
         return handle
 
     def _check_limits(self, request: GenerationRequest) -> None:
@@ -186,10 +192,11 @@ class GenerationService:
             except ValueError:
                 return 0
 
-    def _count_token(self) -> None:
+    def _count_token(self, session: str | None = None) -> None:
         with self._cond:
             self._token_times.append(time.perf_counter())
             self.generated_tokens += 1
+        self.ledger.count_token(session)
 
     # -- the owner thread ----------------------------------------------------------------
     def _loop(self) -> None:
@@ -267,7 +274,7 @@ class GenerationService:
         for i, (p, v, _) in enumerate(handle.request.row_keys()):
             stream = _RowStream(handle, i, self.loaded.tokenizer, self.loaded.tokenizer_lock,
                                 handle.request.stop_strings, self.config.request_timeout_s,
-                                self._count_token)
+                                lambda s=handle.participant: self._count_token(s))
             row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
                       seed=handle.samples[i].seed, on_token=stream.on_token,
                       stop=stream.should_stop)

@@ -18,6 +18,7 @@ from playground.errors import RequestCancelled
 from playground.serving.jobqueue import Job
 from playground.quant.compare import Comparison, PresetRow
 from playground.quant.presets import PRESETS
+from playground.ui.shared_view import cached_note, waiting_text
 from playground.ui.widgets import session_alive, show_error
 
 
@@ -33,13 +34,15 @@ def follow_job(job: Job) -> Comparison | None:
             others = f" and {ahead - 1} more waiting before yours" if ahead > 1 else ""
             bar.progress(0.0, text=f"Waiting in line: one comparison is running{others}. The "
                                    f"server runs them one at a time so that they don't compete "
-                                   f"for memory.")
+                                   f"for memory. {waiting_text(job)}")
         else:
-            bar.progress(job.fraction, text=job.message)
+            bar.progress(job.fraction, text=f"{job.message}. {waiting_text(job)}")
         time.sleep(0.3)
     bar.empty()
     try:
-        return job.result(timeout=600)
+        result = job.result(timeout=600)
+        cached_note(job, "quant_job")
+        return result
     except RequestCancelled:
         st.info("Comparison cancelled.")
     except Exception as err:  # a participant-level error (unknown model...) or a bug

@@ -1,0 +1,225 @@
+"""The room board in Streamlit: "Post to the room" on the pages, and the live Board page.
+
+Everything a participant wrote (post text, display name, model id) is drawn with ``st.text``,
+never as Markdown or HTML: an ``<img onerror=...>`` or a Markdown image in a post stays
+characters on everyone's screen and loads nothing.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from playground.errors import PlaygroundError
+from playground.lab import metrics
+from playground.room import board
+from playground.room.admin import ago
+from playground.room.links import page_spec
+from playground.room.store import room_store
+from playground.serving.fairshare import acting_for, session_ledger
+from playground.ui.resources import registry
+from playground.ui.sampling_lab import sweep_heatmap
+
+NAME = "board_name"      # session: the display name this participant chose ("" = anonymous)
+POLL_S = 2               # the Board page looks for new posts this often (seconds)
+SHOWN = 200              # posts drawn at most (the newest; exports hold every post)
+PAGE_TITLES = {"generate": "Generate", "sampling_compare": "Compare settings",
+               "persona_chat": "Persona chat", "rag": "RAG"}
+
+
+def session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else "bare"
+
+
+def touch_presence(page: str) -> None:
+    """This tab is open on ``page`` (the Admin page's list of participants); the requests
+    this run submits count against this participant's fair share."""
+    page = page or "generate"
+    session_ledger().touch(session_id(), page, st.session_state.get(NAME) or None)
+    acting_for(f"{session_id()}/{page}")
+
+
+def page_inputs(page: str) -> dict:
+    """The page's inputs as this session has them now (for the post's "Open" link)."""
+    values: dict = {}
+    for f in page_spec(page).fields:
+        try:
+            key = f.session_key(values)
+        except (KeyError, IndexError):
+            continue
+        if key in st.session_state:
+            value = f.from_widget(st.session_state[key])
+            if value is not None:
+                values[f.name] = value
+    return values
+
+
+# -- posting --------------------------------------------------------------------------------
+def _post(page: str, options: list[dict], key: str) -> None:
+    """Button callback: store the chosen option; the outcome is shown on the next run."""
+    choice = options[st.session_state.get(f"{key}_pick", 0) or 0]
+    name = st.session_state.get(f"{key}_name", "")
+    st.session_state[NAME] = name
+    try:
+        p = board.add_post(room_store(), session=session_id(), page=page, name=name,
+                           inputs=page_inputs(page),
+                           posts_per_minute=registry().config.room.posts_per_minute,
+                           **{k: v for k, v in choice.items() if k != "label"})
+        session_ledger().touch(session_id(), name=name)
+        st.session_state[f"{key}_flash"] = ("ok", f"Posted to the room board (#{p.id}).")
+    except PlaygroundError as err:
+        st.session_state[f"{key}_flash"] = ("error", str(err))
+
+
+def post_popover(page: str, options: list[dict], key: str) -> None:
+    """A "Post to the room" popover: pick what to post, an optional name, Post."""
+    flash = st.session_state.pop(f"{key}_flash", None)
+    if flash:
+        (st.success if flash[0] == "ok" else st.error)(flash[1])
+    if not options:
+        return
+    with st.popover("Post to the room", icon=":material/forum:"):
+        if len(options) > 1:
+            st.radio("What to post", range(len(options)), key=f"{key}_pick",
+                     format_func=lambda i: options[i]["label"])
+        st.text_input("Your name on the board (optional)", st.session_state.get(NAME, ""),
+                      max_chars=board.MAX_NAME, key=f"{key}_name")
+        st.caption("Everyone in the room sees the text, the model and the exact settings.")
+        st.button("Post", type="primary", key=f"{key}_go", on_click=_post,
+                  args=(page, options, key))
+
+
+def _settings(s) -> dict:
+    return board.settings_dict(s) if s is not None else {}
+
+
+def post_samples(result, model: str, settings) -> None:
+    """Generate: one of the samples (distinct-2 over all of them as the metric)."""
+    texts = result.texts()
+    d2 = metrics.distinct_n(texts, 2) if len(texts) > 1 else None
+    post_popover("generate", [
+        {"label": f"sample {i + 1}", "text": t, "model": model,
+         "settings": {**_settings(settings), "seed": result.samples[i].seed},
+         "metric_name": "distinct-2" if d2 is not None else "", "metric": d2}
+        for i, t in enumerate(texts)], "gen_post")
+
+
+def post_columns(results, model: str) -> None:
+    """Compare: one column (its samples, its settings, its Self-BLEU)."""
+    post_popover("sampling_compare", [
+        {"label": f"column {i + 1}: {r.label}", "text": "\n\n---\n\n".join(r.texts),
+         "model": model, "settings": _settings(r.settings),
+         "metric_name": "Self-BLEU" if r.self_bleu_avg is not None else "",
+         "metric": r.self_bleu_avg} for i, r in enumerate(results)], "compare_post")
+
+
+def post_reply(turns: list[dict], model: str, settings) -> None:
+    """Persona chat: the last reply (with the message it answers)."""
+    replies = [i for i, t in enumerate(turns) if t["role"] == "assistant" and t["content"]]
+    if not replies:
+        return
+    i = replies[-1]
+    asked = turns[i - 1]["content"] if i and turns[i - 1]["role"] == "user" else ""
+    text = (f"> {asked}\n\n" if asked else "") + turns[i]["content"]
+    post_popover("persona_chat", [{"label": "the last reply", "text": text, "model": model,
+                                   "settings": _settings(settings)}], "persona_post")
+
+
+def post_answer(rag, result, model: str, settings) -> None:
+    """RAG: the answer with its sources (title and link or location)."""
+    answer = result.samples[0].text if result.samples else ""
+    sources = "\n".join(f"[{i}] {s.title} ({s.url or s.location})"
+                        for i, s in enumerate(rag.sources, start=1))
+    text = f"Q: {rag.question}\n\n{answer}" + (f"\n\nSources:\n{sources}" if sources else "")
+    post_popover("rag", [{"label": "the answer", "text": text, "model": model,
+                          "settings": _settings(settings)}], "rag_post")
+
+
+# -- the Board page -------------------------------------------------------------------------
+def _flag(post_id: int, flag: str, value: bool) -> None:
+    board.set_flag(room_store(), post_id, flag, value)
+
+
+def _posts(page: str | None, step: str | None, admin: bool) -> list[board.Post]:
+    """The posts, read again only when the board's change counter moved (a cheap poll)."""
+    store = room_store()
+    want = (store.version("board"), page, step, admin)
+    cached = st.session_state.get("board_cache")
+    if cached is None or cached[0] != want:
+        posts = board.list_posts(store, page=page, step=step, include_hidden=admin)
+        st.session_state["board_cache"] = cached = (want, posts)
+    return cached[1]
+
+
+def show_post(p: board.Post, admin: bool) -> None:
+    with st.container(border=True, key=f"board_post_{p.id}"):
+        meta = [p.name or "anonymous", PAGE_TITLES.get(p.page, p.page), p.model,
+                ago(time.time() - p.created)]
+        if p.metric is not None:
+            meta.append(f"{p.metric_name} {p.metric:.2f}")
+        if p.step:
+            meta.append(f"step: {p.step}")
+        flags = ("📌 " if p.pinned else "") + ("(hidden) " if p.hidden else "")
+        st.text(flags + " · ".join(m for m in meta if m))
+        st.text(p.text)
+        shown = {k: v for k, v in p.settings.items()
+                 if k in ("do_sample", "temperature", "top_p", "top_k", "min_p",
+                          "epsilon_cutoff", "max_new_tokens", "num_return_sequences", "seed")}
+        if shown:
+            st.text(", ".join(f"{k}={v}" for k, v in shown.items()))
+        cols = st.columns([1, 1, 1, 6])
+        if p.link:
+            cols[0].link_button("Open", p.link, help="This page with this post's settings.")
+        if admin:
+            cols[1].button("Unpin" if p.pinned else "Pin", key=f"board_pin_{p.id}",
+                           on_click=_flag, args=(p.id, "pinned", not p.pinned))
+            cols[2].button("Show" if p.hidden else "Hide", key=f"board_hide_{p.id}",
+                           on_click=_flag, args=(p.id, "hidden", not p.hidden))
+
+
+def room_chart(posts: list[board.Post]) -> None:
+    cells = board.room_sweep(posts)
+    if not cells:
+        st.caption("Post a column from **Compare settings** to start the room's sweep: each "
+                   "posted column adds its Self-BLEU at its top_p and temperature.")
+        return
+    st.altair_chart(sweep_heatmap(pd.DataFrame(cells)), width="stretch")
+    st.caption(f"The room's sweep: Self-BLEU (0-100, average of the posts in each cell) of "
+               f"{sum(c['posts'] for c in cells)} Compare columns posted to the board.")
+
+
+def live_board(page: str | None, step: str | None, admin: bool) -> None:
+    """Posts (pinned, then newest first) and the room's chart, redrawn every POLL_S s."""
+
+    @st.fragment(run_every=POLL_S)
+    def posts_fragment() -> None:
+        posts = _posts(page, step, admin)
+        st.caption(f"{len(posts)} post(s)" + (f"; the newest {SHOWN} are shown"
+                                              if len(posts) > SHOWN else ""))
+        room_chart(posts)
+        for p in posts[:SHOWN]:
+            show_post(p, admin)
+
+    posts_fragment()
+
+
+def instructor_tools() -> None:
+    """Export every post (hidden ones too) as CSV or JSON; clear the board."""
+    store = room_store()
+    posts = board.list_posts(store, include_hidden=True)
+    a, b, c = st.columns([1, 1, 2])
+    a.download_button("Export CSV", board.export_csv(posts), "room_board.csv", "text/csv",
+                      key="board_csv")
+    b.download_button("Export JSON", board.export_json(posts), "room_board.json",
+                      "application/json", key="board_json")
+    sure = c.checkbox("I want to clear the board", key="board_clear_sure")
+    if c.button("Clear the board", disabled=not sure, key="board_clear"):
+        st.success(f"Cleared {board.clear(store)} post(s).")

@@ -1,0 +1,71 @@
+"""Admin page section: the participants (sessions) active now, and stopping one's requests.
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from playground.serving.fairshare import session_ledger
+
+FLASH_S = 10  # seconds the "Stopped ..." message stays (the list redraws every 3 s)
+
+
+def _alive(session_id: str) -> bool:
+    """Streamlit's own view: False once the tab has disconnected (closed, or gone away)."""
+    from streamlit.runtime import exists, get_instance
+
+    if not exists():  # bare mode (AppTest): nobody disconnects
+        return True
+    return get_instance().is_active_session(session_id)
+
+
+def _stop(session_id: str, label: str) -> None:
+    n = session_ledger().stop(session_id)
+    st.session_state["admin_sessions_flash"] = (f"Stopped {n} request(s) of {label}.",
+                                                time.monotonic())
+
+
+def sessions_section(registry) -> None:
+    """One line per open tab: short anonymous id, display name, page, requests, tokens."""
+    st.subheader("Participants")
+    room = registry.config.room
+    limits = []
+    if room.tokens_per_minute:
+        limits.append(f"{room.tokens_per_minute} generated tokens per minute")
+    if room.max_waiting:
+        limits.append(f"{room.max_waiting} waiting requests")
+    st.caption("Open tabs of this server (closed ones leave the list). Fair share per "
+               "participant: " + (", ".join(limits) if limits else "no limit set "
+                                  "([room] tokens_per_minute, max_waiting)") + ".")
+
+    @st.fragment(run_every=3)
+    def session_list() -> None:
+        flash = st.session_state.get("admin_sessions_flash")
+        if flash and time.monotonic() - flash[1] < FLASH_S:  # inside: Stop reruns the fragment
+            st.success(flash[0])
+        rows = session_ledger().sessions(alive=_alive)
+        if not rows:
+            st.caption("No participant is connected.")
+            return
+        head = st.columns([2, 3, 3, 2, 2, 2])
+        for col, title in zip(head, ("id", "name", "page", "running / all requests",
+                                     "tokens (last min)", "")):
+            col.caption(title)
+        for r in rows:
+            cols = st.columns([2, 3, 3, 2, 2, 2])
+            cols[0].text(r["id"])
+            cols[1].text(r["name"] or "–")  # chosen by the participant: plain text only
+            cols[2].text(r["page"])
+            cols[3].text(f"{r['running requests']} / {r['requests']}")
+            cols[4].text(str(r["tokens (last min)"]))
+            cols[5].button("Stop", key=f"admin_stop_{r['id']}", on_click=_stop,
+                           args=(r["session"], r["id"]),
+                           disabled=not r["running requests"],
+                           help="Stops this participant's requests (only theirs).")
+
+    session_list()
