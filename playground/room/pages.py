@@ -217,9 +217,9 @@ def _build() -> dict[str, PageSpec]:
         PageSpec("base_vs_chat", "Base vs chat", "base_vs_chat", (
             *settings_fields("bvc", GenerationSettings(max_new_tokens=40)), *_stop("bvc"),
             Field("model_a", "bvc_model_0", "text", "smollm2-135m-instruct",
-                  check=_model_check, max_len=200),
+                  check=_model_check, max_len=200, extra={"other_id": True}),
             Field("model_b", "bvc_model_1", "text", "gemma-3-270m", check=_model_check,
-                  max_len=200),
+                  max_len=200, extra={"other_id": True}),
             Field("prompts", "bvc_prompts", "text", f"\n{SEPARATOR}\n".join(BVC_PROMPTS)),
             Field("send", "bvc_send", "choice", "own", options=tuple(BVC_SEND),
                   widget=BVC_SEND))),
