@@ -29,7 +29,7 @@ from playground.rag.prompt import BUDGET
 from playground.rag.search import MAX_RESULTS, REGIONS, TIME_LABELS
 from playground.room.fields import (MAX_ROWS, Field, FieldError, LinkError, filter_fields,
                                     settings_fields)
-from playground.serving.settings import SEED, GenerationSettings
+from playground.serving.settings import SEED, TEMPERATURE, TOP_P, GenerationSettings
 from playground.serving.steps import MAX_CANDIDATES
 
 MODEL_KEY = "model_name"  # = playground.ui.resources.MODEL_KEY (the sidebar's model)
@@ -95,8 +95,13 @@ def _stop(prefix: str) -> list[Field]:
 
 
 def _grid(name: str):
+    rng = {"top_p": TOP_P, "temperature": TEMPERATURE}[name]
+
     def check(text: str) -> None:
-        parse_values(text, name)
+        bad = [v for v in parse_values(text, name) if not rng.contains(v)]
+        if bad:
+            raise FieldError(f"{name} values must be in {rng.describe()}, got "
+                             + ", ".join(f"{v:g}" for v in bad))
     return check
 
 
