@@ -18,7 +18,8 @@ from playground.errors import PlaygroundError
 COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
             "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
             "quantize",  # Quantization
-            "cache", "residency"]  # Admin: the Hugging Face cache, the memory budget
+            "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
+            "link", "lesson"]  # the room: share links, lesson plans
 
 
 def build_parser() -> argparse.ArgumentParser:
