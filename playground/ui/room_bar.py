@@ -17,8 +17,8 @@ from playground.errors import PlaygroundError
 from playground.room import broadcast
 from playground.room.lessons import LessonError, list_plans, load_plan
 from playground.room.store import room_store
-from playground.ui.share import (apply_query_link, link_widget, open_step, show_link_notes,
-                                 spec_for)
+from playground.ui.share import (apply_query_link, current_link, link_widget, open_step,
+                                 show_link_notes, spec_for)
 
 POLL_S = 2.0                    # a new step reaches every tab within POLL_S + one rerun
 SEEN_VERSION = "room_bc_seen"   # session: the counter value this tab has fetched
@@ -66,7 +66,6 @@ def _instructor(spec, share_col, lesson_col) -> None:
                                  MAX_NOTE, placeholder="e.g. Press Generate and compare.")
             if st.button("Share this step", type="primary", key="room_share"):
                 try:
-                    from playground.ui.share import current_link
                     broadcast.publish(store, current_link(spec), note)
                     st.success("Shared: every tab shows it within a few seconds.")
                 except PlaygroundError as err:
