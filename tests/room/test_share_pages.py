@@ -148,3 +148,16 @@ def test_a_link_is_applied_once_so_later_edits_stay(nav_app):
     at.run()
     assert at.number_input(key="compare_seed").value == 9
     assert at.query_params["lang"] == ["ja"] or at.query_params["lang"] == "ja"
+
+
+def test_edited_table_rows_are_the_starting_rows_with_streamlits_edits():
+    from playground.ui.share import _edited
+
+    base = [{"input": "a", "output": "1"}, {"input": "b", "output": "2"},
+            {"input": "c", "output": "3"}]
+    delta = {"edited_rows": {"0": {"output": "one"}}, "added_rows": [{"input": "d",
+                                                                      "output": "4"}],
+             "deleted_rows": [1]}
+    assert _edited(base, delta) == [{"input": "a", "output": "one"},
+                                    {"input": "c", "output": "3"}, {"input": "d", "output": "4"}]
+    assert _edited(base, None) == base and base[0]["output"] == "1"  # the base is not changed
