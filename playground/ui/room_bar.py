@@ -42,7 +42,7 @@ def room_bar(page) -> None:
     """Call in app.py after ``st.navigation`` and before the sidebar and ``page.run()``."""
     spec = spec_for(page.url_path)
     apply_query_link(spec)  # before any widget of the page exists
-    cols = st.columns([1.3, 1.1, 1.6, 4] if is_instructor() else [1.3, 1.1, 5.6])
+    cols = st.columns([2, 1.5, 2.3, 3.2] if is_instructor() else [2, 1.5, 5.5])
     if spec is not None:
         link_widget(spec, cols[0])
     presenter = cols[1].toggle("Presenter", key=PRESENTER,
