@@ -6,6 +6,7 @@ Navigation, page config and the shared sidebar live here; each page is a thin fi
 import streamlit as st
 
 from playground.ui.board_view import touch_presence
+from playground.ui.room_bar import room_bar
 from playground.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="LLM workshop playground", page_icon="🧪", layout="wide")
@@ -47,6 +48,7 @@ PAGES = {
 
 page = st.navigation(PAGES, expanded=True)  # all pages visible, not "View 3 more"
 st.session_state["app_shell"] = True  # see playground.ui.resources.ensure_app_shell
+room_bar(page)  # a link's inputs (before any widget), the room's step, presenter view
 render_sidebar()
 touch_presence(page.url_path)  # the Admin page's list of participants
 page.run()

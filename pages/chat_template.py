@@ -9,6 +9,7 @@ from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_
 from playground.errors import PlaygroundError
 from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
 from playground.ui.resources import current_model
+from playground.ui.share import editor_rows
 
 START = [
     {"role": "system", "content": "You are a helpful pirate."},
@@ -36,7 +37,7 @@ choice = st.radio("Template", list(TEMPLATE_CHOICES), format_func=TEMPLATE_CHOIC
                   help="The stand-ins use the same tokenizer, so you can see both fallbacks "
                        "without loading another model.")
 rows = st.data_editor(
-    START, num_rows="dynamic", key="tmpl_messages", width="stretch",
+    editor_rows("tmpl_messages", START), num_rows="dynamic", key="tmpl_messages", width="stretch",
     column_config={
         "role": st.column_config.SelectboxColumn("role", options=["system", "user", "assistant"],
                                                  required=True, width="small"),

@@ -21,7 +21,7 @@ COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search",
             "quantize",  # Quantization
             "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
             "gpucheck",  # the device check (random-weight models, benchmarks only)
-            "room"]  # the room board
+            "room", "link", "lesson"]  # the room: board, share links, lesson plans
 
 
 def build_parser() -> argparse.ArgumentParser:

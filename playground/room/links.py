@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -55,8 +56,9 @@ def encode_link(page: str, inputs: dict, keep: dict | None = None) -> str:
     names = {f.name for f in spec.fields}
     unknown = sorted(set(inputs) - names)
     if unknown:
+        folded = sorted({re.sub(r"^col\d\.", "colN.", n) for n in names})
         raise LinkError(f"{spec.title} has no input {', '.join(map(repr, unknown))}; its inputs "
-                        f"are: {', '.join(sorted(names))}")
+                        f"are: {', '.join(folded)}")
     values, notes = _resolve(spec, inputs, strict=True)
     if notes:
         raise LinkError("; ".join(notes))

@@ -29,7 +29,7 @@ from playground.rag.prompt import BUDGET
 from playground.rag.search import MAX_RESULTS, REGIONS, TIME_LABELS
 from playground.room.fields import (MAX_ROWS, Field, FieldError, LinkError, filter_fields,
                                     settings_fields)
-from playground.serving.settings import SEED, GenerationSettings
+from playground.serving.settings import SEED, TEMPERATURE, TOP_P, GenerationSettings
 from playground.serving.steps import MAX_CANDIDATES
 
 MODEL_KEY = "model_name"  # = playground.ui.resources.MODEL_KEY (the sidebar's model)
@@ -95,8 +95,13 @@ def _stop(prefix: str) -> list[Field]:
 
 
 def _grid(name: str):
+    rng = {"top_p": TOP_P, "temperature": TEMPERATURE}[name]
+
     def check(text: str) -> None:
-        parse_values(text, name)
+        bad = [v for v in parse_values(text, name) if not rng.contains(v)]
+        if bad:
+            raise FieldError(f"{name} values must be in {rng.describe()}, got "
+                             + ", ".join(f"{v:g}" for v in bad))
     return check
 
 
@@ -217,9 +222,9 @@ def _build() -> dict[str, PageSpec]:
         PageSpec("base_vs_chat", "Base vs chat", "base_vs_chat", (
             *settings_fields("bvc", GenerationSettings(max_new_tokens=40)), *_stop("bvc"),
             Field("model_a", "bvc_model_0", "text", "smollm2-135m-instruct",
-                  check=_model_check, max_len=200),
+                  check=_model_check, max_len=200, extra={"other_id": True}),
             Field("model_b", "bvc_model_1", "text", "gemma-3-270m", check=_model_check,
-                  max_len=200),
+                  max_len=200, extra={"other_id": True}),
             Field("prompts", "bvc_prompts", "text", f"\n{SEPARATOR}\n".join(BVC_PROMPTS)),
             Field("send", "bvc_send", "choice", "own", options=tuple(BVC_SEND),
                   widget=BVC_SEND))),

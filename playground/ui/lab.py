@@ -14,6 +14,7 @@ from playground.prompting.templates import DEFAULT_FEW_SHOT, FewShot, output_vie
 from playground.serving.service import GenerationRequest, GenerationResult, Prompt
 from playground.serving.settings import GenerationSettings
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
+from playground.ui.share import editor_rows
 from playground.ui.widgets import show_error, timings_caption
 
 WITH_PROMPT = "with the prompt"
@@ -28,7 +29,8 @@ def few_shot_editor(prefix: str) -> FewShot | None:
     left, right = st.columns(2)
     input_label = left.text_input("Input label", d.input_label, key=f"{prefix}_in_label")
     output_label = right.text_input("Output label", d.output_label, key=f"{prefix}_out_label")
-    rows = st.data_editor([{"input": x, "output": y} for x, y in d.examples],
+    rows = st.data_editor(editor_rows(f"{prefix}_examples",
+                                      [{"input": x, "output": y} for x, y in d.examples]),
                           num_rows="dynamic", key=f"{prefix}_examples", width="stretch",
                           column_config={"input": "Example input", "output": "Example output"})
     query = st.text_input("Query (the input the model should answer)", d.query,

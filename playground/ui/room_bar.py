@@ -1,0 +1,144 @@
+"""The room's strip at the top of every page: the link to this step, the presenter view, the
+instructor's broadcast and lesson plan, and every participant's banner for the current step.
+
+The banner is a fragment that reruns every ``POLL_S`` seconds in every tab. Each run reads one
+number (the room database's ``broadcast`` counter) and fetches the step only when it moved, so
+an idle room costs the server a small, measured amount (README: "The room").
+
+Package ``playground.ui``: may import streamlit and every package below it (the feature
+packages, ``serving``, ``config``, ``errors``); never ``cli``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.errors import PlaygroundError
+from playground.room import broadcast
+from playground.room.lessons import LessonError, list_plans, load_plan
+from playground.room.store import room_store
+from playground.ui.share import (apply_query_link, current_link, link_widget, open_step,
+                                 show_link_notes, spec_for)
+
+POLL_S = 2.0                    # a new step reaches every tab within POLL_S + one rerun
+SEEN_VERSION = "room_bc_seen"   # session: the counter value this tab has fetched
+STEP = "room_bc_step"           # session: the broadcast this tab shows (or None)
+PRESENTER = "room_presenter"
+LESSON = "room_lesson"          # session (instructor): (plan file, step index)
+PRESENTER_CSS = """<style>
+html { font-size: 22px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 1rem; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+[data-testid="stHeader"] { display: none; }
+</style>"""
+
+
+def is_instructor() -> bool:
+    """Whoever logged in on the Admin page in this browser session."""
+    return bool(st.session_state.get("admin_ok"))
+
+
+def room_bar(page) -> None:
+    """Call in app.py after ``st.navigation`` and before the sidebar and ``page.run()``."""
+    spec = spec_for(page.url_path)
+    apply_query_link(spec)  # before any widget of the page exists
+    cols = st.columns([2, 1.5, 2.3, 3.2] if is_instructor() else [2, 1.5, 5.5])
+    if spec is not None:
+        link_widget(spec, cols[0])
+    presenter = cols[1].toggle("Presenter", key=PRESENTER,
+                               help="For the projector: larger type, no sidebar (set the "
+                                    "sidebar's inputs first, or turn this off to reach them).")
+    if presenter:
+        st.html(PRESENTER_CSS)
+    if is_instructor():
+        _instructor(spec, cols[2], cols[3])
+    show_link_notes()
+    _banner()
+
+
+def _instructor(spec, share_col, lesson_col) -> None:
+    store = room_store()
+    with share_col.popover("Share with the room", icon=":material/campaign:"):
+        if spec is None:
+            st.caption("This page has no inputs to share; open a lesson page first.")
+        else:
+            note = st.text_input("Note for the room", key="room_note", max_chars=broadcast.
+                                 MAX_NOTE, placeholder="e.g. Press Generate and compare.")
+            if st.button("Share this step", type="primary", key="room_share"):
+                try:
+                    broadcast.publish(store, current_link(spec), note)
+                    st.success("Shared: every tab shows it within a few seconds.")
+                except PlaygroundError as err:
+                    st.error(str(err))
+        if st.button("Clear the room's step", key="room_clear"):
+            broadcast.clear(store)
+    with lesson_col:
+        _lesson_controls(store)
+
+
+def _lesson_controls(store) -> None:
+    from playground.ui.resources import registry
+    plans = list_plans(registry().config.room.lesson_dir)
+    if not plans:
+        st.caption("No lesson plans in room.lesson_dir.")
+        return
+    with st.popover("Lesson plan", icon=":material/school:"):
+        chosen = st.selectbox("Plan", plans, format_func=lambda p: p.stem, key="room_plan")
+        try:
+            plan = load_plan(chosen)
+        except LessonError as err:
+            st.error(str(err))
+            return
+        path, index = st.session_state.get(LESSON, (str(chosen), -1))
+        if path != str(chosen):
+            index = -1
+        st.caption(f"{plan.title}: {len(plan.steps)} steps. Each step you reach is shared "
+                   f"with the room and opened here.")
+        if 0 <= index < len(plan.steps):
+            st.markdown(f"**Step {index + 1} of {len(plan.steps)}**: {plan.steps[index].note}")
+        prev_col, next_col = st.columns(2)
+        target = None
+        if prev_col.button("Previous", key="room_prev", disabled=index <= 0):
+            target = index - 1
+        if next_col.button("Next" if index >= 0 else "Start", key="room_next", type="primary",
+                           disabled=index >= len(plan.steps) - 1):
+            target = index + 1
+    if target is not None:
+        step = plan.steps[target]
+        st.session_state[LESSON] = (str(chosen), target)
+        broadcast.publish(store, step.link, step.note_for(_lang()))
+        open_step(step.link)
+
+
+def _lang() -> str:
+    return st.query_params.get("lang") or ""
+
+
+@st.fragment(run_every=POLL_S)
+def _banner() -> None:
+    """The room's current step for this tab: polls one number, fetches on change."""
+    store = room_store()
+    version = broadcast.version(store)
+    if st.session_state.get(SEEN_VERSION) != version:
+        st.session_state[SEEN_VERSION] = version
+        st.session_state[STEP] = broadcast.current(store)
+    step = st.session_state.get(STEP)
+    if step is None:
+        return
+    if is_instructor():
+        st.caption(f"The room sees your step: {step.note or '(no note)'}")
+        return
+    with st.container(border=True, key="room_banner"):
+        text, button = st.columns([6, 1])
+        text.markdown(":material/campaign: **From the instructor:** "
+                      + (_escape(step.note) or "a new step"))
+        if button.button("Open", key=f"room_open_{step.version}", type="primary"):
+            open_step(step.link)
+
+
+def _escape(text: str) -> str:
+    """A note is shown as text: no Markdown links, images or HTML from it."""
+    out = text
+    for ch in "\\`*_{}[]()<>#+!|~$":
+        out = out.replace(ch, "\\" + ch)
+    return out

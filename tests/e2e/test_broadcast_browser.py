@@ -1,0 +1,121 @@
+"""The instructor leads the room in real browsers: a step shared from Compare reaches two
+participant tabs on other pages within 5 s without a click, and "Open" reproduces it exactly."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import serve, wait_idle
+
+pytestmark = pytest.mark.browser
+PASSWORD = "room-test-password"
+NOTE = "Compare top_p 0.1 and 0.9, then press Generate"
+
+
+@pytest.fixture(scope="module")
+def room_url(tmp_path_factory):
+    yield from serve(tmp_path_factory.mktemp("streamlit-room"),
+                     {"PLAYGROUND_ADMIN_PASSWORD": PASSWORD})
+
+
+def open_tab(browser, url):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.goto(url)
+    wait_idle(page)
+    return ctx, page
+
+
+def choose(page, key: str, option: str) -> None:
+    page.locator(f".st-key-{key}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+
+
+def slide(page, key: str, *keys: str) -> None:
+    handle = page.locator(f".st-key-{key} input[type='range']")
+    handle.focus()
+    for k in keys:
+        handle.press(k)
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def set_up_compare(page) -> None:
+    """As the instructor would: the sidebar's Compare page, two columns, seed 3."""
+    page.get_by_role("link", name="Compare settings").click()
+    page.get_by_role("heading", name="Compare decoding settings").wait_for(timeout=60_000)
+    wait_idle(page)
+    slide(page, "compare_k", "ArrowLeft", "ArrowLeft")        # 4 -> 2 columns
+    slide(page, "compare_n", "ArrowLeft")                     # 3 -> 2 samples
+    slide(page, "compare_max_new", "Home")                    # 8 tokens
+    choose(page, "compare_col0_preset", "top_p 0.1 / T 0.8")
+    choose(page, "compare_col1_preset", "top_p 0.9 / T 0.8")
+    seed = page.locator(".st-key-compare_seed input")
+    seed.fill("3")
+    seed.press("Enter")
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def results(page) -> str:
+    """The scored columns' texts, from the first column header to the table below them."""
+    page.get_by_text("Across columns").wait_for(timeout=180_000)
+    wait_idle(page)
+    text = page.locator("[data-testid='stMain']").inner_text()
+    text = text[text.index("1. top_p 0.1"):text.index("Across columns")]
+    # the samples: each caption ("sample 1 · 8 tokens · Self-BLEU …") and the text under it
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    samples = [i for i, line in enumerate(lines) if line.startswith("sample ")]
+    assert len(samples) == 4, lines  # 2 columns x 2 samples
+    return "\n".join(f"{lines[i]} | {lines[i + 1]}" for i in samples)
+
+
+def test_a_shared_step_reaches_every_tab_and_opens_the_same_settings(browser, room_url):
+    contexts = []
+    try:
+        ctx, teacher = open_tab(browser, f"{room_url}/admin")
+        contexts.append(ctx)
+        teacher.get_by_label("Admin password").fill(PASSWORD)
+        teacher.get_by_role("button", name="Log in").click()
+        teacher.get_by_text("Models in memory").wait_for(timeout=60_000)
+        set_up_compare(teacher)
+        students = []
+        for path in ("sampling_toy", "prompt_lab"):
+            ctx, page = open_tab(browser, f"{room_url}/{path}")
+            contexts.append(ctx)
+            students.append(page)
+        teacher.get_by_role("button", name="Share with the room").click()
+        teacher.get_by_label("Note for the room").fill(NOTE)
+        teacher.get_by_label("Note for the room").press("Enter")
+        wait_idle(teacher)
+        teacher.get_by_role("button", name="Share this step").click()
+        shared = time.monotonic()
+        arrived = {}
+        while len(arrived) < len(students) and time.monotonic() - shared < 10:
+            for i, page in enumerate(students):  # no click, no reload: it arrives by itself
+                if i not in arrived and page.get_by_text(NOTE).count():
+                    arrived[i] = time.monotonic() - shared
+            students[0].wait_for_timeout(100)
+        assert len(arrived) == 2 and max(arrived.values()) < 5.0, arrived
+        teacher.get_by_text("Shared: every tab shows it").wait_for(timeout=10_000)
+        teacher.keyboard.press("Escape")
+        teacher.get_by_role("button", name="Generate").click()
+        expected = results(teacher)
+        for page in students:
+            page.locator(".st-key-room_banner").get_by_role("button", name="Open").click()
+            page.get_by_role("heading", name="Compare decoding settings").wait_for(
+                timeout=30_000)
+            wait_idle(page)
+            assert "/sampling_compare" in page.url and "seed=3" in page.url
+            expect(page.get_by_role("combobox", name="Column 1")).to_have_value(
+                "top_p 0.1 / T 0.8", timeout=30_000)
+            expect(page.get_by_role("combobox", name="Column 2")).to_have_value(
+                "top_p 0.9 / T 0.8", timeout=30_000)
+            assert page.locator(".st-key-compare_seed input").input_value() == "3"
+            page.get_by_role("button", name="Generate").click()
+            assert results(page) == expected  # same settings and seeds: the same texts
+    finally:
+        for ctx in contexts:
+            ctx.close()

@@ -1,0 +1,78 @@
+"""Lesson plans: the shipped plan walks the tutorial and every step opens its page; the
+instructor's Next shares each step; a malformed plan is reported with its line."""
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from playground.room import broadcast
+from playground.room.lessons import SHIPPED, LessonError, load_plan, parse_plan
+from playground.room.pages import PAGES
+
+PLAN = load_plan(SHIPPED / "tutorial.toml")
+NOT_INSTALLED = "is not installed on this server"  # gemma-3-270m, an optional install
+
+
+def test_the_shipped_plan_walks_every_section_of_the_tutorial():
+    pages = [s.page for s in PLAN.steps]
+    for page in ("generate", "tokenizer_model", "sampling_toy", "sampling_compare",
+                 "sampling_lens", "sampling_sweep", "quantization", "prompt_lab",
+                 "base_vs_chat", "chat_template", "persona_chat", "rag"):
+        assert page in pages, page
+    presets = {v for s in PLAN.steps if s.page == "sampling_compare"
+               for k, v in s.inputs.items() if k.endswith(".preset")}
+    assert {"top_p 0.1 / T 0.8", "top_p 0.9 / T 0.8", "top_k 3", "epsilon 0.02",
+            "top_p 1.0 / T 10"} <= presets  # top-p, temperature, top-k, epsilon
+    assert pages.index("generate") < pages.index("sampling_compare") < \
+        pages.index("quantization") < pages.index("prompt_lab") < pages.index("persona_chat") \
+        < pages.index("rag")  # the tutorial's order
+    assert all(s.note for s in PLAN.steps)
+
+
+@pytest.mark.parametrize("index", range(len(PLAN.steps)))
+def test_each_step_opens_its_page_without_an_error(nav_app, index):
+    step = PLAN.steps[index]
+    at = nav_app(PAGES[step.page].script, dict(parse_qsl(urlsplit(step.link).query)))
+    assert not at.exception, at.exception
+    assert not [e.value for e in at.error if NOT_INSTALLED not in e.value]
+    assert not [w.value for w in at.warning if "ignored" in w.value]
+    assert at.title[0].value.split()[0].strip(":") == PAGES[step.page].title.split()[0].strip(":")
+
+
+def test_next_shares_each_step_and_opens_it_in_the_instructors_tab(nav_app):
+    from playground.room.store import room_store
+
+    at = nav_app(state={"admin_ok": True})
+    for i, step in enumerate(PLAN.steps[:4]):
+        at.button(key="room_next").click().run()
+        assert not at.exception, at.exception
+        shared = broadcast.current(room_store())
+        assert shared.link == step.link and shared.note == step.note
+        assert any(f"Step {i + 1} of {len(PLAN.steps)}" in m.value for m in at.markdown)
+    at.button(key="room_prev").click().run()
+    assert broadcast.current(room_store()).link == PLAN.steps[2].link
+
+
+def test_a_toml_mistake_names_its_line_and_column():
+    with pytest.raises(LessonError, match=r"plan.toml: .*at line 3, column \d+"):
+        parse_plan('title = "x"\n[[step]]\npage = "compare\n')
+
+
+def test_a_bad_step_names_the_line_of_its_table():
+    text = ('title = "x"\n\n[[step]]\npage = "compare"\nnote = "ok"\n\n'
+            '[[step]]\npage = "compare"\n[step.inputs]\n"col1.top_p" = 7\n')
+    with pytest.raises(LessonError, match=r"step 2 \(line 7\): top_p must be in \(0, 1\]"):
+        parse_plan(text)
+    with pytest.raises(LessonError, match=r"step 1 \(line 1\): unknown page 'nowhere'"):
+        parse_plan('[[step]]\npage = "nowhere"\n')
+    with pytest.raises(LessonError, match="unknown key 'inptus'"):
+        parse_plan('[[step]]\npage = "toy"\n[step.inptus]\ntemperature = 2\n')
+    with pytest.raises(LessonError, match="no steps"):
+        parse_plan('title = "empty"\n')
+
+
+def test_a_plan_file_that_is_not_text_is_refused(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(LessonError, match="not UTF-8"):
+        load_plan(bad)
