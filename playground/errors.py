@@ -10,7 +10,21 @@ from __future__ import annotations
 
 
 class PlaygroundError(Exception):
-    """Base class: ``str(err)`` is a complete sentence a participant can act on."""
+    """Base class: ``str(err)`` is a complete sentence a participant can act on.
+
+    ``key`` and ``params`` (optional) name the same message in the UI's catalogues
+    (``playground/i18n``): a page shows ``t(err.key, **err.params)`` in the session's language
+    and falls back to ``str(err)``; the CLI always prints ``str(err)`` (English).
+    """
+
+    key: str | None = None
+    params: dict = {}
+
+    def __init__(self, *args, key: str | None = None, params: dict | None = None):
+        super().__init__(*args)
+        if key is not None:
+            self.key = key
+        self.params = dict(params or {})
 
 
 class SettingsError(PlaygroundError, ValueError):

@@ -9,7 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.diagnostics import device_summary
+from playground.ui.i18n import language_selector
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
+from playground.ui.i18n import t
 
 OTHER = "Other Hugging Face id…"
 
@@ -19,19 +21,18 @@ def _pick_model() -> None:
     names = list(reg.catalog) + [OTHER]
     current = st.session_state.get(MODEL_KEY) or reg.config.models.default
     index = names.index(current) if current in names else len(names) - 1
-    choice = st.selectbox("Model", names, index=index,
-                          format_func=lambda n: n if n == OTHER else
-                          n + {"hf": "", "openai": " (remote)"}.get(reg.catalog[n].source,
-                                                                 " (offline)"),
-                          help="Every tab shares the loaded models; picking one here changes "
-                               "only this tab.")
+    choice = st.selectbox(t("sidebar.model"), names, index=index,
+                          format_func=lambda n: t("sidebar.other") if n == OTHER else
+                          n + {"hf": "", "openai": t("sidebar.remote")}.get(reg.catalog[n].source,
+                                                                         t("sidebar.offline")),
+                          help=t("sidebar.every_tab_shares_the"))
     if choice == OTHER:
-        typed = st.text_input("Hugging Face id", value="" if current in reg.catalog else current,
-                              placeholder="org/model, e.g. Qwen/Qwen2.5-0.5B-Instruct")
+        typed = st.text_input(t("sidebar.hugging_face_id"), value="" if current in reg.catalog else current,
+                              placeholder=t("sidebar.org_model_e_g"))
         if typed.strip():
             st.session_state[MODEL_KEY] = typed.strip()
-        st.text_input("Access token (gated models)", type="password", key=TOKEN_KEY,
-                      help="Used only for loads started from this tab; never shown or logged.")
+        st.text_input(t("sidebar.access_token_gated_models"), type="password", key=TOKEN_KEY,
+                      help=t("sidebar.used_only_for_loads"))
     else:
         st.session_state[MODEL_KEY] = choice
 
@@ -39,19 +40,17 @@ def _pick_model() -> None:
 def _device_and_state() -> None:
     dev = device_summary()
     label = "GPU" if dev["device"] == "cuda" else "RAM"
-    st.caption(f"Device: **{dev['device']}** · {dev['name']}  \n"
-               f"{label}: {dev['memory_used_mb'] / 1024:.1f} / "
-               f"{dev['memory_total_mb'] / 1024:.1f} GB used")
+    st.caption(t("sidebar.device_device_name_label", device=dev['device'], name=dev['name'], label=label, v3=dev['memory_used_mb'] / 1024, v4=dev['memory_total_mb'] / 1024))
     reg = registry()
     resident = reg.resident()
     if not resident:
-        st.caption("No model loaded yet: the first page that needs one loads it.")
+        st.caption(t("sidebar.no_model_loaded_yet"))
     for m in resident:
-        st.caption(f"● {m.name}: {m.footprint_bytes / 2**20:.0f} MB, "
-                   f"{str(m.dtype).removeprefix('torch.')}, queue {m.service.queue_depth()}")
+        st.caption(t("sidebar.name_v1_0f_mb", name=m.name, v1=m.footprint_bytes / 2**20, removeprefix=str(m.dtype).removeprefix('torch.'), queue_depth=m.service.queue_depth()))
 
 
 def render_sidebar() -> None:
     with st.sidebar:
+        language_selector()
         _pick_model()
         _device_and_state()

@@ -12,6 +12,7 @@ from playground.errors import PlaygroundError, SettingsError
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
+from playground.ui.i18n import t
 
 CURSOR = " ▌"  # after text that is still streaming
 
@@ -21,10 +22,10 @@ def settings_widgets(prefix: str, container=None,
     """Every decoding control; returns verified settings, or None after showing why not."""
     c = container or st
     d = defaults or GenerationSettings()
-    mode = c.radio("Decoding", ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
+    mode = c.radio(t("widgets.decoding"), ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
+                   format_func=lambda m: t(f"widgets.mode_{m.lower()}"),
                    key=f"{prefix}_mode",
-                   help="Greedy always takes the most likely token; sampling draws from the "
-                        "filtered distribution.")
+                   help=t("widgets.greedy_always_takes_the"))
     sampling = mode == "Sampling"
     values = dict(do_sample=sampling)
     if sampling:
@@ -33,17 +34,17 @@ def settings_widgets(prefix: str, container=None,
                                          key=f"{prefix}_temperature", help=TEMPERATURE.help)
         values["top_p"] = c.slider("top_p", 0.0, TOP_P.high, d.top_p, TOP_P.step,
                                    key=f"{prefix}_top_p", help=TOP_P.help)
-        values["top_k"] = c.slider("top_k (0 = off)", int(TOP_K.low), int(TOP_K.slider_high),
+        values["top_k"] = c.slider(t("widgets.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
                                    d.top_k, int(TOP_K.step), key=f"{prefix}_top_k",
                                    help=TOP_K.help)
-        values["min_p"] = c.slider("min_p (0 = off)", MIN_P.low, MIN_P.slider_high, d.min_p,
+        values["min_p"] = c.slider(t("widgets.min_p_0_off"), MIN_P.low, MIN_P.slider_high, d.min_p,
                                    MIN_P.step, key=f"{prefix}_min_p", help=MIN_P.help)
-        values["epsilon_cutoff"] = c.slider("epsilon_cutoff (0 = off)", EPSILON.low,
+        values["epsilon_cutoff"] = c.slider(t("widgets.epsilon_cutoff_0_off"), EPSILON.low,
                                             EPSILON.slider_high, d.epsilon_cutoff,
                                             EPSILON.step, format="%.3f",
                                             key=f"{prefix}_epsilon", help=EPSILON.help)
         values["num_return_sequences"] = c.slider(
-            "samples (num_return_sequences)", int(NUM_RETURN_SEQUENCES.low),
+            t("widgets.samples_num_return_sequences"), int(NUM_RETURN_SEQUENCES.low),
             int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
             help=NUM_RETURN_SEQUENCES.help)
         values["seed"] = c.number_input("seed", int(SEED.low), int(SEED.high), d.seed,
@@ -79,7 +80,7 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
                 break
             ahead = handle.position()
             if ahead and slots:
-                slots[0].info(f"Waiting for the model: {ahead - 1} request(s) ahead of you…")
+                slots[0].info(t("widgets.waiting_for_the_model", ahead=ahead - 1))
                 continue
             for row, (slot, text) in enumerate(zip(slots, texts)):
                 slot.markdown((render(row, text) if render else text) + CURSOR)
@@ -129,7 +130,7 @@ def output_slots(n: int, per_row: int = 3) -> list:
     for start in range(0, n, per_row):
         cols = st.columns(min(per_row, n - start))
         for j, col in enumerate(cols):
-            col.markdown(f"**Sample {start + j + 1}**")
+            col.markdown(t("widgets.sample_v0", v0=start + j + 1))
             slots.append(col.empty())
     return slots
 
@@ -153,5 +154,4 @@ def show_error(err: Exception) -> None:
     if isinstance(err, PlaygroundError):
         st.error(str(err))
     else:
-        st.error(f"Something went wrong inside the playground ({type(err).__name__}: {err}). "
-                 f"Your inputs are kept; try again or tell the instructor.")
+        st.error(t("widgets.something_went_wrong_inside", kind=type(err).__name__, err=err))
