@@ -93,4 +93,5 @@ if last is not None:
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(table["tokenization"])))))
     st.caption(t("sampling_compare.self_bleu_each_sample"))

@@ -62,6 +62,7 @@ if cells:
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
     st.altair_chart(sweep_heatmap(df), width="stretch")
     st.dataframe(df, hide_index=True, width="stretch")
+    st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(df["tokenization"])))))
     with st.expander(t("sampling_sweep.the_samples_of_each")):
         for c in cells:
             st.markdown(t("sampling_sweep.top_p_top_p", top_p=c.top_p, temperature=c.temperature, self_bleu=c.self_bleu))
