@@ -7,7 +7,7 @@ from playground.room.admin import (budget_report, check_password, evicted_report
 from playground.ui.admin_view import cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.widgets import show_error
-from playground.ui.i18n import t
+from playground.ui.i18n import headers, t, tr
 
 
 def _secret() -> str | None:
@@ -53,7 +53,7 @@ live = st.toggle(t("admin.live_figures_refresh_every"), key="admin_live")
 def resident_table() -> None:
     rows = resident_report(reg)
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(headers(rows), hide_index=True, width="stretch")
     else:
         st.caption(t("admin.no_model_is_loaded"))
 
@@ -62,7 +62,7 @@ resident_table()
 evicted = evicted_report(reg)
 if evicted:
     st.caption(t("admin.unloaded_since_the_server"))
-    st.dataframe(evicted, hide_index=True, width="stretch")
+    st.dataframe(headers(evicted), hide_index=True, width="stretch")
 
 left, right = st.columns(2)
 with left:
@@ -74,7 +74,7 @@ with left:
         target = typed.strip() or name
         try:
             with st.status(t("admin.loading_target", target=target), expanded=True):
-                loaded = reg.load(target, instructor=True, progress=st.write)
+                loaded = reg.load(target, instructor=True, progress=lambda m: st.write(tr(m)))
             st.session_state["admin_model_flash"] = (f"{loaded.name} is loaded "
                                                      f"({loaded.load_seconds:.1f} s).")
             st.rerun()  # the table above shows it now

@@ -11,7 +11,7 @@ from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_expl
                                           model_picker, stop_strings, stream_handles)
 from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
                   "raw text for both (what the tutorial's pipeline did)",
@@ -86,7 +86,7 @@ if last is not None:
     slots = comparison_grid(used_prompts, used_names, 1)
     for model_slots, result in zip(slots, results):
         if isinstance(result, PlaygroundError):
-            model_slots[0].error(str(result))
+            model_slots[0].error(error_text(result))
             continue
         n = len(result.samples) // max(1, len(used_prompts))
         for i, slot in enumerate(model_slots):

@@ -8,7 +8,7 @@ from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_
 from playground.errors import PlaygroundError
 from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
 from playground.ui.resources import current_model
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t, tr
 
 START = [
     {"role": "system", "content": "You are a helpful pirate."},
@@ -16,21 +16,15 @@ START = [
     {"role": "assistant", "content": "Arr, I be Captain Smol."},
     {"role": "user", "content": "Where is the treasure?"},
 ]
-SUPPORT = {
-    "supported": ("success", "This template has a system role."),
-    "merged": ("warning", "This template has no system role. The playground merges the system "
-                          "text into the first user message (below), as the tutorial advises."),
-    "no-template": ("warning", "This tokenizer has no chat template (a base model). The "
-                               "playground sends a plain User:/Assistant: transcript instead."),
-    "broken": ("error", "This template refuses even a single user message."),
-}
+SUPPORT = {"supported": "success", "merged": "warning", "no-template": "warning",
+           "broken": "error"}  # the texts: chat_template.support_* in the catalogues
 
 st.title(t("chat_template.chat_template"))
 st.caption(t("chat_template.a_chat_model_was"))
 
 loaded = current_model(
     needs_local="The chat-template inspector renders with the model's own tokenizer")
-choice = st.radio(t("chat_template.template"), list(TEMPLATE_CHOICES), format_func=TEMPLATE_CHOICES.get,
+choice = st.radio(t("chat_template.template"), list(TEMPLATE_CHOICES), format_func=lambda c: tr(TEMPLATE_CHOICES[c]),
                   horizontal=True, key="tmpl_choice",
                   help=t("chat_template.the_stand_ins_use"))
 rows = st.data_editor(
@@ -46,10 +40,10 @@ tokenizer = with_template(loaded.tokenizer, choice)
 try:
     ins = inspect_chat(tokenizer, messages, lock=loaded.tokenizer_lock)
 except PlaygroundError as err:
-    st.error(str(err))
+    st.error(error_text(err))
     st.stop()
 
-kind, text = SUPPORT[ins.system]
+kind, text = SUPPORT[ins.system], t("chat_template.support_" + ins.system.replace("-", "_"))
 getattr(st, kind)(text)
 if ins.rendered.fallback == "system-merged":
     st.caption(t("chat_template.messages_actually_rendered"))
@@ -64,11 +58,12 @@ right.code(ins.without_prompt.text, language=None, wrap_lines=True)
 st.subheader(t("chat_template.count_tokens", count=ins.tokens.count))
 counts = ins.counts()
 for col, (role, n) in zip(st.columns(len(counts)), counts.items()):
-    col.metric(t("chat_template.role_tokens", role=role), f"{n}",
+    col.metric(t("chat_template.role_tokens", role=t("chat_template.template_role") if role == "template" else role), f"{n}",
                help=t("chat_template.template_tokens_help")
                if role == "template" else t("chat_template.role_tokens_help", role=role))
 st.markdown(" ".join(
-    f'<span style="background:{c};padding:1px 6px;border-radius:4px">{r}</span>'
+    f'<span style="background:{c};padding:1px 6px;border-radius:4px">'
+    f'{t("chat_template.template_role") if r == "template" else r}</span>'
     for r, c in ROLE_COLOURS.items()) + ' <span style="color:#c62828;font-weight:600">'
     + t("chat_template.red_special_token") + '</span>', unsafe_allow_html=True)
 show_tokens(ins.tokens.views, ins.roles)

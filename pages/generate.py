@@ -10,7 +10,7 @@ from playground.ui.resources import current_model
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t
 
 st.title(t("generate.generate"))
 st.caption(t("generate.type_a_prompt_choose"))
@@ -32,7 +32,7 @@ prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
 try:
     rendered = loaded.service.render(prompt)
 except PlaygroundError as err:
-    st.error(str(err))
+    st.error(error_text(err))
     rendered = None
 
 if rendered is not None:

@@ -8,7 +8,7 @@ from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, re
 from playground.serving.settings import GenerationSettings
 from playground.ui.resources import current_model
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
-from playground.ui.i18n import t
+from playground.ui.i18n import t, tr
 
 HISTORY, NOTE, SENT, HANDLE = "persona_history", "persona_note", "persona_sent", "persona_handle"
 DEFAULTS = GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
@@ -19,7 +19,7 @@ st.caption(t("persona_chat.the_system_prompt_gives"))
 loaded = current_model()
 with st.sidebar:
     st.subheader(t("persona_chat.persona"))
-    preset = st.selectbox(t("persona_chat.persona_2"), list(PERSONAS), key="persona_preset")
+    preset = st.selectbox(t("persona_chat.persona_2"), list(PERSONAS), key="persona_preset", format_func=tr)
     # One editor per preset: switching shows that preset's text with your edits to it, and a
     # rerun racing the switch cannot write one preset's text into another's editor.
     edits = st.session_state.setdefault("persona_edits", {})
@@ -84,7 +84,7 @@ with chat_box:
             if i < dropped:
                 st.caption(t("persona_chat.left_out_of_the"))
     if st.session_state.get(NOTE):
-        st.info(st.session_state[NOTE], icon=":material/content_cut:")
+        st.info(tr(st.session_state[NOTE]), icon=":material/content_cut:")
     if candidate is not None:
         try:
             handle = loaded.service.submit(request)

@@ -11,7 +11,7 @@ from playground.ui.lab import few_shot_editor, run_prompts
 from playground.ui.prompt_widgets import stop_strings
 from playground.ui.resources import current_model
 from playground.ui.widgets import settings_widgets
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t
 
 CHAT, RAW = "chat template (chat models)", "raw text (base models)"
 
@@ -39,7 +39,7 @@ with templates_tab:
     try:
         filled = lab_prompts(split_blocks(templates), split_blocks(content))
     except PlaygroundError as err:
-        st.error(str(err))
+        st.error(error_text(err))
         filled = []
     with st.expander(t("prompt_lab.the_len_prompts_filled", len=len(filled))):
         for p in filled:
@@ -66,7 +66,7 @@ with few_tab:
                           t("prompt_lab.fallback_merged"))
             chat.code(rendered.text, language=None, wrap_lines=True)
         except PlaygroundError as err:
-            chat.error(str(err))
+            chat.error(error_text(err))
         st.download_button(t("prompt_lab.download_as_few_shot"), few.to_json(), "few_shot.json",
                            mime="application/json", key="lab_few_download")
         st.caption(t("prompt_lab.the_same_strings_from"))

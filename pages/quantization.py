@@ -8,7 +8,7 @@ from playground.quant.worker import comparison_queue, submit_comparison
 from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t, tr
 
 ensure_app_shell()  # a first visit straight to /quantization still gets the sidebar
 st.title(t("quantization.quantization"))
@@ -21,7 +21,7 @@ with st.spinner(t("quantization.checking_what_this_server")):
 with st.sidebar:
     st.subheader(t("quantization.quantization_2"))
     max_new = st.slider("max_new_tokens", int(MAX_NEW_TOKENS.low), int(MAX_NEW_TOKENS.high),
-                        32, key="quant_max_new", help=MAX_NEW_TOKENS.help)
+                        32, key="quant_max_new", help=tr(MAX_NEW_TOKENS.help))
     raw = st.toggle(t("quantization.raw_text_no_chat"), key="quant_raw",
                     help=t("quantization.continue_the_prompt_as"))
 
@@ -29,11 +29,11 @@ name = model_name()
 st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=machine.name))
 presets = st.multiselect(
     t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), key="quant_presets",
-    format_func=lambda p: p if why_not(PRESETS[p], machine) is None else f"{p} (not here)",
-    help="; ".join(f"{p.name}: {p.summary}" for p in PRESETS.values()))
+    format_func=lambda p: p if why_not(PRESETS[p], machine) is None else p + t("quantization.not_here"),
+    help="; ".join(f"{p.name}: {tr(p.summary)}" for p in PRESETS.values()))
 unavailable = {p: why_not(PRESETS[p], machine) for p in presets if why_not(PRESETS[p], machine)}
 for p, reason in unavailable.items():
-    st.caption(t("quantization.p_will_be_skipped", p=p, reason=reason))
+    st.caption(t("quantization.p_will_be_skipped", p=p, reason=tr(reason)))
 prompt = st.text_area(t("quantization.prompt"), DEFAULT_PROMPT, key="quant_prompt", height=80)
 
 left, right, _ = st.columns([1.3, 1, 5])
@@ -55,7 +55,7 @@ if go:
             job.cancel()
         job = st.session_state["quant_job"] = submit_comparison(request, reg)
     except PlaygroundError as err:
-        st.error(str(err))
+        st.error(error_text(err))
 
 if job is not None:
     result = follow_job(job)

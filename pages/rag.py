@@ -68,7 +68,7 @@ if go:
     st.session_state.pop("rag_last", None)
     try:
         if not question.strip():
-            raise PlaygroundError("type a question first")
+            raise PlaygroundError("type a question first", key="errors.no_question")
         if mode == WEB:
             with st.spinner(t("rag.searching_the_room_s")):
                 outcome = web_search(question, options, config)

@@ -11,7 +11,7 @@ from playground.ui.resources import current_model
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)
 from playground.ui.widgets import collect_interrupted, show_error, stream_outputs
-from playground.ui.i18n import t
+from playground.ui.i18n import headers, t, tr
 
 st.title(t("sampling_compare.compare_decoding_settings"))
 st.caption(t("sampling_compare.one_prompt_one_seed"))
@@ -31,7 +31,7 @@ prompt = prompt_input("compare", loaded.is_chat)
 columns, problems = [], False
 for i, col in enumerate(st.columns(k)):
     prefix = f"compare_col{i}"
-    name = col.selectbox(t("sampling_compare.column_v0", v0=i + 1), list(PRESETS),
+    name = col.selectbox(t("sampling_compare.column_v0", v0=i + 1), list(PRESETS), format_func=tr,
                          index=list(PRESETS).index(DEFAULT_COLUMNS[i]), key=f"{prefix}_preset",
                          on_change=lambda p=prefix: load_values(
                              p, preset(st.session_state[f"{p}_preset"])))
@@ -92,6 +92,6 @@ if last is not None:
     st.subheader(t("sampling_compare.across_columns"))
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(headers(table), hide_index=True, width="stretch")
     st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(table["tokenization"])))))
     st.caption(t("sampling_compare.self_bleu_each_sample"))

@@ -92,9 +92,10 @@ table = pd.DataFrame([{"token": ("★ " if c.chosen else "") + c.text, "id": c.t
                        "raw": c.raw, "tempered": c.tempered, "status": c.status,
                        "final": c.final} for c in rec.candidates])
 st.altair_chart(distribution_chart(table), width="stretch")
-shown = table.assign(status=table["status"].map(STATUS_LABELS)).rename(
-    columns={"status": "what happened", **{k: f"{v} %" for k, v in MEASURES.items()}})
+shown = table.assign(status=table["status"].map(dict(STATUS_LABELS))).rename(
+    columns={"status": t("sampling_lab.what_happened"), "token": t("sampling_lab.col_token"),
+             **{k: f"{v} %" for k, v in MEASURES.items()}})
 for col in [f"{v} %" for v in MEASURES.values()]:
     shown[col] = (shown[col] * 100).round(2)
-st.dataframe(coloured_status(shown, "what happened"), hide_index=True, width="stretch")
+st.dataframe(coloured_status(shown, t("sampling_lab.what_happened")), hide_index=True, width="stretch")
 st.caption(t("sampling_lens.the_token_chosen_at"))

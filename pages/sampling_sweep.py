@@ -10,7 +10,7 @@ from playground.ui.prompt_widgets import collect_interrupted_many
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
 from playground.ui.widgets import show_error
-from playground.ui.i18n import t
+from playground.ui.i18n import headers, t
 
 st.title(t("sampling_sweep.sweep_top_p_temperature"))
 st.caption(t("sampling_sweep.every_cell_draws_n"))
@@ -61,7 +61,7 @@ if cells:
     df = pd.DataFrame([c.row() for c in cells]).rename(
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
     st.altair_chart(sweep_heatmap(df), width="stretch")
-    st.dataframe(df, hide_index=True, width="stretch")
+    st.dataframe(headers(df), hide_index=True, width="stretch")
     st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(df["tokenization"])))))
     with st.expander(t("sampling_sweep.the_samples_of_each")):
         for c in cells:

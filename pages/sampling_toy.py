@@ -7,12 +7,12 @@ from playground.errors import SettingsError
 from playground.lab.toy import EXAMPLES, summary, toy_distribution, toy_settings
 from playground.ui.sampling_lab import (STATUS_LABELS, coloured_status, distribution_chart,
                                         filter_widgets, load_values, show_problems)
-from playground.ui.i18n import t
+from playground.ui.i18n import t, tr
 
 st.title(t("sampling_toy.toy_distribution"))
 st.caption(t("sampling_toy.ten_made_up_candidates"))
 
-st.selectbox(t("sampling_toy.tutorial_example"), list(EXAMPLES), key="toy_example",
+st.selectbox(t("sampling_toy.tutorial_example"), list(EXAMPLES), key="toy_example", format_func=tr,
              on_change=lambda: load_values("toy", EXAMPLES[st.session_state["toy_example"]]),
              help=t("sampling_toy.loads_the_settings_of"))
 left, right = st.columns([1, 2])
@@ -29,13 +29,13 @@ except SettingsError as err:
 table = pd.DataFrame([{"token": r.token, "raw": r.original, "tempered": r.tempered,
                        "status": r.status, "final": r.final} for r in rows])
 shown = pd.DataFrame({
-    "token": table["token"], "original": table["raw"].round(3),
-    f"after T = {values['temperature']:g}": table["tempered"].round(3),
-    "what happened": table["status"].map(STATUS_LABELS),
-    "renormalized (sampled from)": table["final"].round(3)})
+    t("sampling_lab.col_token"): table["token"], t("sampling_toy.original"): table["raw"].round(3),
+    t("sampling_toy.after_t", temperature=values['temperature']): table["tempered"].round(3),
+    t("sampling_lab.what_happened"): table["status"].map(dict(STATUS_LABELS)),
+    t("measures.final"): table["final"].round(3)})
 with right:
-    st.markdown(summary(rows))
-    st.dataframe(coloured_status(shown, "what happened", precision=3), hide_index=True,
+    st.markdown(tr(summary(rows)))
+    st.dataframe(coloured_status(shown, t("sampling_lab.what_happened"), precision=3), hide_index=True,
                  width="stretch", height=388)
 st.altair_chart(distribution_chart(table), width="stretch")
 

@@ -8,12 +8,10 @@ from playground.prompting.modelinfo import config_dict, summarize
 from playground.prompting.tokens import special_tokens, tokenize, vocabulary_style
 from playground.ui.prompt_widgets import show_tokens
 from playground.ui.resources import current_model
-from playground.ui.i18n import t
+from playground.ui.i18n import Labels, headers, t, tr
 
 EXAMPLE = "Tell me a story about a dragon.\nSupercalifragilisticexpialidocious! ドラゴンの物語"
-STYLES = {"byte-level": "byte-level BPE: Ġ in a piece is a space, Ċ a newline",
-          "sentencepiece": "SentencePiece: ▁ in a piece is a space, <0x..> a raw byte",
-          "other": "pieces shown as the tokenizer decodes them"}
+STYLES = Labels("tokenizer_styles", ["byte-level", "sentencepiece", "other"])
 
 st.title(t("tokenizer_model.tokenizer_model"))
 st.caption(t("tokenizer_model.the_model_never_sees"))
@@ -34,8 +32,8 @@ else:
     c.metric(t("tokenizer_model.characters_per_token"), f"{len(text) / max(1, result.count):.2f}")
     st.caption(t("tokenizer_model.name_v1_shown_space", name=loaded.name, v1=STYLES[vocabulary_style(loaded.tokenizer)]))
     show_tokens(result.views)
-    st.dataframe([{"#": i, "token (shown)": v.shown, "piece in the vocabulary": v.piece,
-                   "id": v.id, "special": v.special} for i, v in enumerate(result.views)],
+    st.dataframe(headers([{"#": i, "token (shown)": v.shown, "piece in the vocabulary": v.piece,
+                   "id": v.id, "special": v.special} for i, v in enumerate(result.views)]),
                  hide_index=True, height=min(400, 38 + 35 * result.count))
     st.markdown(t("tokenizer_model.ids"))
     st.code(json.dumps(result.ids), language=None, wrap_lines=True)
@@ -48,10 +46,10 @@ else:
                      "tokenizer_model.round_trip_differs"))
 
 st.subheader(t("tokenizer_model.special_tokens"))
-st.dataframe(special_tokens(loaded.tokenizer), hide_index=True, width="stretch")
+st.dataframe(headers(special_tokens(loaded.tokenizer)), hide_index=True, width="stretch")
 
 summary = summarize(loaded)
 st.subheader(t("tokenizer_model.the_model_name", name=summary.name))
-st.table({"": [k for k, _ in summary.rows()], "value": [v for _, v in summary.rows()]})
+st.table({"": [tr(k) for k, _ in summary.rows()], t("tokenizer_model.value"): [v for _, v in summary.rows()]})
 with st.expander(t("tokenizer_model.the_full_configuration_config")):
     st.json(config_dict(loaded), expanded=False)

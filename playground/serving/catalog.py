@@ -92,4 +92,5 @@ def resolve(name: str, catalog: dict[str, ModelSpec] | None = None) -> ModelSpec
         return ModelSpec(name, "hf", name, None, "Hugging Face model")
     raise UnknownModelError(
         f"unknown model {name!r}: pick one from the list ({', '.join(catalog)}) or type a "
-        f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct")
+        f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct",
+        key="errors.unknown_model", params={"name": name, "names": ", ".join(catalog)})

@@ -14,7 +14,7 @@ from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
 from playground.ui.widgets import show_error
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, headers, t
 
 
 def _delete(folder: str, hashes: list[str]) -> None:
@@ -87,7 +87,7 @@ def cache_section(reg: Registry) -> None:
         st.info(str(err)[:1].upper() + str(err)[1:] + ".")
         return
     except PlaygroundError as err:
-        st.error(str(err))
+        st.error(error_text(err))
         return
 
     st.caption(t("admin_view.repos_repos_len_revisions", repos=report.repos, len=len(report.rows), human_size=human_size(report.size_bytes), folder=report.folder))
@@ -97,7 +97,7 @@ def cache_section(reg: Registry) -> None:
         st.info(t("admin_view.the_cache_is_empty"))
         return
     loaded_ids = {m.spec.location for m in reg.resident()}
-    st.dataframe(cache_table(report, loaded_ids), hide_index=True, width="stretch")
+    st.dataframe(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
     labels = {r.commit_hash: r.label for r in report.rows}
     chosen = st.multiselect(t("admin_view.revisions_to_delete"), list(labels), format_func=labels.get,
                             key="admin_revisions",

@@ -12,11 +12,16 @@ packages, ``serving``, ``config``, ``errors``); never ``cli``.
 
 from __future__ import annotations
 
+import functools
+import re
+import string
+from collections.abc import Mapping
+
 import streamlit as st
 
 from playground.config import load_config
 from playground.errors import PlaygroundError
-from playground.i18n import LANGUAGES, NAMES, lookup, normalize
+from playground.i18n import LANGUAGES, NAMES, catalogue, lookup, normalize
 
 LANG_KEY = "i18n_lang"           # session: "en" or "ja"
 SELECT_KEY = "i18n_lang_select"  # the sidebar selector's own widget state
@@ -54,14 +59,87 @@ def t(key: str, **params) -> str:
     return lookup(language(), key, **params)
 
 
+@functools.cache
+def _patterns(lang: str) -> list[tuple[re.Pattern, str]]:
+    """``[messages]`` templates as regular expressions: each field matches any text."""
+    out = []
+    for key, template in catalogue("en").items():
+        if not key.startswith("messages."):
+            continue
+        regex = ""
+        for literal, field, _, _ in string.Formatter().parse(template):
+            regex += re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")
+        out.append((re.compile(regex + r"\Z", re.S), key))
+    return out
+
+
+def tr(text: str) -> str:
+    """A text made in ``playground/`` (a setting's help, a preset's summary, a progress line,
+    an error's message) in this session's language. The CLI keeps these English, so the UI
+    looks them up by their English wording: exactly in ``[playground]``, or as a template in
+    ``[messages]`` (``"Loading {name}…"``) with the variable parts carried over. Unknown
+    text is shown as it is (the Japanese page test finds it)."""
+    lang = language()
+    if lang == "en" or not text:
+        return text
+    table = catalogue(lang)
+    exact = table.get(f"playground.{text}")
+    if exact is not None:
+        return exact
+    for regex, key in _patterns(lang):
+        m = regex.match(text)
+        if m:
+            return lookup(lang, key, **{k: tr(v) for k, v in m.groupdict().items()})
+    return text
+
+
 def error_text(err: Exception) -> str:
-    """A PlaygroundError in this session's language when it carries a key, else its message."""
+    """A PlaygroundError in this session's language: by its key and params when it carries
+    them, else by its English message (``tr``); the CLI prints ``str(err)``."""
     key = getattr(err, "key", None)
     if key:
         text = t(key, **(getattr(err, "params", None) or {}))
         if text != key:
             return text
-    return str(err)
+    problems = getattr(err, "problems", None)
+    if problems:
+        return "; ".join(tr(p) for p in problems)
+    return tr(str(err))
+
+
+class Labels(Mapping):
+    """``{code: label}`` whose labels are looked up as ``section.code`` in the session's
+    language each time they are read (a module-level constant that is never process-wide)."""
+
+    def __init__(self, section: str, codes):
+        self.section, self.codes = section, tuple(codes)
+
+    def __getitem__(self, code):
+        if code not in self.codes:
+            raise KeyError(code)
+        return t(f"{self.section}.{code}")
+
+    def __iter__(self):
+        return iter(self.codes)
+
+    def __len__(self):
+        return len(self.codes)
+
+
+def header(col: str) -> str:
+    """One column name made in ``playground/``, in this session's language (see ``headers``)."""
+    return catalogue(language()).get(f"columns.{col}", col)
+
+
+def headers(data):
+    """A table (rows as dicts, or a DataFrame) with its column names in this session's
+    language: names made in ``playground/`` are looked up in ``[columns]`` by their English
+    text (the CLI's JSON keeps them); a name with no entry stays as it is."""
+    def name(col):
+        return header(col) if isinstance(col, str) else col
+    if isinstance(data, list):
+        return [{name(k): v for k, v in row.items()} for row in data]
+    return data.rename(columns=name)
 
 
 def _chosen() -> None:

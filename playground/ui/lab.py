@@ -15,7 +15,7 @@ from playground.serving.service import GenerationRequest, GenerationResult, Prom
 from playground.serving.settings import GenerationSettings
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
 from playground.ui.widgets import show_error, timings_caption
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t
 
 WITH_PROMPT = "with the prompt"
 PER_ROW = 4  # output columns per row
@@ -31,7 +31,7 @@ def few_shot_editor(prefix: str) -> FewShot | None:
     output_label = right.text_input(t("lab.output_label"), d.output_label, key=f"{prefix}_out_label")
     rows = st.data_editor([{"input": x, "output": y} for x, y in d.examples],
                           num_rows="dynamic", key=f"{prefix}_examples", width="stretch",
-                          column_config={"input": "Example input", "output": "Example output"})
+                          column_config={"input": t("lab.example_input"), "output": t("lab.example_output")})
     query = st.text_input(t("lab.query_the_input_the"), d.query,
                           key=f"{prefix}_query")
     examples = tuple((str(r.get("input") or ""), str(r.get("output") or "")) for r in rows
@@ -39,7 +39,7 @@ def few_shot_editor(prefix: str) -> FewShot | None:
     try:
         return FewShot(instruction, examples, query, input_label, output_label)
     except PlaygroundError as err:
-        st.error(str(err))
+        st.error(error_text(err))
         return None
 
 

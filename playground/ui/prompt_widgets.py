@@ -19,7 +19,7 @@ from playground.serving.service import GenerationHandle, GenerationResult
 from playground.prompting.tokens import TokenView
 from playground.ui.resources import TOKEN_KEY, registry
 from playground.ui.widgets import CURSOR
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t, tr
 
 ROLE_COLOURS = {"system": "#ede7f6", "user": "#e3f2fd", "assistant": "#e8f5e9",
                 "template": "#f5f5f5"}
@@ -135,16 +135,16 @@ def load_or_explain(name: str, where) -> LoadedModel | None:
             raise ModelNotInstalledError(f"{spec.name} is not installed on this server: run "
                                          f"`{spec.install}` and restart the app")
     except PlaygroundError as err:
-        where.error(str(err))
+        where.error(error_text(err))
         return None
     box = where.status(t("prompt_widgets.loading_name", name=name), expanded=True)
     try:
         with box:
             loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,
-                              progress=st.write)
+                              progress=lambda m: st.write(tr(m)))
     except PlaygroundError as err:
         box.update(label=t("prompt_widgets.name_could_not_be", name=name), state="error", expanded=False)
-        where.error(str(err))
+        where.error(error_text(err))
         return None
     box.update(label=t("prompt_widgets.name_loaded_in_load", name=name, load_seconds=loaded.load_seconds), state="complete",
                expanded=False)

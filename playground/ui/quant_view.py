@@ -18,7 +18,7 @@ from playground.serving.jobqueue import Job
 from playground.quant.compare import Comparison, PresetRow
 from playground.quant.presets import PRESETS
 from playground.ui.widgets import session_alive, show_error
-from playground.ui.i18n import t
+from playground.ui.i18n import header, headers, t, tr
 
 
 def follow_job(job: Job) -> Comparison | None:
@@ -94,7 +94,7 @@ def show_outputs(c: Comparison, per_row: int = 4) -> None:
 def show_comparison(c: Comparison) -> None:
     skipped = [r for r in c.rows if r.status != "ok"]
     for r in skipped:
-        st.warning(f"**{r.preset}** {r.status}: {r.reason}")
+        st.warning(f"**{r.preset}** {tr(r.status)}: {tr(r.reason)}")
     if not c.ok_rows():
         st.error(t("quant_view.no_preset_could_run"))
         return
@@ -103,11 +103,11 @@ def show_comparison(c: Comparison) -> None:
     if (table["status"] == "ok").all():  # the reasons are in the warnings above
         table = table.drop(columns="status")
     two = ("load (s)", "first token (s)", "perplexity")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        k: st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
+    st.dataframe(headers(table), hide_index=True, width="stretch", column_config={
+        header(k): st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
         for k in table.columns if k.endswith(("(MB)", "(s)", "(tok/s)", "perplexity"))
         or k.startswith(("chrF", "BLEU"))})
-    what = "GPU memory" if c.device == "cuda" else "memory (RSS)"
+    what = t("quant_view.gpu_memory") if c.device == "cuda" else t("quant_view.rss")
     st.caption(
         t("quant_view.model_on_upper_seconds", model=c.model, upper=c.device.upper(), seconds=c.seconds, reference=c.reference, _memory_column=_memory_column(c), what=what, memory_before_mb=c.memory_before_mb, memory_after_mb=c.memory_after_mb))
     st.altair_chart(agreement_chart(c), width="stretch")

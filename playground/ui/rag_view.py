@@ -19,7 +19,7 @@ from playground.rag.search import MAX_RESULTS, REGIONS, TIME_LABELS, SearchOptio
 from playground.rag.sources import escape_markdown, markdown_link
 from playground.serving.service import GenerationResult
 from playground.ui.widgets import timings_caption
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, language, t, tr
 
 PROVIDER_NAMES = {"langchain": "langchain-community's DuckDuckGoSearchResults",
                   "ddgs": "the ddgs package"}
@@ -29,24 +29,25 @@ def retrieval_widgets(prefix: str, config: SearchConfig, container) -> tuple:
     """(SearchOptions or None, prompt budget in tokens) from the sidebar controls."""
     c = container
     regions = list(REGIONS) if config.region in REGIONS else [config.region, *REGIONS]
-    region = c.selectbox(t("rag_view.region"), regions, index=regions.index(config.region),
+    default = "jp-jp" if language() == "ja" and config.region == "wt-wt" else config.region
+    region = c.selectbox(t("rag_view.region"), regions, index=regions.index(default),
                          key=f"{prefix}_region",
-                         format_func=lambda r: f"{r} ({REGIONS.get(r, 'configured')})")
+                         format_func=lambda r: f"{r} ({tr(REGIONS.get(r, 'configured'))})")
     times = list(TIME_LABELS)
     time = c.selectbox(t("rag_view.time_range"), times, key=f"{prefix}_time",
                        index=times.index(config.time) if config.time in times else 0,
-                       format_func=TIME_LABELS.get,
+                       format_func=lambda k: tr(TIME_LABELS[k]),
                        help=t("rag_view.langchain_s_wrapper_defaults"))
     n = c.slider(t("rag_view.results_passages"), int(MAX_RESULTS.low), int(MAX_RESULTS.high),
-                 min(max(config.max_results, 1), 10), key=f"{prefix}_n", help=MAX_RESULTS.help)
+                 min(max(config.max_results, 1), 10), key=f"{prefix}_n", help=tr(MAX_RESULTS.help))
     budget = c.slider(t("rag_view.prompt_budget_tokens"), int(BUDGET.low), int(BUDGET.slider_high), 1024,
-                      int(BUDGET.step), key=f"{prefix}_budget", help=BUDGET.help)
-    c.caption(t("rag_view.web_search_get_the", get=PROVIDER_NAMES.get(config.provider, config.provider), v1=config.cache_ttl_s / 60))
+                      int(BUDGET.step), key=f"{prefix}_budget", help=tr(BUDGET.help))
+    c.caption(t("rag_view.web_search_get_the", get=tr(PROVIDER_NAMES.get(config.provider, config.provider)), v1=config.cache_ttl_s / 60))
     try:
         return SearchOptions(region=region, time=time, max_results=n), budget
     except SettingsError as err:
         for problem in err.problems:
-            c.error(problem)
+            c.error(tr(problem))
         return None, budget
 
 
@@ -62,12 +63,12 @@ def documents_input(prefix: str, config: SearchConfig) -> list[Document]:
         if text.strip():
             docs.append(pasted(text))
     except DocumentError as err:
-        st.error(str(err))
+        st.error(error_text(err))
     for up in uploads or []:
         try:
             docs.append(read_upload(up.name, up.getvalue()))
         except DocumentError as err:
-            st.error(str(err))
+            st.error(error_text(err))
     try:
         shared = folder_documents(config.docs_dir)
     except DocumentError as err:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from playground.errors import PlaygroundError
 from playground.serving.registry import LoadedModel, Registry, default_registry
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t, tr
 
 MODEL_KEY = "model_name"    # session: the model this tab uses
 TOKEN_KEY = "hf_token"      # session: a Hugging Face token, used for loads from this tab only
@@ -63,17 +63,17 @@ def _current_model(where=None) -> LoadedModel:
         if loaded is not None:
             return loaded
         if spec.name in reg.evicted:  # unloaded while this tab was using it
-            st.warning(reg.evicted[spec.name])
+            st.warning(tr(reg.evicted[spec.name]))
             if not st.button(t("resources.load_it_again"), key="model_reload"):
                 st.stop()
         box = (where or st).status(t("resources.loading_name", name=spec.name), expanded=True)
         with box:
             loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,
-                              progress=st.write)
+                              progress=lambda m: st.write(tr(m)))
         box.update(label=t("resources.name_loaded_in_load", name=spec.name, load_seconds=loaded.load_seconds),
                    state="complete", expanded=False)
         return loaded
     except PlaygroundError as err:
-        st.error(str(err))
+        st.error(error_text(err))
         st.info(t("resources.pick_another_model_in"))
         st.stop()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.diagnostics import device_summary
-from playground.ui.i18n import language_selector
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
-from playground.ui.i18n import t
+from playground.ui.i18n import language_selector, t
 
 OTHER = "Other Hugging Face id…"
 

@@ -12,7 +12,7 @@ from playground.errors import PlaygroundError, SettingsError
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
-from playground.ui.i18n import t
+from playground.ui.i18n import error_text, t, tr
 
 CURSOR = " ▌"  # after text that is still streaming
 
@@ -31,33 +31,33 @@ def settings_widgets(prefix: str, container=None,
     if sampling:
         values["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
                                          d.temperature, TEMPERATURE.step,
-                                         key=f"{prefix}_temperature", help=TEMPERATURE.help)
+                                         key=f"{prefix}_temperature", help=tr(TEMPERATURE.help))
         values["top_p"] = c.slider("top_p", 0.0, TOP_P.high, d.top_p, TOP_P.step,
-                                   key=f"{prefix}_top_p", help=TOP_P.help)
+                                   key=f"{prefix}_top_p", help=tr(TOP_P.help))
         values["top_k"] = c.slider(t("widgets.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
                                    d.top_k, int(TOP_K.step), key=f"{prefix}_top_k",
-                                   help=TOP_K.help)
+                                   help=tr(TOP_K.help))
         values["min_p"] = c.slider(t("widgets.min_p_0_off"), MIN_P.low, MIN_P.slider_high, d.min_p,
-                                   MIN_P.step, key=f"{prefix}_min_p", help=MIN_P.help)
+                                   MIN_P.step, key=f"{prefix}_min_p", help=tr(MIN_P.help))
         values["epsilon_cutoff"] = c.slider(t("widgets.epsilon_cutoff_0_off"), EPSILON.low,
                                             EPSILON.slider_high, d.epsilon_cutoff,
                                             EPSILON.step, format="%.3f",
-                                            key=f"{prefix}_epsilon", help=EPSILON.help)
+                                            key=f"{prefix}_epsilon", help=tr(EPSILON.help))
         values["num_return_sequences"] = c.slider(
             t("widgets.samples_num_return_sequences"), int(NUM_RETURN_SEQUENCES.low),
             int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
-            help=NUM_RETURN_SEQUENCES.help)
+            help=tr(NUM_RETURN_SEQUENCES.help))
         values["seed"] = c.number_input("seed", int(SEED.low), int(SEED.high), d.seed,
-                                        key=f"{prefix}_seed", help=SEED.help)
+                                        key=f"{prefix}_seed", help=tr(SEED.help))
     values["max_new_tokens"] = c.slider("max_new_tokens", int(MAX_NEW_TOKENS.low),
                                         int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
                                         key=f"{prefix}_max_new_tokens",
-                                        help=MAX_NEW_TOKENS.help)
+                                        help=tr(MAX_NEW_TOKENS.help))
     try:
         return GenerationSettings(**values)
     except SettingsError as err:
         for problem in err.problems:
-            c.error(problem)
+            c.error(tr(problem))
         return None
 
 
@@ -152,6 +152,6 @@ def show_warnings(warnings: list[str]) -> None:
 def show_error(err: Exception) -> None:
     """A participant-level error as a message; anything else as a short bug report."""
     if isinstance(err, PlaygroundError):
-        st.error(str(err))
+        st.error(error_text(err))
     else:
         st.error(t("widgets.something_went_wrong_inside", kind=type(err).__name__, err=err))
