@@ -27,6 +27,8 @@ chat = st.radio(t("generate.input"), ["Chat (the model's chat template)", "Raw t
 system = st.text_input(t("generate.system_prompt_optional"), key="gen_system",
                        placeholder=t("generate.e_g_you_are")) if chat else None
 text = st.text_area(t("generate.prompt"), "Tell me a story about a dragon.", key="gen_prompt", height=100)
+if loaded.spec.source == "embedded":  # SmolLM2-135M-Instruct: English in, English out
+    st.caption(t("generate.english_only", name=loaded.name))
 
 prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
 try:

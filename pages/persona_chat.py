@@ -1,5 +1,7 @@
 """Persona chat: a system prompt gives the model a character; the history fits the context."""
 
+import re
+
 import streamlit as st
 
 from playground.errors import PlaygroundError
@@ -26,6 +28,8 @@ with st.sidebar:
     system = edits[preset] = st.text_area(
         t("persona_chat.system_prompt"), edits.get(preset, PERSONAS[preset]), key=f"persona_system_{preset}",
         height=130, help=t("persona_chat.edit_freely_it_is"))
+    if loaded.spec.source == "embedded" and re.search("[\u3040-\u30ff\u4e00-\u9fff]", system):
+        st.caption(t("persona_chat.english_only", name=loaded.name))  # e.g. the Kansai preset
     budget = st.number_input(
         t("persona_chat.context_budget_tokens"), MIN_BUDGET, loaded.context_length, loaded.context_length,
         step=64, key="persona_budget",

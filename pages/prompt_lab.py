@@ -31,6 +31,8 @@ with templates_tab:
     templates = left.text_area(
         t("prompt_lab.instruction_templates"), f"\n{SEPARATOR}\n".join(DEFAULT_TEMPLATES), height=220,
         key="lab_templates", help=t("prompt_lab.put_content_where_the", SEPARATOR=SEPARATOR))
+    if loaded.spec.source == "embedded" and "Japanese" in templates:  # the translation templates
+        left.caption(t("prompt_lab.english_only", name=loaded.name))
     content = right.text_area(t("prompt_lab.content"), DEFAULT_CONTENT, height=120, key="lab_content",
                               help=t("prompt_lab.several_contents_separate_them", SEPARATOR=SEPARATOR))
     send = right.radio(t("prompt_lab.send_each_prompt_as"), [CHAT, RAW], index=0 if loaded.is_chat else 1,

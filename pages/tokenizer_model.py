@@ -11,6 +11,7 @@ from playground.ui.resources import current_model
 from playground.ui.i18n import Labels, headers, t, tr
 
 EXAMPLE = "Tell me a story about a dragon.\nSupercalifragilisticexpialidocious! ドラゴンの物語"
+PAIR = ("Tell me a story about a dragon.", "ドラゴンの物語を聞かせてください。")  # same meaning
 STYLES = Labels("tokenizer_styles", ["byte-level", "sentencepiece", "other"])
 
 st.title(t("tokenizer_model.tokenizer_model"))
@@ -31,6 +32,10 @@ else:
     b.metric(t("tokenizer_model.characters"), f"{len(text)}")
     c.metric(t("tokenizer_model.characters_per_token"), f"{len(text) / max(1, result.count):.2f}")
     st.caption(t("tokenizer_model.name_v1_shown_space", name=loaded.name, v1=STYLES[vocabulary_style(loaded.tokenizer)]))
+    en, ja = (tokenize(loaded.tokenizer, s, lock=loaded.tokenizer_lock).count for s in PAIR)
+    st.caption(t("tokenizer_model.language_cost", en=PAIR[0], ja=PAIR[1], en_tokens=en, ja_tokens=ja,
+                 en_cpt=len(PAIR[0]) / en, ja_cpt=len(PAIR[1]) / ja,
+                 ratio=(len(PAIR[0]) / en) / (len(PAIR[1]) / ja)))
     show_tokens(result.views)
     st.dataframe(headers([{"#": i, "token (shown)": v.shown, "piece in the vocabulary": v.piece,
                    "id": v.id, "special": v.special} for i, v in enumerate(result.views)]),

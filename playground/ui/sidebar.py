@@ -24,7 +24,7 @@ def _pick_model() -> None:
                           format_func=lambda n: t("sidebar.other") if n == OTHER else
                           n + {"hf": "", "openai": t("sidebar.remote")}.get(reg.catalog[n].source,
                                                                          t("sidebar.offline")),
-                          help=t("sidebar.every_tab_shares_the"))
+                          help=t("sidebar.every_tab_shares_the") + " " + t("sidebar.english_only"))
     if choice == OTHER:
         typed = st.text_input(t("sidebar.hugging_face_id"), value="" if current in reg.catalog else current,
                               placeholder=t("sidebar.org_model_e_g"))

@@ -78,3 +78,39 @@ def test_every_page_in_japanese_has_no_english_left(smol, page):
 def test_the_scan_sees_english(smol):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()  # English
     assert "prompt" in {w.lower() for w in english_left(visible_texts(at))}
+
+
+def test_the_sidebar_selector_switches_this_session_and_writes_lang(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    assert at.title[0].value == "Generate"  # no ?lang=, no Japanese browser: configuration (en)
+    at.selectbox(key="i18n_lang_select").set_value("ja").run()
+    assert at.title[0].value == "生成" and at.query_params["lang"] == "ja"
+    other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    assert other.title[0].value == "Generate"  # another session keeps its own language
+
+
+def test_the_embedded_model_says_it_writes_english_only(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["lang"] = "ja"
+    at.run()  # the Generate page
+    assert any("英語しか" in c.value for c in at.caption)  # beside the English default prompt
+    assert "Tell me a story" in at.text_area(key="gen_prompt").value
+    picker = [s for s in at.sidebar.selectbox if s.label == "モデル"]
+    assert picker and "英語しか" in picker[0].help  # the model picker
+    persona = first_run_in_japanese("persona_chat")  # the Kansai preset asks for Japanese
+    assert any("英語しか" in c.value for c in persona.caption)
+
+
+def test_the_tokenizer_page_measures_what_japanese_costs(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/tokenizer_model.py").run()
+    cost = next(c.value for c in at.caption if "per character" in c.value)
+    ratio = float(re.search(r"costs ([\d.]+)×", cost).group(1))
+    assert 5 < ratio < 10  # SmolLM2's byte-level BPE: about 7x the tokens per character
+
+
+def test_rag_defaults_to_the_japanese_region_in_japanese(smol):
+    assert first_run_in_japanese("rag").selectbox(key="rag_region").value == "jp-jp"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/rag.py").run()
+    assert at.selectbox(key="rag_region").value == "wt-wt"
