@@ -11,7 +11,7 @@ from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_expl
                                           model_picker, stop_strings, stream_handles)
 from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
-from playground.ui.i18n import error_text, t
+from playground.ui.i18n import error_text, t, tr
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
                   "raw text for both (what the tutorial's pipeline did)",
@@ -92,8 +92,8 @@ if last is not None:
         for i, slot in enumerate(model_slots):
             box = slot.container()
             for sample in result.samples[i * n:(i + 1) * n]:
-                box.code(sample.text or "(nothing)", language=None, wrap_lines=True)
-                box.caption(t("base_vs_chat.n_tokens_tokens_finish", n_tokens=sample.n_tokens, finish_reason=sample.finish_reason))
+                box.code(sample.text or t("common.nothing_plain"), language=None, wrap_lines=True)
+                box.caption(t("base_vs_chat.n_tokens_tokens_finish", n_tokens=sample.n_tokens, finish_reason=tr(sample.finish_reason)))
     for col, result in zip(st.columns(len(results)), results):
         if not isinstance(result, PlaygroundError):
             col.caption(timings_caption(result))

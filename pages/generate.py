@@ -10,7 +10,7 @@ from playground.ui.resources import current_model
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
-from playground.ui.i18n import error_text, t
+from playground.ui.i18n import error_text, t, tr
 
 st.title(t("generate.generate"))
 st.caption(t("generate.type_a_prompt_choose"))
@@ -72,7 +72,7 @@ if last is not None:
     if slots is None or len(slots) != len(result.samples):
         slots = output_slots(len(result.samples))
     for slot, sample in zip(slots, result.samples):
-        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
+        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({tr(sample.finish_reason)})*"
         slot.markdown((sample.text or t("common.empty")) + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)

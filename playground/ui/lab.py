@@ -15,7 +15,7 @@ from playground.serving.service import GenerationRequest, GenerationResult, Prom
 from playground.serving.settings import GenerationSettings
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
 from playground.ui.widgets import show_error, timings_caption
-from playground.ui.i18n import error_text, t
+from playground.ui.i18n import error_text, t, tr
 
 WITH_PROMPT = "with the prompt"
 PER_ROW = 4  # output columns per row
@@ -97,7 +97,8 @@ def show_result(loaded, result: GenerationResult, labels: list[str], model: str,
     per_prompt = len(result.samples) // max(1, len(result.rendered))
     slots = output_grid(labels, per_prompt)
     for slot, sample in zip(slots, result.samples):
-        text, note = sample.text, f"{sample.n_tokens} tokens · {sample.finish_reason}"
+        text, note = sample.text, t("base_vs_chat.n_tokens_tokens_finish", n_tokens=sample.n_tokens,
+                                    finish_reason=tr(sample.finish_reason))
         if same:
             rendered = result.rendered[sample.prompt_index]
             with loaded.tokenizer_lock:
@@ -108,12 +109,11 @@ def show_result(loaded, result: GenerationResult, labels: list[str], model: str,
                                      sample.text)
             if with_prompt:
                 text = views.with_prompt
-                note += f" · prompt: {len(ids)} token ids, decoded"
+                note += t("lab.prompt_ids", ids=len(ids))
             elif not views.slicing_agrees:
-                note += (f" · cutting the decoded text at len(prompt) characters would give "
-                         f"{views.naive[:40]!r} instead")
+                note += t("lab.naive_cut", naive=views.naive[:40])
         box = slot.container()
-        box.code(text or "(nothing)", language=None, wrap_lines=True)
+        box.code(text or t("common.nothing_plain"), language=None, wrap_lines=True)
         box.caption(note)
     st.caption(timings_caption(result))
 

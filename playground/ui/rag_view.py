@@ -132,7 +132,7 @@ def renderer(rag: RagPrompt):
 def show_answers(rag: RagPrompt, result: GenerationResult, slots: list) -> None:
     render = renderer(rag)
     for row, (slot, sample) in enumerate(zip(slots, result.samples)):
-        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
+        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({tr(sample.finish_reason)})*"
         slot.markdown((render(row, sample.text) if sample.text else t("common.empty")) + note)
     if rag.with_context is not None:
         numbers = cited(result.samples[0].text)

@@ -138,9 +138,9 @@ def output_slots(n: int, per_row: int = 3) -> list:
 def timings_caption(result: GenerationResult) -> str:
     ttft = "–" if result.ttft_s is None else f"{result.ttft_s:.2f} s"
     prompt = ", ".join(str(n) for n in result.prompt_tokens)
-    return (f"prompt {prompt} tokens · generated {result.new_tokens} tokens · "
-            f"first token after {ttft} · {result.tokens_per_s:.1f} tok/s · "
-            f"{result.total_s:.2f} s in all" + (" · stopped" if result.cancelled else ""))
+    return (t("widgets.timings", prompt=prompt, new_tokens=result.new_tokens, ttft=ttft,
+              tokens_per_s=result.tokens_per_s, total_s=result.total_s)
+            + (t("widgets.stopped") if result.cancelled else ""))
 
 
 def show_warnings(warnings: list[str]) -> None:
