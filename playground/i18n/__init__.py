@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import pathlib
+import re
+import string
 import tomllib
 
 LANGUAGES = ("en", "ja")
@@ -69,6 +71,37 @@ def lookup(lang: str, key: str, **params) -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return text.format_map(_Missing(params))
+
+
+@functools.cache
+def _patterns() -> list[tuple[re.Pattern, str]]:
+    """English ``[messages]`` templates as regular expressions: each field matches any text."""
+    out = []
+    for key, template in catalogue(DEFAULT).items():
+        if not key.startswith("messages."):
+            continue
+        regex = ""
+        for literal, field, _, _ in string.Formatter().parse(template):
+            regex += re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")
+        out.append((re.compile(regex + r"\Z", re.S), key))
+    return out
+
+
+def translate(lang: str, text: str) -> str:
+    """A text made in ``playground/`` (which stays English for the CLI) in ``lang``, looked up
+    by its English wording: exactly in ``[playground]``, or as a template in ``[messages]``
+    (``"Loading {name} on {device} ({dtype})…"``) with the variable parts carried over, each
+    translated in turn. Text with no entry comes back as it is."""
+    if lang == DEFAULT or not text:
+        return text
+    exact = catalogue(lang).get(f"playground.{text}")
+    if exact is not None:
+        return exact
+    for regex, key in _patterns():
+        m = regex.match(text)
+        if m:
+            return lookup(lang, key, **{k: translate(lang, v) for k, v in m.groupdict().items()})
+    return text
 
 
 class _Missing(dict):

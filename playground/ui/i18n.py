@@ -12,16 +12,13 @@ packages, ``serving``, ``config``, ``errors``); never ``cli``.
 
 from __future__ import annotations
 
-import functools
-import re
-import string
 from collections.abc import Mapping
 
 import streamlit as st
 
 from playground.config import load_config
 from playground.errors import PlaygroundError
-from playground.i18n import LANGUAGES, NAMES, catalogue, lookup, normalize
+from playground.i18n import LANGUAGES, NAMES, catalogue, lookup, normalize, translate
 
 LANG_KEY = "i18n_lang"           # session: "en" or "ja"
 SELECT_KEY = "i18n_lang_select"  # the sidebar selector's own widget state
@@ -59,38 +56,10 @@ def t(key: str, **params) -> str:
     return lookup(language(), key, **params)
 
 
-@functools.cache
-def _patterns(lang: str) -> list[tuple[re.Pattern, str]]:
-    """``[messages]`` templates as regular expressions: each field matches any text."""
-    out = []
-    for key, template in catalogue("en").items():
-        if not key.startswith("messages."):
-            continue
-        regex = ""
-        for literal, field, _, _ in string.Formatter().parse(template):
-            regex += re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")
-        out.append((re.compile(regex + r"\Z", re.S), key))
-    return out
-
-
 def tr(text: str) -> str:
     """A text made in ``playground/`` (a setting's help, a preset's summary, a progress line,
-    an error's message) in this session's language. The CLI keeps these English, so the UI
-    looks them up by their English wording: exactly in ``[playground]``, or as a template in
-    ``[messages]`` (``"Loading {name}…"``) with the variable parts carried over. Unknown
-    text is shown as it is (the Japanese page test finds it)."""
-    lang = language()
-    if lang == "en" or not text:
-        return text
-    table = catalogue(lang)
-    exact = table.get(f"playground.{text}")
-    if exact is not None:
-        return exact
-    for regex, key in _patterns(lang):
-        m = regex.match(text)
-        if m:
-            return lookup(lang, key, **{k: tr(v) for k, v in m.groupdict().items()})
-    return text
+    an error's message) in this session's language: ``playground.i18n.translate``."""
+    return translate(language(), text)
 
 
 def error_text(err: Exception) -> str:

@@ -131,3 +131,37 @@ def test_lookup_fills_placeholders_and_falls_back(lang):
 def test_language_codes_are_normalized():
     assert [normalize(x) for x in ("ja", "ja-JP", "JA_jp", "en-US", "fr", "", None)] == [
         "ja", "ja", "ja", "en", None, None, None]
+
+
+def test_messages_made_in_playground_are_translated_by_their_wording():
+    from playground.errors import SettingsError
+    from playground.i18n import translate
+    from playground.serving.settings import GenerationSettings
+
+    with pytest.raises(SettingsError) as err:
+        GenerationSettings(do_sample=True, top_p=1.5)
+    problem = err.value.problems[0]
+    assert problem.startswith("top_p must be in") and translate("en", problem) == problem
+    ja = translate("ja", problem)
+    assert "top_p" in ja and "1.5" in ja and "範囲" in ja
+    assert translate("ja", "Kansai-dialect assistant") == "関西弁のアシスタント"
+    assert translate("ja", "no such text") == "no such text"
+
+
+def test_errors_participants_meet_carry_a_key_the_catalogues_have():
+    from playground.errors import PlaygroundError
+    from playground.serving.catalog import resolve
+
+    keys = set()
+    for path in (ROOT / "playground").rglob("*.py"):
+        for node, _ in _calls(ast.parse(path.read_text(encoding="utf-8"))):
+            for kw in node.keywords:
+                if kw.arg == "key" and isinstance(kw.value, ast.Constant) and str(
+                        kw.value.value).startswith("errors."):
+                    keys.add(kw.value.value)
+    assert len(keys) >= 10 and keys <= set(catalogue("en")) & set(catalogue("ja"))
+    with pytest.raises(PlaygroundError) as err:
+        resolve("no such model!")
+    assert err.value.key == "errors.unknown_model"
+    assert "no such model!" in lookup("ja", err.value.key, **err.value.params)
+    assert "unknown model" in str(err.value)  # the CLI's English message is unchanged
