@@ -54,14 +54,14 @@ def agreement_chart(c: Comparison) -> alt.Chart:
     data = pd.DataFrame([{"preset": r.preset, "weights (MB)": r.footprint_mb,
                           "chrF": r.chrf, "tok/s": r.tokens_per_s} for r in c.ok_rows()])
     base = alt.Chart(data).encode(
-        x=alt.X("weights (MB):Q", title="model weights (MB)", scale=alt.Scale(zero=True)),
-        y=alt.Y("chrF:Q", title=f"chrF vs {c.reference} (0-100)",
+        x=alt.X("weights (MB):Q", title=t("quant_view.chart_weights"), scale=alt.Scale(zero=True)),
+        y=alt.Y("chrF:Q", title=t("quant_view.chart_chrf", reference=c.reference),
                 scale=alt.Scale(domain=[0, 105])))
     points = base.mark_circle(size=160).encode(
         color=alt.Color("preset:N", legend=None),
         tooltip=["preset", "weights (MB)", "chrF", "tok/s"])
     labels = base.mark_text(align="left", dx=10, dy=-8).encode(text="preset:N")
-    return (points + labels).properties(height=300, title="Memory vs agreement")
+    return (points + labels).properties(height=300, title=t("quant_view.chart_title"))
 
 
 def _output_html(row: PresetRow) -> str:
