@@ -64,7 +64,7 @@ if go:
         live, slots = st.empty(), []
         with live.container():  # streamed text; replaced by the scored columns below
             for c, col in enumerate(st.columns(len(columns))):
-                col.markdown(f"**{columns[c].label}**")
+                col.markdown(f"**{tr(columns[c].label)}**")
                 slots += [col.empty() for o in owner if o == c]
         result = stream_outputs("compare_handle", handle, slots)
         live.empty()
@@ -78,11 +78,11 @@ if last is not None:
     if stopped:
         st.warning(t("sampling_compare.stopped_the_scores_below"))
     table = pd.DataFrame([r.summary() for r in results])
-    points = pd.DataFrame([{"column": f"{i + 1}. {r.label}", "sample": j + 1, "Self-BLEU": b}
+    points = pd.DataFrame([{"column": f"{i + 1}. {tr(r.label)}", "sample": j + 1, "Self-BLEU": b}
                            for i, r in enumerate(results) for j, b in enumerate(r.self_bleu)])
     for i, (r, col) in enumerate(zip(results, st.columns(len(results)))):
         avg = r.self_bleu_avg
-        col.markdown(f"**{i + 1}. {r.label}**  \n`{r.settings.label()}`")
+        col.markdown(f"**{i + 1}. {tr(r.label)}**  \n`{r.settings.label()}`")
         col.metric(t("sampling_compare.self_bleu_avg_0"), "–" if avg is None else f"{avg:.1f}")
         for j, text in enumerate(r.texts):
             score = f" · Self-BLEU {r.self_bleu[j]:.1f}" if j < len(r.self_bleu) else ""
