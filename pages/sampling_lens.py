@@ -76,10 +76,10 @@ st.markdown(t("sampling_lens.tokens_so_far") + "".join(
 a, b, c, d = st.columns(4)
 a.metric(t("sampling_lens.chosen_token"), rec.chosen_text,
          help=t("sampling_lens.chosen_greedy") if rec.greedy else t("sampling_lens.chosen_drawn"))
-b.metric(t("sampling_lens.tokens_kept"), f"{rec.kept_tokens:,} of {rec.vocab_size:,}")
+b.metric(t("sampling_lens.tokens_kept"), t("sampling_lens.kept_of", kept=rec.kept_tokens, vocab=rec.vocab_size))
 c.metric(t("sampling_lens.kept_probability_mass"), f"{rec.kept_mass:.1%}",
          help=t("sampling_lens.share_of_the_tempered"))
-d.metric(t("sampling_lens.entropy"), f"{rec.entropy_raw_bits:.2f} → {rec.entropy_final_bits:.2f} bits",
+d.metric(t("sampling_lens.entropy"), t("sampling_lens.bits", raw=rec.entropy_raw_bits, final=rec.entropy_final_bits),
          help=t("sampling_lens.of_the_model_s"))
 if rec.greedy:
     st.info(t("sampling_lens.greedy_decoding_ignores_temperature"))
