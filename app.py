@@ -6,43 +6,44 @@ Navigation, page config and the shared sidebar live here; each page is a thin fi
 import streamlit as st
 
 from playground.ui.board_view import touch_presence
+from playground.ui.i18n import t
 from playground.ui.room_bar import room_bar
 from playground.ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="LLM workshop playground", page_icon="🧪", layout="wide")
+st.set_page_config(page_title=t("nav.app_title"), page_icon="🧪", layout="wide")
 
 PAGES = {
-    "Generate": [
-        st.Page("pages/generate.py", title="Generate", icon=":material/edit_note:",
+    t("nav.generate_section"): [
+        st.Page("pages/generate.py", title=t("nav.generate"), icon=":material/edit_note:",
                 default=True),
     ],
-    "Sampling lab": [
-        st.Page("pages/sampling_compare.py", title="Compare settings",
+    t("nav.sampling_lab"): [
+        st.Page("pages/sampling_compare.py", title=t("nav.compare"),
                 icon=":material/view_column:"),
-        st.Page("pages/sampling_lens.py", title="Decoding lens", icon=":material/search:"),
-        st.Page("pages/sampling_toy.py", title="Toy distribution", icon=":material/bar_chart:"),
-        st.Page("pages/sampling_sweep.py", title="Sweep", icon=":material/grid_on:"),
+        st.Page("pages/sampling_lens.py", title=t("nav.lens"), icon=":material/search:"),
+        st.Page("pages/sampling_toy.py", title=t("nav.toy"), icon=":material/bar_chart:"),
+        st.Page("pages/sampling_sweep.py", title=t("nav.sweep"), icon=":material/grid_on:"),
     ],
-    "Prompting": [
-        st.Page("pages/prompt_lab.py", title="Prompt lab", icon=":material/science:"),
-        st.Page("pages/base_vs_chat.py", title="Base vs chat", icon=":material/compare:"),
-        st.Page("pages/chat_template.py", title="Chat template", icon=":material/data_object:"),
-        st.Page("pages/tokenizer_model.py", title="Tokenizer & model", icon=":material/token:"),
-        st.Page("pages/persona_chat.py", title="Persona chat", icon=":material/theater_comedy:"),
+    t("nav.prompting"): [
+        st.Page("pages/prompt_lab.py", title=t("nav.prompt_lab"), icon=":material/science:"),
+        st.Page("pages/base_vs_chat.py", title=t("nav.base_vs_chat"), icon=":material/compare:"),
+        st.Page("pages/chat_template.py", title=t("nav.chat_template"), icon=":material/data_object:"),
+        st.Page("pages/tokenizer_model.py", title=t("nav.tokenizer_model"), icon=":material/token:"),
+        st.Page("pages/persona_chat.py", title=t("nav.persona_chat"), icon=":material/theater_comedy:"),
     ],
-    "RAG": [
-        st.Page("pages/rag.py", title="RAG: answers from sources",
+    t("nav.rag_section"): [
+        st.Page("pages/rag.py", title=t("nav.rag"),
                 icon=":material/travel_explore:"),
     ],
-    "Quantization": [
-        st.Page("pages/quantization.py", title="Quantization: 32 to 4 bits",
+    t("nav.quantization_section"): [
+        st.Page("pages/quantization.py", title=t("nav.quantization"),
                 icon=":material/memory:"),
     ],
-    "Room": [
-        st.Page("pages/board.py", title="Room board", icon=":material/forum:"),
+    t("nav.room_section"): [
+        st.Page("pages/board.py", title=t("nav.board"), icon=":material/forum:"),
     ],
-    "Instructor": [
-        st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
+    t("nav.instructor"): [
+        st.Page("pages/admin.py", title=t("nav.admin"), icon=":material/admin_panel_settings:"),
     ],
 }
 

@@ -9,6 +9,7 @@ from playground.ui.admin_view import cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.sessions_view import sessions_section
 from playground.ui.widgets import session_key, show_error
+from playground.ui.i18n import headers, t, tr
 
 
 def _secret() -> str | None:
@@ -19,21 +20,18 @@ def _secret() -> str | None:
 
 
 ensure_app_shell()  # a first visit straight to /admin still gets the sidebar
-st.title("Admin")
+st.title(t("admin.admin"))
 reg = registry()
 env = reg.config.admin.password_env
 expected = expected_password(env, _secret())
 if expected is None:
-    st.info(f"The admin page is disabled: no admin password is configured. To enable it, start "
-            f"the server with the environment variable `{env}` set (its name is "
-            f"`[admin] password_env` in playground.toml), or put `admin_password = \"…\"` in "
-            f"`.streamlit/secrets.toml`.")
+    st.info(t("admin.the_admin_page_is", env=env))
     st.stop()
 
 if not st.session_state.get("admin_ok"):
     with st.form("admin_login"):
-        given = st.text_input("Admin password", type="password")
-        submitted = st.form_submit_button("Log in", type="primary")
+        given = st.text_input(t("admin.admin_password"), type="password")
+        submitted = st.form_submit_button(t("admin.log_in"), type="primary")
     try:  # slowed down after a few wrong tries, per session and server-wide
         ok = submitted and login_throttle().attempt(session_key("admin"), given, expected)
     except PlaygroundError as err:
@@ -43,48 +41,47 @@ if not st.session_state.get("admin_ok"):
         st.session_state["admin_ok"] = True  # this browser session only
         st.rerun()
     if submitted:
-        st.error("Wrong password.")
+        st.error(t("admin.wrong_password"))
     st.stop()
 
-if st.sidebar.button("Log out of admin"):
+if st.sidebar.button(t("admin.log_out_of_admin")):
     st.session_state["admin_ok"] = False
     st.rerun()
 
-st.subheader("Models in memory")
+st.subheader(t("admin.models_in_memory"))
 if "admin_model_flash" in st.session_state:
     st.success(st.session_state.pop("admin_model_flash"))
 budget = budget_report(reg)
-st.progress(budget["fraction"], text=f"{budget['used_mb']:,.0f} MB of the "
-                                     f"{budget['budget_mb']:,.0f} MB model memory budget in use")
-live = st.toggle("Live figures (refresh every 2 s)", key="admin_live")
+st.progress(budget["fraction"], text=t("admin.used_mb_0f_mb", used_mb=budget['used_mb'], budget_mb=budget['budget_mb']))
+live = st.toggle(t("admin.live_figures_refresh_every"), key="admin_live")
 
 
 @st.fragment(run_every=2 if live else None)
 def resident_table() -> None:
     rows = resident_report(reg)
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(headers(rows), hide_index=True, width="stretch")
     else:
-        st.caption("No model is loaded yet.")
+        st.caption(t("admin.no_model_is_loaded"))
 
 
 resident_table()
 evicted = evicted_report(reg)
 if evicted:
-    st.caption("Unloaded since the server started (sessions that used them see why):")
-    st.dataframe(evicted, hide_index=True, width="stretch")
+    st.caption(t("admin.unloaded_since_the_server"))
+    st.dataframe(headers(evicted), hide_index=True, width="stretch")
 
 left, right = st.columns(2)
 with left:
-    name = st.selectbox("Load a model (any model, allow-list or not)", list(reg.catalog),
+    name = st.selectbox(t("admin.load_a_model_any"), list(reg.catalog),
                         key="admin_load_name")
-    typed = st.text_input("…or a Hugging Face id / folder", key="admin_load_typed",
-                          placeholder="org/model")
-    if st.button("Load", key="admin_load"):
+    typed = st.text_input(t("admin.or_a_hugging_face"), key="admin_load_typed",
+                          placeholder=t("admin.org_model"))
+    if st.button(t("admin.load"), key="admin_load"):
         target = typed.strip() or name
         try:
-            with st.status(f"Loading {target}…", expanded=True):
-                loaded = reg.load(target, instructor=True, progress=st.write)
+            with st.status(t("admin.loading_target", target=target), expanded=True):
+                loaded = reg.load(target, instructor=True, progress=lambda m: st.write(tr(m)))
             st.session_state["admin_model_flash"] = (f"{loaded.name} is loaded "
                                                      f"({loaded.load_seconds:.1f} s).")
             st.rerun()  # the table above shows it now
@@ -92,9 +89,9 @@ with left:
             show_error(err)
 with right:
     resident = [m.name for m in reg.resident()]
-    victim = st.selectbox("Unload a model", resident, disabled=not resident,
+    victim = st.selectbox(t("admin.unload_a_model"), resident, disabled=not resident,
                           key="admin_unload_" + "|".join(resident))  # new list, first picked
-    if st.button("Unload", key="admin_unload", disabled=victim is None):
+    if st.button(t("admin.unload"), key="admin_unload", disabled=victim is None):
         reg.unload(victim, reason=f"{victim} was unloaded by the instructor; pick it again to "
                                   f"reload it")
         st.rerun()

@@ -11,6 +11,7 @@ from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_expl
                                           model_picker, stop_strings, stream_handles)
 from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
+from playground.ui.i18n import t, tr
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
                   "raw text for both (what the tutorial's pipeline did)",
@@ -22,34 +23,34 @@ PROMPTS = [
 ]
 
 ensure_app_shell()  # this page loads its own two models instead of calling current_model()
-st.title("Base vs chat")
-st.caption("A base model only continues text; a chat (instruction-tuned) model has learned to "
-           "follow instructions. Send both the same prompts and compare.")
+st.title(t("base_vs_chat.base_vs_chat"))
+st.caption(t("base_vs_chat.a_base_model_only"))
 
 with st.sidebar:
-    st.subheader("Decoding")
+    st.subheader(t("base_vs_chat.decoding"))
     settings = settings_widgets("bvc", st.sidebar, defaults=GenerationSettings(max_new_tokens=40))
     stop = stop_strings("bvc", st.sidebar)
 
 pick = st.columns(2)
 names, models = [], []
-for col, label, default in zip(pick, ["Model A", "Model B"],
+for col, label, default in zip(pick, [t("base_vs_chat.model_a"), t("base_vs_chat.model_b")],
                                ["smollm2-135m-instruct", "gemma-3-270m"]):
     with col:
         names.append(model_picker(label, f"bvc_model_{len(names)}", default))
         loaded = load_or_explain(names[-1], col) if names[-1] else None
         if loaded is not None:
-            kind = "chat template ✓" if loaded.is_chat \
-                else "no chat template (base model)"
-            col.caption(f"{loaded.name} · {kind} · {loaded.footprint_bytes / 2**20:,.0f} MB")
+            kind = t("base_vs_chat.kind_chat") if loaded.is_chat \
+                else t("base_vs_chat.kind_base")
+            col.caption(t("base_vs_chat.name_kind_v2_0f", name=loaded.name, kind=kind, v2=loaded.footprint_bytes / 2**20))
         models.append(loaded)
 
-text = st.text_area("Prompts", f"\n{SEPARATOR}\n".join(PROMPTS), height=150, key="bvc_prompts",
-                    help=f"Separate prompts with a line holding only {SEPARATOR}.")
+text = st.text_area(t("base_vs_chat.prompts"), f"\n{SEPARATOR}\n".join(PROMPTS), height=150, key="bvc_prompts",
+                    help=t("base_vs_chat.separate_prompts_with_a", SEPARATOR=SEPARATOR))
 prompts = split_blocks(text)
-mode = st.radio("Send the prompts as", [OWN, RAW, CHAT], key="bvc_send")
+mode = st.radio(t("base_vs_chat.send_the_prompts_as"), [OWN, RAW, CHAT], key="bvc_send",
+                format_func=lambda m: t("base_vs_chat.send_" + {OWN: "own", RAW: "raw", CHAT: "chat"}[m]))
 if not prompts:
-    st.error("Type at least one prompt.")
+    st.error(t("base_vs_chat.type_at_least_one"))
 
 
 def as_prompt(loaded, text: str) -> Prompt:
@@ -59,9 +60,9 @@ def as_prompt(loaded, text: str) -> Prompt:
 
 ready = [m for m in models if m is not None]
 left, right, _ = st.columns([1, 1, 6])
-go = left.button("Generate", type="primary", key="bvc_go",
+go = left.button(t("base_vs_chat.generate"), type="primary", key="bvc_go",
                  disabled=settings is None or not prompts or not ready)
-right.button("Stop", key="bvc_stop", help="Stops only your own generation.")
+right.button(t("base_vs_chat.stop"), key="bvc_stop", help=t("base_vs_chat.stops_only_your_own"))
 
 partial = collect_interrupted_many("bvc_handles")
 if partial:  # labelled with what was sent, not with what the boxes hold now
@@ -91,8 +92,8 @@ if last is not None:
         for i, slot in enumerate(model_slots):
             box = slot.container()
             for sample in result.samples[i * n:(i + 1) * n]:
-                box.code(sample.text or "(nothing)", language=None, wrap_lines=True)
-                box.caption(f"{sample.n_tokens} tokens · {sample.finish_reason}")
+                box.code(sample.text or t("common.nothing_plain"), language=None, wrap_lines=True)
+                box.caption(t("base_vs_chat.n_tokens_tokens_finish", n_tokens=sample.n_tokens, finish_reason=tr(sample.finish_reason)))
     for col, result in zip(st.columns(len(results)), results):
         if not isinstance(result, PlaygroundError):
             col.caption(timings_caption(result))

@@ -10,6 +10,7 @@ from playground.errors import PlaygroundError
 from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
 from playground.ui.resources import current_model
 from playground.ui.share import editor_rows
+from playground.ui.i18n import t, tr
 
 START = [
     {"role": "system", "content": "You are a helpful pirate."},
@@ -17,25 +18,17 @@ START = [
     {"role": "assistant", "content": "Arr, I be Captain Smol."},
     {"role": "user", "content": "Where is the treasure?"},
 ]
-SUPPORT = {
-    "supported": ("success", "This template has a system role."),
-    "merged": ("warning", "This template has no system role. The playground merges the system "
-                          "text into the first user message (below), as the tutorial advises."),
-    "no-template": ("warning", "This tokenizer has no chat template (a base model). The "
-                               "playground sends a plain User:/Assistant: transcript instead."),
-    "broken": ("error", "This template refuses even a single user message."),
-}
+SUPPORT = {"supported": "success", "merged": "warning", "no-template": "warning",
+           "broken": "error"}  # the texts: chat_template.support_* in the catalogues
 
-st.title("Chat template")
-st.caption("A chat model was trained on conversations written in one exact format. "
-           "apply_chat_template writes your messages in that format, special tokens included.")
+st.title(t("chat_template.chat_template"))
+st.caption(t("chat_template.a_chat_model_was"))
 
 loaded = current_model(
     needs_local="The chat-template inspector renders with the model's own tokenizer")
-choice = st.radio("Template", list(TEMPLATE_CHOICES), format_func=TEMPLATE_CHOICES.get,
+choice = st.radio(t("chat_template.template"), list(TEMPLATE_CHOICES), format_func=lambda c: tr(TEMPLATE_CHOICES[c]),
                   horizontal=True, key="tmpl_choice",
-                  help="The stand-ins use the same tokenizer, so you can see both fallbacks "
-                       "without loading another model.")
+                  help=t("chat_template.the_stand_ins_use"))
 rows = st.data_editor(
     editor_rows("tmpl_messages", START), num_rows="dynamic", key="tmpl_messages", width="stretch",
     column_config={
@@ -52,35 +45,36 @@ except PlaygroundError as err:
     show_error(err)
     st.stop()
 
-kind, text = SUPPORT[ins.system]
+kind, text = SUPPORT[ins.system], t("chat_template.support_" + ins.system.replace("-", "_"))
 getattr(st, kind)(text)
 if ins.rendered.fallback == "system-merged":
-    st.caption("Messages actually rendered:")
+    st.caption(t("chat_template.messages_actually_rendered"))
     st.json(ins.rendered.messages, expanded=False)
 
 left, right = st.columns(2)
-left.markdown("**With the generation prompt** (what generation sends)")
+left.markdown(t("chat_template.with_the_generation_prompt"))
 left.code(ins.rendered.text, language=None, wrap_lines=True)
-right.markdown("**Without it** (`add_generation_prompt=False`)")
+right.markdown(t("chat_template.without_it_add_generation"))
 right.code(ins.without_prompt.text, language=None, wrap_lines=True)
 
-st.subheader(f"{ins.tokens.count} tokens")
+st.subheader(t("chat_template.count_tokens", count=ins.tokens.count))
 counts = ins.counts()
 for col, (role, n) in zip(st.columns(len(counts)), counts.items()):
-    col.metric(f"{role} tokens", f"{n}",
-               help="Special tokens, role headers and any text the template adds itself"
-               if role == "template" else f"Tokens of the {role} messages' own text")
+    col.metric(t("chat_template.role_tokens", role=t("chat_template.template_role") if role == "template" else role), f"{n}",
+               help=t("chat_template.template_tokens_help")
+               if role == "template" else t("chat_template.role_tokens_help", role=role))
 st.markdown(" ".join(
-    f'<span style="background:{c};padding:1px 6px;border-radius:4px">{r}</span>'
+    f'<span style="background:{c};padding:1px 6px;border-radius:4px">'
+    f'{t("chat_template.template_role") if r == "template" else r}</span>'
     for r, c in ROLE_COLOURS.items()) + ' <span style="color:#c62828;font-weight:600">'
-    'red: special token</span>', unsafe_allow_html=True)
+    + t("chat_template.red_special_token") + '</span>', unsafe_allow_html=True)
 show_tokens(ins.tokens.views, ins.roles)
 
-with st.expander("The template itself (Jinja)"):
+with st.expander(t("chat_template.the_template_itself_jinja")):
     source = getattr(tokenizer, "chat_template", None)
     st.code(source or "(no chat template)", language="jinja2", wrap_lines=True)
-with st.expander("These messages as JSON, for the command line"):
+with st.expander(t("chat_template.these_messages_as_json")):
     st.code(json.dumps(messages, ensure_ascii=False, indent=2), language="json")
-    st.caption("Save as messages.json, then: `python -m playground template --messages "
-               f"messages.json --model {loaded.name}`"
-               + ("" if choice == "own" else f" --template {choice}"))
+    st.caption(t("chat_template.save_as", command="python -m playground template --messages "
+                 f"messages.json --model {loaded.name}"
+                 + ("" if choice == "own" else f" --template {choice}")))

@@ -13,28 +13,30 @@ from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
+from playground.ui.i18n import t, tr
 
-st.title("Generate")
-st.caption("Type a prompt, choose greedy or sampling, and watch the model write. "
-           + seed_promise(registry().device))  # on a GPU, batches may change a sample
+st.title(t("generate.generate"))
+st.caption(t("generate.type_a_prompt_choose") + " "
+           + tr(seed_promise(registry().device)))  # on a GPU, batches may change a sample
 
 with st.sidebar:
-    st.subheader("Decoding")
+    st.subheader(t("generate.decoding"))
     settings = settings_widgets("gen", st.sidebar)
 
 loaded = current_model()
 
-chat = st.radio("Input", ["Chat (the model's chat template)", "Raw text (plain continuation)"],
-                index=0 if loaded.is_chat else 1, horizontal=True, key="gen_input") \
-    .startswith("Chat")
-system = st.text_input("System prompt (optional)", key="gen_system",
-                       placeholder="e.g. You are a helpful pirate.") if chat else None
-text = st.text_area("Prompt", "Tell me a story about a dragon.", key="gen_prompt", height=100)
+chat = st.radio(t("generate.input"), ["Chat (the model's chat template)", "Raw text (plain continuation)"],
+                index=0 if loaded.is_chat else 1, horizontal=True, key="gen_input",
+                format_func=lambda m: t("generate.input_" + m[:3].lower())).startswith("Chat")
+system = st.text_input(t("generate.system_prompt_optional"), key="gen_system",
+                       placeholder=t("generate.e_g_you_are")) if chat else None
+text = st.text_area(t("generate.prompt"), "Tell me a story about a dragon.", key="gen_prompt", height=100)
+if loaded.spec.source == "embedded":  # SmolLM2-135M-Instruct: English in, English out
+    st.caption(t("generate.english_only", name=loaded.name))
 
 prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
 if chat and not text.strip():
-    st.info("The prompt is empty: the model is then asked to answer an empty user message "
-            "(only the system prompt, if any, and the chat template's own tokens).")
+    st.info(t("generate.prompt_is_empty"))
 try:
     rendered = loaded.service.render(prompt)
 except PlaygroundError as err:
@@ -43,20 +45,18 @@ except PlaygroundError as err:
 
 if rendered is not None:
     ids = loaded.service.tokenize(rendered)  # None: a remote engine tokenizes
-    with st.expander(f"Model input: exactly what {loaded.name} receives " +
-                     ("(tokenized by the remote engine)" if ids is None else
-                      f"({len(ids)} tokens)")):
+    with st.expander(t("generate.model_input", name=loaded.name) + " " +
+                     (t("generate.tokenized_remotely") if ids is None else
+                      t("generate.n_tokens", tokens=len(ids)))):
         if rendered.fallback == "plain-text":
-            st.info("This model has no chat template, so the playground sends a plain "
-                    "User:/Assistant: transcript.")
+            st.info(t("generate.this_model_has_no"))
         elif rendered.fallback == "system-merged":
-            st.info("This model's template has no system role: the system prompt was merged "
-                    "into the first user message.")
+            st.info(t("generate.this_model_s_template"))
         st.code(rendered.text, language=None, wrap_lines=True)
 
 left, right, _ = st.columns([1, 1, 6])
-go = left.button("Generate", type="primary", disabled=settings is None or rendered is None)
-right.button("Stop", key="gen_stop", help="Stops only your own generation.")
+go = left.button(t("generate.generate_2"), type="primary", disabled=settings is None or rendered is None)
+right.button(t("generate.stop"), key="gen_stop", help=t("generate.stops_only_your_own"))
 
 slots = None
 result = collect_interrupted("gen_handle")
@@ -79,11 +79,11 @@ if last is not None:
     if slots is None or len(slots) != len(result.samples):
         slots = output_slots(len(result.samples))
     for slot, sample in zip(slots, result.samples):
-        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
+        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({tr(sample.finish_reason)})*"
         slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)
     post_samples(result, spec.name, used_settings)  # "Post to the room"
-    with st.expander("View code: the same generation with " +
-                     ("the openai client" if spec.source == "openai" else "plain transformers")):
+    with st.expander(t("generate.view_code_openai" if spec.source == "openai" else
+                       "generate.view_code")):
         st.code(generate_code(spec, used_rendered, used_settings), language="python")

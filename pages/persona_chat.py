@@ -1,5 +1,7 @@
 """Persona chat: a system prompt gives the model a character; the history fits the context."""
 
+import re
+
 import streamlit as st
 
 from playground.errors import PlaygroundError
@@ -11,30 +13,31 @@ from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
+from playground.ui.i18n import t, tr
 
 HISTORY, NOTE, SENT, HANDLE = "persona_history", "persona_note", "persona_sent", "persona_handle"
 DEFAULTS = GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
 
-st.title("Persona chat")
-st.caption("The system prompt gives the model a character; every turn sends it plus the whole "
-           "conversation through the model's chat template.")
+st.title(t("persona_chat.persona_chat"))
+st.caption(t("persona_chat.the_system_prompt_gives"))
 
 loaded = current_model()
 with st.sidebar:
-    st.subheader("Persona")
-    preset = st.selectbox("Persona", list(PERSONAS), key="persona_preset")
+    st.subheader(t("persona_chat.persona"))
+    preset = st.selectbox(t("persona_chat.persona_2"), list(PERSONAS), key="persona_preset", format_func=tr)
     # One editor per preset: switching shows that preset's text with your edits to it, and a
     # rerun racing the switch cannot write one preset's text into another's editor.
     edits = st.session_state.setdefault("persona_edits", {})
     system = edits[preset] = st.text_area(
-        "System prompt", edits.get(preset, PERSONAS[preset]), key=f"persona_system_{preset}",
-        height=130, help="Edit freely; it is sent at the start of every turn.")
+        t("persona_chat.system_prompt"), edits.get(preset, PERSONAS[preset]), key=f"persona_system_{preset}",
+        height=130, help=t("persona_chat.edit_freely_it_is"))
+    if loaded.spec.source == "embedded" and re.search("[\u3040-\u30ff\u4e00-\u9fff]", system):
+        st.caption(t("persona_chat.english_only", name=loaded.name))  # e.g. the Kansai preset
     budget = bounded_number(
-        "Context budget (tokens)", MIN_BUDGET, loaded.context_length, loaded.context_length,
+        t("persona_chat.context_budget_tokens"), MIN_BUDGET, loaded.context_length, loaded.context_length,
         step=64, key="persona_budget",
-        help=f"Prompt + reply must fit in this many tokens ({loaded.name} takes at most "
-             f"{loaded.context_length:,}). Lower it to watch old turns being left out.")
-    st.subheader("Decoding")
+        help=t("persona_chat.prompt_reply_must_fit", name=loaded.name, context_length=loaded.context_length))
+    st.subheader(t("persona_chat.decoding"))
     settings = settings_widgets("persona", st.sidebar, defaults=DEFAULTS)
     settings = None if budget is None else settings  # out of range: nothing is sent
 
@@ -45,12 +48,12 @@ if partial is not None and turns and turns[-1]["role"] == "user":
 
 chat_box = st.container()
 stop_col, regen_col, clear_col, show_col = st.columns([1, 1.4, 1, 2])
-stop_col.button("Stop", help="Stops only your own reply; other people's keep streaming.")
+stop_col.button(t("persona_chat.stop"), help=t("persona_chat.stops_only_your_own"))
 answered = bool(turns) and turns[-1]["role"] == "assistant"
-regen = regen_col.button("Regenerate last reply", disabled=settings is None or not answered)
-clear = clear_col.button("Clear chat")
-show_prompt = show_col.toggle("Show the rendered prompt", key="persona_show_prompt")
-message = st.chat_input("Say something to the persona", disabled=settings is None)
+regen = regen_col.button(t("persona_chat.regenerate_last_reply"), disabled=settings is None or not answered)
+clear = clear_col.button(t("persona_chat.clear_chat"))
+show_prompt = show_col.toggle(t("persona_chat.show_the_rendered_prompt"), key="persona_show_prompt")
+message = st.chat_input(t("persona_chat.say_something_to_the"), disabled=settings is None)
 
 if clear:
     turns.clear()
@@ -79,17 +82,17 @@ except PlaygroundError as err:
 
 with chat_box:
     if not turns:
-        st.info(f"Say hello below. {loaded.name} answers as the persona in the sidebar.")
+        st.info(t("persona_chat.say_hello_below_name", name=loaded.name))
     dropped = st.session_state.get("persona_dropped", 0)
     for i, turn in enumerate(turns):
         with st.chat_message(turn["role"]):
-            st.markdown(as_text(turn["content"], "*(nothing)*"))  # the participant's too
+            st.markdown(as_text(turn["content"], t("common.nothing")))  # the participant's too
             if turn.get("stopped"):
-                st.caption("stopped")
+                st.caption(t("persona_chat.stopped"))
             if i < dropped:
-                st.caption("left out of the last prompt (over the context budget)")
+                st.caption(t("persona_chat.left_out_of_the"))
     if st.session_state.get(NOTE):
-        st.info(st.session_state[NOTE], icon=":material/content_cut:")
+        st.info(tr(st.session_state[NOTE]), icon=":material/content_cut:")
     if candidate is not None:
         try:
             handle = loaded.service.submit(request)
@@ -97,7 +100,7 @@ with chat_box:
                 slot = st.empty()
                 result = stream_outputs(HANDLE, handle, [slot])
                 reply = result.samples[0].text
-                slot.markdown(as_text(reply, "*(nothing)*"))
+                slot.markdown(as_text(reply, t("common.nothing")))
             turns.append({"role": "assistant", "content": reply})
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
@@ -108,5 +111,5 @@ with chat_box:
 post_reply(turns, loaded.name, settings)  # "Post to the room"
 if show_prompt:
     sent = st.session_state.get(SENT)
-    st.caption("The exact text sent for the last reply (chat template applied):")
+    st.caption(t("persona_chat.the_exact_text_sent"))
     st.code(sent or "(nothing sent yet)", language=None, wrap_lines=True)

@@ -12,44 +12,45 @@ from playground.ui.lab import few_shot_editor, run_prompts
 from playground.ui.prompt_widgets import stop_strings
 from playground.ui.resources import current_model
 from playground.ui.widgets import settings_widgets
+from playground.ui.i18n import t
 
 CHAT, RAW = "chat template (chat models)", "raw text (base models)"
 
-st.title("Prompt lab")
-st.caption("A prompt is an instruction plus content. Try several instructions on the same "
-           "content at once, or teach the task with a few worked examples.")
+st.title(t("prompt_lab.prompt_lab"))
+st.caption(t("prompt_lab.a_prompt_is_an"))
 
 with st.sidebar:
-    st.subheader("Decoding")
+    st.subheader(t("prompt_lab.decoding"))
     settings = settings_widgets("lab", st.sidebar, defaults=GenerationSettings(max_new_tokens=48))
     stop = stop_strings("lab", st.sidebar)
 
 loaded = current_model()
-templates_tab, few_tab = st.tabs(["Instruction templates", "Few-shot builder"])
+templates_tab, few_tab = st.tabs([t("prompt_lab.tab_templates"), t("prompt_lab.tab_few_shot")])
 
 with templates_tab:
     left, right = st.columns([3, 2])
     templates = left.text_area(
-        "Instruction templates", f"\n{SEPARATOR}\n".join(DEFAULT_TEMPLATES), height=220,
-        key="lab_templates", help=f"Put {{content}} where the content goes. Separate templates "
-                                  f"with a line holding only {SEPARATOR}.")
-    content = right.text_area("Content", DEFAULT_CONTENT, height=120, key="lab_content",
-                              help=f"Several contents: separate them with a line holding only "
-                                   f"{SEPARATOR}. Every template is filled with every content.")
-    send = right.radio("Send each prompt as", [CHAT, RAW], index=0 if loaded.is_chat else 1,
+        t("prompt_lab.instruction_templates"), f"\n{SEPARATOR}\n".join(DEFAULT_TEMPLATES), height=220,
+        key="lab_templates", help=t("prompt_lab.put_content_where_the", SEPARATOR=SEPARATOR))
+    if loaded.spec.source == "embedded" and "Japanese" in templates:  # the translation templates
+        left.caption(t("prompt_lab.english_only", name=loaded.name))
+    content = right.text_area(t("prompt_lab.content"), DEFAULT_CONTENT, height=120, key="lab_content",
+                              help=t("prompt_lab.several_contents_separate_them", SEPARATOR=SEPARATOR))
+    send = right.radio(t("prompt_lab.send_each_prompt_as"), [CHAT, RAW], index=0 if loaded.is_chat else 1,
+                       format_func=lambda m: t("prompt_lab.send_chat" if m == CHAT else "prompt_lab.send_raw"),
                        key="lab_send")
     try:
         filled = lab_prompts(split_blocks(templates), split_blocks(content))
     except PlaygroundError as err:
         show_error(err)
         filled = []
-    with st.expander(f"The {len(filled)} prompts, filled in"):
+    with st.expander(t("prompt_lab.the_len_prompts_filled", len=len(filled))):
         for p in filled:
             st.code(p.text, language=None, wrap_lines=True)
     go_col, stop_col, _ = st.columns([1, 1, 6])
-    go = go_col.button("Generate", type="primary", key="lab_go",
+    go = go_col.button(t("prompt_lab.generate"), type="primary", key="lab_go",
                        disabled=settings is None or not filled)
-    stop_col.button("Stop", key="lab_tpl_stop", help="Stops only your own generation.")
+    stop_col.button(t("prompt_lab.stop"), key="lab_tpl_stop", help=t("prompt_lab.stops_only_your_own"))
     prompts = [Prompt.chat([{"role": "user", "content": p.text}]) if send == CHAT
                else Prompt.raw(p.text) for p in filled]
     run_prompts("lab_tpl", loaded, [p.label for p in filled], prompts, settings, stop, go)
@@ -58,34 +59,32 @@ with few_tab:
     few = few_shot_editor("lab_few")
     if few is not None:
         plain, chat = st.columns(2)
-        plain.markdown("**As plain text** (what a base model gets)")
+        plain.markdown(t("prompt_lab.as_plain_text_what"))
         plain.code(few.as_text(), language=None, wrap_lines=True)
-        chat.markdown(f"**As chat turns**, rendered by {loaded.name}'s template")
+        chat.markdown(t("prompt_lab.as_chat_turns_rendered", name=loaded.name))
         try:
             rendered = loaded.service.render(Prompt.chat(few.as_messages()))
             if rendered.fallback:
-                chat.info("This model has no chat template (or no system role): this is the "
-                          "playground's fallback." if rendered.fallback == "plain-text" else
-                          "The system text was merged into the first user turn.")
+                chat.info(t("prompt_lab.fallback_plain") if rendered.fallback == "plain-text" else
+                          t("prompt_lab.fallback_merged"))
             chat.code(rendered.text, language=None, wrap_lines=True)
         except PlaygroundError as err:
             show_error(err, chat)
-        st.download_button("Download as few_shot.json", few.to_json(), "few_shot.json",
+        st.download_button(t("prompt_lab.download_as_few_shot"), few.to_json(), "few_shot.json",
                            mime="application/json", key="lab_few_download")
-        st.caption("The same strings from the command line: `python -m playground template "
-                   "--few-shot few_shot.json --as text` (or `--as chat`), and "
-                   "`python -m playground generate --few-shot few_shot.json`.")
-        fsend = st.radio("Send as", [CHAT, RAW], index=0 if loaded.is_chat else 1,
+        st.caption(t("prompt_lab.the_same_strings_from"))
+        fsend = st.radio(t("prompt_lab.send_as"), [CHAT, RAW], index=0 if loaded.is_chat else 1,
+                         format_func=lambda m: t("prompt_lab.send_chat" if m == CHAT else "prompt_lab.send_raw"),
                          key="lab_few_send", horizontal=True)
-        compare = st.toggle("Compare 0, 1, … shots side by side", value=True,
+        compare = st.toggle(t("prompt_lab.compare_0_1_shots"), value=True,
                             key="lab_few_compare")
         shots = range(len(few.examples) + 1) if compare else [len(few.examples)]
         versions = [few.with_shots(k) for k in shots]
         fprompts = [Prompt.chat(v.as_messages()) if fsend == CHAT else Prompt.raw(v.as_text())
                     for v in versions]
         go_col, stop_col, _ = st.columns([1, 1, 6])
-        fgo = go_col.button("Generate", type="primary", key="lab_few_go",
+        fgo = go_col.button(t("prompt_lab.generate_2"), type="primary", key="lab_few_go",
                             disabled=settings is None)
-        stop_col.button("Stop", key="lab_few_stop", help="Stops only your own generation.")
+        stop_col.button(t("prompt_lab.stop_2"), key="lab_few_stop", help=t("prompt_lab.stops_only_your_own_2"))
         run_prompts("lab_few", loaded, [f"{k}-shot" for k in shots], fprompts, settings, stop,
                     fgo)

@@ -10,42 +10,40 @@ from playground.room.shared import shared_comparison
 from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
+from playground.ui.i18n import t, tr
 
 ensure_app_shell()  # a first visit straight to /quantization still gets the sidebar
-st.title("Quantization")
-st.caption("Load one model as fp32, fp16, bf16, 8-bit and 4-bit, one copy after another, and "
-           "compare memory, load time, speed, perplexity and how far each greedy answer "
-           "drifts from the full-precision one.")
+st.title(t("quantization.quantization"))
+st.caption(t("quantization.load_one_model_as"))
 
 reg = registry()
-with st.spinner("Checking what this server can run…"):
+with st.spinner(t("quantization.checking_what_this_server")):
     machine = detect_machine(reg.device.type)
 
 with st.sidebar:
-    st.subheader("Quantization")
+    st.subheader(t("quantization.quantization_2"))
     max_new = st.slider("max_new_tokens", int(MAX_NEW_TOKENS.low), int(MAX_NEW_TOKENS.high),
-                        32, key="quant_max_new", help=MAX_NEW_TOKENS.help)
-    raw = st.toggle("raw text (no chat template)", key="quant_raw",
-                    help="Continue the prompt as plain text instead of a chat message.")
+                        32, key="quant_max_new", help=tr(MAX_NEW_TOKENS.help))
+    raw = st.toggle(t("quantization.raw_text_no_chat"), key="quant_raw",
+                    help=t("quantization.continue_the_prompt_as"))
 
 name = model_name()
-st.markdown(f"Model: **{name}** (pick another in the sidebar) · device: "
-            f"**{machine.device.upper()}** ({machine.name})")
+st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=machine.name))
 presets = st.multiselect(
-    "Presets", list(PRESETS), default=list(DEFAULT_PRESETS), key="quant_presets",
-    format_func=lambda p: p if why_not(PRESETS[p], machine) is None else f"{p} (not here)",
-    help="; ".join(f"{p.name}: {p.summary}" for p in PRESETS.values()))
+    t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), key="quant_presets",
+    format_func=lambda p: p if why_not(PRESETS[p], machine) is None else p + t("quantization.not_here"),
+    help="; ".join(f"{p.name}: {tr(p.summary)}" for p in PRESETS.values()))
 unavailable = {p: why_not(PRESETS[p], machine) for p in presets if why_not(PRESETS[p], machine)}
 for p, reason in unavailable.items():
-    st.caption(f"{p} will be skipped here: {reason}")
-prompt = st.text_area("Prompt", DEFAULT_PROMPT, key="quant_prompt", height=80)
+    st.caption(t("quantization.p_will_be_skipped", p=p, reason=tr(reason)))
+prompt = st.text_area(t("quantization.prompt"), DEFAULT_PROMPT, key="quant_prompt", height=80)
 
 left, right, _ = st.columns([1.3, 1, 5])
-go = left.button("Run comparison", type="primary", key="quant_go")
-stop = right.button("Cancel", key="quant_cancel", help="Stops only your own comparison.")
+go = left.button(t("quantization.run_comparison"), type="primary", key="quant_go")
+stop = right.button(t("quantization.cancel"), key="quant_cancel", help=t("quantization.stops_only_your_own"))
 waiting = comparison_queue().busy()
 if waiting and st.session_state.get("quant_job") is None:
-    st.caption(f"{waiting} comparison(s) running or waiting on this server right now.")
+    st.caption(t("quantization.waiting_comparison_s_running", waiting=waiting))
 
 job = st.session_state.get("quant_job")
 if stop and job is not None:
@@ -71,6 +69,4 @@ last = st.session_state.get("quant_last")
 if last is not None:
     show_comparison(last)
 elif job is None:
-    st.info("Choose presets and press **Run comparison**. Each preset loads its own copy of "
-            "the model (the 8-bit and 4-bit ones take longest on a CPU), so a run takes a "
-            "minute or two.")
+    st.info(t("quantization.choose_presets_and_press"))

@@ -14,35 +14,35 @@ from playground.ui.board_view import post_answer
 from playground.ui.resources import current_model, registry
 from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
                                    stream_outputs)
+from playground.ui.i18n import t
 
 WEB, DOCS = "Web search (DuckDuckGo)", "Local documents"
 
-st.title("RAG: answers from sources")
-st.caption("Retrieval-augmented generation: find passages for a question, put them into the "
-           "prompt as numbered sources, and ask the model to answer from them and cite [n]. "
-           "The same question without sources is answered beside it.")
+st.title(t("rag.rag_answers_from_sources"))
+st.caption(t("rag.retrieval_augmented_generation_find"))
 
 config = registry().config.search
 with st.sidebar:
-    st.subheader("Retrieval")
+    st.subheader(t("rag.retrieval"))
     options, budget = retrieval_widgets("rag", config, st.sidebar)
-    st.subheader("Decoding")
+    st.subheader(t("rag.decoding"))
     settings = settings_widgets("rag", st.sidebar, defaults=GenerationSettings(max_new_tokens=96))
 
 loaded = current_model()
 
-mode = st.radio("Sources from", [WEB, DOCS], horizontal=True, key="rag_source",
-                help="Web search needs the internet; local documents always work.")
+mode = st.radio(t("rag.sources_from"), [WEB, DOCS], horizontal=True, key="rag_source",
+                format_func=lambda m: t("rag.web" if m == WEB else "rag.docs"),
+                help=t("rag.web_search_needs_the"))
 documents = documents_input("rag", config) if mode == DOCS else []
 if mode == WEB:
     shared_provider(config.provider)  # import the search library now, not during the search
-question = st.text_input("Question", key="rag_question",
-                         placeholder="e.g. How high is Mount Fuji?")
+question = st.text_input(t("rag.question"), key="rag_question",
+                         placeholder=t("rag.e_g_how_high"))
 
 left, right, _ = st.columns([2, 1, 5])
-go = left.button("Search and answer" if mode == WEB else "Answer from documents",
+go = left.button(t("rag.search_and_answer") if mode == WEB else t("rag.answer_from_documents"),
                  type="primary", disabled=settings is None or options is None)
-right.button("Stop", help="Stops only your own generation.")
+right.button(t("rag.stop"), help=t("rag.stops_only_your_own"))
 
 
 def answer(sources, origin: str, note: str = "") -> None:
@@ -69,9 +69,9 @@ if go:
     st.session_state.pop("rag_last", None)
     try:
         if not question.strip():
-            raise PlaygroundError("type a question first")
+            raise PlaygroundError("type a question first", key="errors.no_question")
         if mode == WEB:
-            with st.spinner("Searching… (the room's searches go one at a time)"):
+            with st.spinner(t("rag.searching_the_room_s")):
                 outcome = web_search(question, options, config)
             note = (f"{len(outcome.sources)} results in {outcome.elapsed_s:.1f} s"
                     + (" (from the shared cache: no new search was sent)" if outcome.cached
@@ -90,13 +90,13 @@ failed = st.session_state.get("rag_failed")
 if failed and mode == WEB:
     st.error(failed)
     col, hint = st.columns([2, 5])
-    if col.button("Answer without web context", disabled=settings is None):
+    if col.button(t("rag.answer_without_web_context"), disabled=settings is None):
         try:
             answer([], "none")
             shown = True
         except Exception as err:
             show_error(err)
-    hint.caption("…or choose **Local documents** above, paste a text, and ask again.")
+    hint.caption(t("rag.or_choose_local_documents"))
 
 last = st.session_state.get("rag_last")
 if last is not None and not shown:

@@ -14,19 +14,19 @@ from playground.ui.text import as_text
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)
 from playground.ui.widgets import collect_interrupted, show_error, stream_outputs
+from playground.ui.i18n import headers, t, tr
 
-st.title("Compare decoding settings")
-st.caption("One prompt, one seed, several settings side by side. Self-BLEU (0-100) says how "
-           "alike the samples of a column are: 100 = all the same, lower = more diverse.")
+st.title(t("sampling_compare.compare_decoding_settings"))
+st.caption(t("sampling_compare.one_prompt_one_seed"))
 
 with st.sidebar:
-    st.subheader("Compare")
-    k = st.slider("columns", MIN_COLUMNS, MAX_COLUMNS, 4, key="compare_k")
-    n = st.slider("samples per column", 2, 8, 3, key="compare_n",
-                  help="Self-BLEU compares each sample with the others of its column.")
+    st.subheader(t("sampling_compare.compare"))
+    k = st.slider(t("sampling_compare.columns"), MIN_COLUMNS, MAX_COLUMNS, 4, key="compare_k")
+    n = st.slider(t("sampling_compare.samples_per_column"), 2, 8, 3, key="compare_n",
+                  help=t("sampling_compare.self_bleu_compares_each"))
     max_new = st.slider("max_new_tokens", 8, 256, 48, key="compare_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="compare_seed",
-                           help="Sample i of every column uses seed + i.")
+                           help=t("sampling_compare.sample_i_of_every"))
 
 if seed is None:  # out of range: the sidebar says which range
     st.stop()
@@ -36,25 +36,25 @@ prompt = prompt_input("compare", loaded.is_chat)
 columns, problems = [], False
 for i, col in enumerate(st.columns(k)):
     prefix = f"compare_col{i}"
-    name = col.selectbox(f"Column {i + 1}", list(PRESETS),
+    name = col.selectbox(t("sampling_compare.column_v0", v0=i + 1), list(PRESETS), format_func=tr,
                          index=list(PRESETS).index(DEFAULT_COLUMNS[i]), key=f"{prefix}_preset",
                          on_change=lambda p=prefix: load_values(
                              p, preset(st.session_state[f"{p}_preset"])))
-    with col.expander("edit settings"):
+    with col.expander(t("sampling_compare.edit_settings")):
         values = filter_widgets(prefix, preset(name))
     try:
         s = column_settings(values, n, int(seed), max_new)
         edited = {f: getattr(s, f) for f in values} != {
             f: getattr(column_settings(preset(name), n, int(seed), max_new), f) for f in values}
-        columns.append(Column(name + (" (edited)" if edited else ""), s))
+        columns.append(Column(name + (t("sampling_compare.edited") if edited else ""), s))
         col.caption(s.label())
     except SettingsError as err:
         show_problems(err, col)
         problems = True
 
 left, right, _ = st.columns([1, 1, 6])
-go = left.button("Generate", type="primary", key="compare_go", disabled=problems)
-right.button("Stop", key="compare_stop", help="Stops only your own generation.")
+go = left.button(t("sampling_compare.generate"), type="primary", key="compare_go", disabled=problems)
+right.button(t("sampling_compare.stop"), key="compare_stop", help=t("sampling_compare.stops_only_your_own"))
 
 partial = collect_interrupted("compare_handle")
 if partial is not None and st.session_state.get("compare_pending"):
@@ -69,7 +69,7 @@ if go:
         live, slots = st.empty(), []
         with live.container():  # streamed text; replaced by the scored columns below
             for c, col in enumerate(st.columns(len(columns))):
-                col.markdown(f"**{columns[c].label}**")
+                col.markdown(f"**{tr(columns[c].label)}**")
                 slots += [col.empty() for o in owner if o == c]
         result = stream_outputs("compare_handle", handle, slots)
         live.empty()
@@ -81,24 +81,23 @@ last = st.session_state.get("compare_last")
 if last is not None:
     results, stopped = last
     if stopped:
-        st.warning("Stopped: the scores below are for the partial texts.")
+        st.warning(t("sampling_compare.stopped_the_scores_below"))
     table = pd.DataFrame([r.summary() for r in results])
-    points = pd.DataFrame([{"column": f"{i + 1}. {r.label}", "sample": j + 1, "Self-BLEU": b}
+    points = pd.DataFrame([{"column": f"{i + 1}. {tr(r.label)}", "sample": j + 1, "Self-BLEU": b}
                            for i, r in enumerate(results) for j, b in enumerate(r.self_bleu)])
     for i, (r, col) in enumerate(zip(results, st.columns(len(results)))):
         avg = r.self_bleu_avg
-        col.markdown(f"**{i + 1}. {r.label}**  \n`{r.settings.label()}`")
-        col.metric("Self-BLEU (avg, 0-100)", "–" if avg is None else f"{avg:.1f}")
+        col.markdown(f"**{i + 1}. {tr(r.label)}**  \n`{r.settings.label()}`")
+        col.metric(t("sampling_compare.self_bleu_avg_0"), "–" if avg is None else f"{avg:.1f}")
         for j, text in enumerate(r.texts):
             score = f" · Self-BLEU {r.self_bleu[j]:.1f}" if j < len(r.self_bleu) else ""
             with col.container(border=True):
-                st.caption(f"sample {j + 1} · {r.tokens[j]} tokens{score}")
+                st.caption(t("sampling_compare.sample_v0_v1_tokens", v0=j + 1, v1=r.tokens[j], score=score))
                 st.markdown(as_text(text))
     post_columns(results, loaded.name)  # "Post to the room"
-    st.subheader("Across columns")
+    st.subheader(t("sampling_compare.across_columns"))
     if not points.empty:
         st.altair_chart(compare_chart(points), width="stretch")
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.caption("Self-BLEU: each sample's BLEU (sacrebleu) against all the other samples of its "
-               "column as references, then the average. distinct-n: share of word n-grams "
-               "that are unique across the column (1 = no repeats). Lengths are per sample.")
+    st.dataframe(headers(table), hide_index=True, width="stretch")
+    st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(table["tokenization"])))))
+    st.caption(t("sampling_compare.self_bleu_each_sample"))

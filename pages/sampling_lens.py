@@ -15,20 +15,19 @@ from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status
                                         show_problems)
 from playground.ui.widgets import (collect_interrupted, output_slots, show_error,
                                    stream_outputs)
+from playground.ui.i18n import t
 
-st.title("Decoding lens")
-st.caption("Generate a short text and look inside each step: the model's top candidates, what "
-           "temperature does to them, which filter removes which token, and what the sampler "
-           "finally draws from.")
+st.title(t("sampling_lens.decoding_lens"))
+st.caption(t("sampling_lens.generate_a_short_text"))
 
 with st.sidebar:
-    st.subheader("Decoding")
+    st.subheader(t("sampling_lens.decoding"))
     # top_k below the candidates shown, so that top-k and top-p removals both show up
     values = filter_widgets("lens", {"do_sample": True, "temperature": 0.8, "top_p": 0.9,
                                      "top_k": 10, "epsilon_cutoff": 0.02})
     max_new = st.slider("max_new_tokens", 1, 64, 16, key="lens_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
-    top_n = st.slider("candidates shown per step", 5, MAX_CANDIDATES, 15, key="lens_top")
+    top_n = st.slider(t("sampling_lens.candidates_shown_per_step"), 5, MAX_CANDIDATES, 15, key="lens_top")
 
 if seed is None:  # out of range: the sidebar says which range
     st.stop()
@@ -42,8 +41,8 @@ loaded = current_model(
     needs_local="The decoding lens reads the model's logits at every step")
 prompt = prompt_input("lens", loaded.is_chat)
 left, right, _ = st.columns([1, 1, 6])
-go = left.button("Generate", type="primary", key="lens_go", disabled=settings is None)
-right.button("Stop", key="lens_stop", help="Stops only your own generation.")
+go = left.button(t("sampling_lens.generate"), type="primary", key="lens_go", disabled=settings is None)
+right.button(t("sampling_lens.stop"), key="lens_stop", help=t("sampling_lens.stops_only_your_own"))
 
 partial = collect_interrupted("lens_handle")
 if partial is not None:
@@ -64,47 +63,44 @@ if go:
 
 result = st.session_state.get("lens_last")
 if result is None:
-    st.info("Press Generate: every step of the answer is recorded for the lens.")
+    st.info(t("sampling_lens.press_generate_every_step"))
     st.stop()
 steps = result.samples[0].steps
-st.markdown(f"**Output:** {as_text(result.samples[0].text)}")
+st.markdown(t("sampling_lens.output_v0", v0=as_text(result.samples[0].text)))
 if not steps:
-    st.warning("No step was recorded (the request stopped before the first token).")
+    st.warning(t("sampling_lens.no_step_was_recorded"))
     st.stop()
-step = st.slider("step", 0, len(steps) - 1, 0, key="lens_step",
-                 help="0 = the first generated token.") if len(steps) > 1 else 0
+step = st.slider(t("sampling_lens.step"), 0, len(steps) - 1, 0, key="lens_step",
+                 help=t("sampling_lens.s_0_the_first_generated")) if len(steps) > 1 else 0
 rec = steps[step]
-st.markdown("Tokens so far: " + "".join(  # token text as text: no Markdown from the model
+st.markdown(t("sampling_lens.tokens_so_far") + "".join(  # token text as text: no Markdown from the model
     f"**\\[{as_text(s.chosen_text, '')}\\]**" if s.step == step else
     f"`{s.chosen_text}`" if "`" not in s.chosen_text else as_text(s.chosen_text, "")
     for s in steps[:step + 1]))
 
 a, b, c, d = st.columns(4)
-a.metric("chosen token", rec.chosen_text,
-         help="Greedy: the most likely token." if rec.greedy else "Drawn from the final "
-              "(renormalized) distribution with this sample's seed.")
-b.metric("tokens kept", f"{rec.kept_tokens:,} of {rec.vocab_size:,}")
-c.metric("kept probability mass", f"{rec.kept_mass:.1%}",
-         help="Share of the tempered probability the filters kept, before renormalizing.")
-d.metric("entropy", f"{rec.entropy_raw_bits:.2f} → {rec.entropy_final_bits:.2f} bits",
-         help="Of the model's distribution → of the one sampled from. 0 bits = certain.")
+a.metric(t("sampling_lens.chosen_token"), rec.chosen_text,
+         help=t("sampling_lens.chosen_greedy") if rec.greedy else t("sampling_lens.chosen_drawn"))
+b.metric(t("sampling_lens.tokens_kept"), t("sampling_lens.kept_of", kept=rec.kept_tokens, vocab=rec.vocab_size))
+c.metric(t("sampling_lens.kept_probability_mass"), f"{rec.kept_mass:.1%}",
+         help=t("sampling_lens.share_of_the_tempered"))
+d.metric(t("sampling_lens.entropy"), t("sampling_lens.bits", raw=rec.entropy_raw_bits, final=rec.entropy_final_bits),
+         help=t("sampling_lens.of_the_model_s"))
 if rec.greedy:
-    st.info("Greedy decoding ignores temperature and filters: it takes the argmax, so the "
-            "final distribution puts 100% on one token.")
+    st.info(t("sampling_lens.greedy_decoding_ignores_temperature"))
 elif rec.removed:
-    st.caption("Removed at this step: " + ", ".join(
+    st.caption(t("sampling_lens.removed_at_step") + ", ".join(
         f"{STATUS_LABELS[s].removeprefix('removed by ')} {n:,}" for s, n in rec.removed.items()
-        if n) or "nothing (every filter is off or kept everything)")
+        if n) or t("sampling_lens.removed_nothing"))
 
 table = pd.DataFrame([{"token": ("★ " if c.chosen else "") + c.text, "id": c.token_id,
                        "raw": c.raw, "tempered": c.tempered, "status": c.status,
                        "final": c.final} for c in rec.candidates])
 st.altair_chart(distribution_chart(table), width="stretch")
-shown = table.assign(status=table["status"].map(STATUS_LABELS)).rename(
-    columns={"status": "what happened", **{k: f"{v} %" for k, v in MEASURES.items()}})
+shown = table.assign(status=table["status"].map(dict(STATUS_LABELS))).rename(
+    columns={"status": t("sampling_lab.what_happened"), "token": t("sampling_lab.col_token"),
+             **{k: f"{v} %" for k, v in MEASURES.items()}})
 for col in [f"{v} %" for v in MEASURES.values()]:
     shown[col] = (shown[col] * 100).round(2)
-st.dataframe(coloured_status(shown, "what happened"), hide_index=True, width="stretch")
-st.caption("★ = the token chosen at this step. Tokens: ␣ is a space, ↵ a newline, <0x..> a "
-           "piece of a multi-byte character. Candidates are the model's most likely tokens "
-           "(plus the chosen one if it ranks lower).")
+st.dataframe(coloured_status(shown, t("sampling_lab.what_happened")), hide_index=True, width="stretch")
+st.caption(t("sampling_lens.the_token_chosen_at"))

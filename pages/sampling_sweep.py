@@ -12,18 +12,18 @@ from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
 from playground.ui.widgets import show_error
+from playground.ui.i18n import headers, t
 
-st.title("Sweep top_p × temperature")
-st.caption("Every cell draws n samples with the same seed and scores how alike they are "
-           "(Self-BLEU, 0-100: 100 = all the same, lower = more diverse).")
+st.title(t("sampling_sweep.sweep_top_p_temperature"))
+st.caption(t("sampling_sweep.every_cell_draws_n"))
 
 with st.sidebar:
-    st.subheader("Sweep")
-    top_p_text = st.text_input("top_p values", "0.1, 0.5, 0.9", key="sweep_top_p",
-                               help="Comma-separated, each in (0, 1].")
-    temp_text = st.text_input("temperature values", "0.5, 1.0, 1.5", key="sweep_temperature",
-                              help="Comma-separated, each in (0, 10].")
-    n = st.slider("samples per cell", 2, 8, 3, key="sweep_n")
+    st.subheader(t("sampling_sweep.sweep"))
+    top_p_text = st.text_input(t("sampling_sweep.top_p_values"), "0.1, 0.5, 0.9", key="sweep_top_p",
+                               help=t("sampling_sweep.comma_separated_each_in"))
+    temp_text = st.text_input(t("sampling_sweep.temperature_values"), "0.5, 1.0, 1.5", key="sweep_temperature",
+                              help=t("sampling_sweep.comma_separated_each_in_2"))
+    n = st.slider(t("sampling_sweep.samples_per_cell"), 2, 8, 3, key="sweep_n")
     max_new = st.slider("max_new_tokens", 8, 128, 32, key="sweep_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
 
@@ -32,9 +32,7 @@ if seed is None:  # out of range: the sidebar says which range
 try:
     plan = make_plan(parse_values(top_p_text, "top_p"),
                      parse_values(temp_text, "temperature"), n, max_new, int(seed))
-    st.caption(f"{plan.cells} cells × {plan.n} samples × {plan.max_new_tokens} tokens = "
-               f"up to {plan.token_budget:,} tokens (cap: {MAX_SWEEP_TOKENS:,} tokens per "
-               f"sweep, so that the shared server stays usable for everyone).")
+    st.caption(t("sampling_sweep.cells_cells_n_samples", cells=plan.cells, n=plan.n, max_new_tokens=plan.max_new_tokens, token_budget=plan.token_budget, MAX_SWEEP_TOKENS=MAX_SWEEP_TOKENS))
 except SettingsError as err:
     show_problems(err)
     plan = None
@@ -42,14 +40,14 @@ except SettingsError as err:
 loaded = current_model()
 prompt = prompt_input("sweep", loaded.is_chat)
 left, right, _ = st.columns([1, 1, 6])
-go = left.button("Run sweep", type="primary", key="sweep_go", disabled=plan is None)
-right.button("Stop", key="sweep_stop", help="Stops only your own sweep.")
+go = left.button(t("sampling_sweep.run_sweep"), type="primary", key="sweep_go", disabled=plan is None)
+right.button(t("sampling_sweep.stop"), key="sweep_stop", help=t("sampling_sweep.stops_only_your_own"))
 
 if interrupted("sweep_watch"):
-    st.warning("You stopped the sweep (it goes on only if others are waiting for it).")
+    st.warning(t("sampling_sweep.you_stopped_the_sweep"))
 watch = shared_sweep(loaded, prompt, plan) if go else st.session_state.pop("sweep_again", None)
 if watch is not None:  # one computation for everyone asking for the same sweep
-    bar = st.progress(0.0, text="waiting for the server…")
+    bar = st.progress(0.0, text=t("sampling_sweep.waiting_for_the_server"))
     try:
         st.session_state["sweep_last"] = follow("sweep_watch", watch, bar)
         bar.empty()
@@ -62,10 +60,10 @@ if cells:
     df = pd.DataFrame([c.row() for c in cells]).rename(
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
     st.altair_chart(sweep_heatmap(df), width="stretch")
-    st.dataframe(df, hide_index=True, width="stretch")
-    with st.expander("The samples of each cell"):
+    st.dataframe(headers(df), hide_index=True, width="stretch")
+    st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(df["tokenization"])))))
+    with st.expander(t("sampling_sweep.the_samples_of_each")):
         for c in cells:
-            st.markdown(f"**top_p {c.top_p:g}, T {c.temperature:g}** · Self-BLEU "
-                        f"{c.self_bleu:.1f}")
+            st.markdown(t("sampling_sweep.top_p_top_p", top_p=c.top_p, temperature=c.temperature, self_bleu=c.self_bleu))
             for text in c.texts:
                 st.text(text)

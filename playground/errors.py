@@ -10,7 +10,21 @@ from __future__ import annotations
 
 
 class PlaygroundError(Exception):
-    """Base class: ``str(err)`` is a complete sentence a participant can act on."""
+    """Base class: ``str(err)`` is a complete sentence a participant can act on.
+
+    ``key`` and ``params`` (optional) name the same message in the UI's catalogues
+    (``playground/i18n``): a page shows ``t(err.key, **err.params)`` in the session's language
+    and falls back to ``str(err)``; the CLI always prints ``str(err)`` (English).
+    """
+
+    key: str | None = None
+    params: dict = {}
+
+    def __init__(self, *args, key: str | None = None, params: dict | None = None):
+        super().__init__(*args)
+        if key is not None:
+            self.key = key
+        self.params = dict(params or {})
 
 
 class SettingsError(PlaygroundError, ValueError):
@@ -107,8 +121,9 @@ class OverBudgetError(ServiceBusyError):
     ``retry_after_s``: seconds until it may try again (0 when it only has to wait for one of its
     own requests to finish)."""
 
-    def __init__(self, message: str, retry_after_s: float = 0.0):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after_s: float = 0.0, *, key: str | None = None,
+                 params: dict | None = None):
+        super().__init__(message, key=key, params=params)
         self.retry_after_s = float(retry_after_s)
 
 

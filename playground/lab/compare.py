@@ -78,6 +78,11 @@ class ColumnResult:
         return metrics.mean_length(self.texts)
 
     @property
+    def tokenization(self) -> str:
+        """How Self-BLEU and distinct-n split these texts: "ja-mecab" or "13a"."""
+        return metrics.tokenization(self.texts)
+
+    @property
     def mean_tokens(self) -> float | None:
         return sum(self.tokens) / len(self.tokens) if self.tokens else None
 
@@ -89,7 +94,8 @@ class ColumnResult:
                 "Self-BLEU (avg, 0-100)": r(self.self_bleu_avg, 2),
                 "distinct-1": r(self.distinct_1, 3), "distinct-2": r(self.distinct_2, 3),
                 "mean length (words)": r(self.mean_words, 1),
-                "mean length (tokens)": r(self.mean_tokens, 1)}
+                "mean length (tokens)": r(self.mean_tokens, 1),
+                "tokenization": self.tokenization}
 
 
 def column_settings(values: dict, n: int, seed: int, max_new_tokens: int) -> GenerationSettings:

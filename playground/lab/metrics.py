@@ -3,15 +3,67 @@
 A plain module of functions so that other lessons can add theirs (chrF, BLEU against a
 reference, perplexity) beside these. Scores follow sacrebleu's conventions: 0-100.
 
+Tokenization is chosen from the text (``tokenize=None``): Japanese has no spaces, so sacrebleu's
+default ``13a`` would count a whole Japanese sentence as one word (two identical sentences get
+Self-BLEU 0 and distinct-2 has nothing to count). Text that is mostly Japanese is segmented
+into morphemes with ``ja-mecab`` (MeCab + the IPA dictionary, from ``sacrebleu[ja]``); other
+text uses ``13a`` for BLEU and whitespace words for distinct-n and lengths, as before.
+``tokenization(texts)`` says which one a result used.
+
 Package ``playground.lab``: may import ``serving``, ``config``, ``errors``.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import threading
+
 import sacrebleu
+from sacrebleu.metrics import BLEU
+
+JA, DEFAULT = "ja-mecab", "13a"
+TOKENIZATIONS = (DEFAULT, JA)
+# hiragana, katakana (full and half width), CJK ideographs
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_JA_SHARE = 0.2  # of the non-space characters: above it the text is treated as Japanese
+_mecab_lock = threading.Lock()  # one MeCab tagger for the process; parse one line at a time
 
 
-def self_bleu_scores(texts: list[str]) -> list[float]:
+def tokenization(texts: list[str] | str) -> str:
+    """``"ja-mecab"`` when at least a fifth of the non-space characters are Japanese (kana or
+    kanji), else ``"13a"``. Mixed text such as "ドラゴンの story" counts as Japanese."""
+    joined = "".join(texts if isinstance(texts, list) else [texts])
+    letters = len(joined) - sum(c.isspace() for c in joined)
+    return JA if letters and len(_JAPANESE.findall(joined)) / letters >= _JA_SHARE else DEFAULT
+
+
+def _resolve(texts, tokenize: str | None) -> str:
+    if tokenize is None:
+        return tokenization(texts)
+    if tokenize not in TOKENIZATIONS:
+        raise ValueError(f"tokenize must be one of {', '.join(TOKENIZATIONS)} or None, "
+                         f"got {tokenize!r}")
+    return tokenize
+
+
+@functools.cache
+def _mecab():
+    from sacrebleu.tokenizers.tokenizer_ja_mecab import TokenizerJaMecab
+
+    return TokenizerJaMecab()
+
+
+def words(text: str, tokenize: str | None = None) -> list[str]:
+    """The words distinct-n and lengths count: MeCab morphemes for Japanese, else whitespace
+    words (so English results are what they always were)."""
+    if _resolve(text, tokenize) == JA:
+        with _mecab_lock:
+            return _mecab()(text).split()
+    return text.split()
+
+
+def self_bleu_scores(texts: list[str], tokenize: str | None = None) -> list[float]:
     """Self-BLEU of each text, 0-100: its corpus BLEU against all the other texts as references.
 
     Higher means the sample repeats what the others say (100 = identical to another sample);
@@ -24,61 +76,81 @@ def self_bleu_scores(texts: list[str]) -> list[float]:
     items for a single hypothesis) makes sacrebleu zip the hypotheses with that stream, so only
     the first other sample would ever be used. One stream per other sample gives the intended
     multi-reference BLEU against every other sample.
+
+    ``tokenize``: ``"13a"``, ``"ja-mecab"``, or None to choose from the texts
+    (``tokenization``).
     """
     texts = [t.strip() for t in texts]
     if len(texts) < 2:
         return []
+    tok = _resolve(texts, tokenize)
+    bleu = BLEU(tokenize=tok)
     scores = []
     for i, hypothesis in enumerate(texts):
         others = texts[:i] + texts[i + 1:]
-        scores.append(float(sacrebleu.corpus_bleu([hypothesis], [[r] for r in others]).score))
+        if tok == JA:
+            with _mecab_lock:  # sacrebleu's MeCab tokenizer shares one cache per process
+                score = bleu.corpus_score([hypothesis], [[r] for r in others]).score
+        else:
+            score = bleu.corpus_score([hypothesis], [[r] for r in others]).score
+        scores.append(float(score))
     return scores
 
 
-def self_bleu(texts: list[str]) -> float | None:
+def self_bleu(texts: list[str], tokenize: str | None = None) -> float | None:
     """Average Self-BLEU of a set of samples (0-100), or None for fewer than two samples."""
-    scores = self_bleu_scores(texts)
+    scores = self_bleu_scores(texts, tokenize=tokenize)
     return sum(scores) / len(scores) if scores else None
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-def distinct_n(texts: list[str], n: int) -> float | None:
+def distinct_n(texts: list[str], n: int, tokenize: str | None = None) -> float | None:
     """Distinct-n, 0-1: distinct word n-grams / all word n-grams over every text (Li et al.,
     2016). 1 = no n-gram repeats anywhere; near 0 = the same phrases again and again.
-    None when the texts hold no n-gram at all (e.g. all empty)."""
+    None when the texts hold no n-gram at all (e.g. all empty). Words are ``words()``: MeCab
+    morphemes for Japanese text (chosen over all the texts together), else whitespace words."""
     if n < 1:
         raise ValueError(f"n must be a positive whole number, got {n}")
+    tok = _resolve(texts, tokenize)
     grams = []
     for text in texts:
-        words = _words(text)
-        grams.extend(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+        ws = words(text, tok)
+        grams.extend(tuple(ws[i:i + n]) for i in range(len(ws) - n + 1))
     return len(set(grams)) / len(grams) if grams else None
 
 
-def mean_length(texts: list[str]) -> float | None:
-    """Average length in words (whitespace-separated), or None for no texts."""
-    return sum(len(_words(t)) for t in texts) / len(texts) if texts else None
+def mean_length(texts: list[str], tokenize: str | None = None) -> float | None:
+    """Average length in words (morphemes for Japanese, see ``words``), or None for no texts."""
+    if not texts:
+        return None
+    tok = _resolve(texts, tokenize)
+    return sum(len(words(t, tok)) for t in texts) / len(texts)
 
 
 # -- agreement with a reference output (quantization comparison) ---------------------------
 
-def chrf_vs(hypothesis: str, reference: str) -> float:
+def chrf_vs(hypothesis: str, reference: str, tokenize: str | None = None) -> float:
     """chrF of ``hypothesis`` against one ``reference`` (character n-grams), 0-100.
 
     Robust for short outputs and any language, so it is the headline agreement number.
+    Character n-grams need no word segmentation, so ``tokenize`` changes nothing here; it is
+    accepted so that callers can pass the same choice to every metric.
     """
+    _resolve([hypothesis, reference], tokenize)
     return float(sacrebleu.sentence_chrf(hypothesis, [reference]).score)
 
 
-def bleu_vs(hypothesis: str, reference: str) -> float:
+def bleu_vs(hypothesis: str, reference: str, tokenize: str | None = None) -> float:
     """Sentence BLEU of ``hypothesis`` against one ``reference`` (word 1-4-grams), 0-100.
 
-    Harsher than chrF: one changed word breaks up to four n-grams.
+    Harsher than chrF: one changed word breaks up to four n-grams. Japanese is segmented with
+    MeCab (``tokenize=None`` chooses from both texts).
     """
-    return float(sacrebleu.sentence_bleu(hypothesis, [reference]).score)
+    tok = _resolve([hypothesis, reference], tokenize)
+    bleu = BLEU(tokenize=tok, effective_order=True)  # what sentence_bleu uses
+    if tok == JA:
+        with _mecab_lock:
+            return float(bleu.sentence_score(hypothesis, [reference]).score)
+    return float(bleu.sentence_score(hypothesis, [reference]).score)
 
 
 def first_divergence(tokens, reference) -> int | None:

@@ -101,13 +101,15 @@ class Cell:
     self_bleu: float | None       # average, 0-100
     distinct_2: float | None
     mean_tokens: float
+    tokenization: str = metrics.DEFAULT  # how Self-BLEU split the texts: "13a" or "ja-mecab"
 
     def row(self) -> dict:
         return {"top_p": self.top_p, "temperature": self.temperature,
                 "Self-BLEU (avg, 0-100)": None if self.self_bleu is None
                 else round(self.self_bleu, 2),
                 "distinct-2": None if self.distinct_2 is None else round(self.distinct_2, 3),
-                "mean length (tokens)": round(self.mean_tokens, 1)}
+                "mean length (tokens)": round(self.mean_tokens, 1),
+                "tokenization": self.tokenization}
 
 
 def submit(loaded, prompt: Prompt, plan: SweepPlan,
@@ -145,7 +147,8 @@ def collect(plan: SweepPlan, handles: list[GenerationHandle],
         cells.append(Cell(top_p=s.top_p, temperature=s.temperature, texts=tuple(texts),
                           self_bleu=metrics.self_bleu(texts),
                           distinct_2=metrics.distinct_n(texts, 2),
-                          mean_tokens=result.new_tokens / max(len(texts), 1)))
+                          mean_tokens=result.new_tokens / max(len(texts), 1),
+                          tokenization=metrics.tokenization(texts)))
     return cells
 
 

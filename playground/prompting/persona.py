@@ -105,7 +105,7 @@ def token_counter(loaded) -> Callable[[list[dict]], int]:
 def without_last_reply(turns: list[dict]) -> list[dict]:
     """The history for "regenerate": the last assistant reply removed."""
     if not turns or turns[-1]["role"] != "assistant":
-        raise PromptError("there is no reply to regenerate yet")
+        raise PromptError("there is no reply to regenerate yet", key="errors.no_reply")
     return list(turns[:-1])
 
 

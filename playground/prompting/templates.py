@@ -60,9 +60,10 @@ def lab_prompts(templates: list[str], contents: list[str]) -> list[LabPrompt]:
     contents = [c for c in contents if c.strip()]
     if not templates:
         raise PromptError("there is no instruction template: write at least one, with "
-                          f"{SLOT} where the content goes")
+                          f"{SLOT} where the content goes", key="errors.no_template")
     if not contents:
-        raise PromptError("the content is empty: type the text to put into {content}")
+        raise PromptError("the content is empty: type the text to put into {content}",
+                          key="errors.no_content")
     if len(templates) * len(contents) > MAX_PROMPTS:
         raise PromptError(f"{len(templates)} templates x {len(contents)} contents make "
                           f"{len(templates) * len(contents)} prompts; at most {MAX_PROMPTS} "

@@ -89,7 +89,7 @@ class SearchGate:
         """
         query = " ".join(query.split())
         if not query:
-            raise PromptError("type a question or search words first")
+            raise PromptError("type a question or search words first", key="errors.no_question")
         key = (provider.name, normalize_query(query), options)
         start = self._clock()
         hit = self._cached(key)

@@ -95,7 +95,7 @@ def build_prompt(loaded, question: str, sources: list[Source], max_new_tokens: i
     too long.
     """
     if not question.strip():
-        raise PromptError("type a question first")
+        raise PromptError("type a question first", key="errors.no_question")
     service, context = loaded.service, loaded.context_length
     limit = context - max_new_tokens
     budget = min(budget_tokens, limit) if budget_tokens else limit

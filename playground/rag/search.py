@@ -165,16 +165,18 @@ def classify(err: BaseException, timeout_s: float = 0) -> SearchError:
         RatelimitException = TimeoutException = ()  # noqa: N806
     text = f"{type(err).__name__}: {err}"
     if isinstance(err, RatelimitException) or _RATE.search(text):
-        return SearchRateLimitedError(RATE_LIMITED)
+        return SearchRateLimitedError(RATE_LIMITED, key="errors.search_rate_limited")
     if isinstance(err, (TimeoutException, TimeoutError)) or _TIMEOUT.search(text):
-        return SearchTimeoutError(TIMED_OUT.format(s=timeout_s))
+        return SearchTimeoutError(TIMED_OUT.format(s=timeout_s), key="errors.search_timed_out",
+                                  params={"s": timeout_s})
     if isinstance(err, (ConnectionError, OSError)) or _NETWORK.search(text):
-        return SearchUnavailableError(UNAVAILABLE)
+        return SearchUnavailableError(UNAVAILABLE, key="errors.search_unavailable")
     if "no results" in text.lower() or type(err).__name__ == "DDGSException":
-        return SearchLimitedError(NO_RESULTS)
+        return SearchLimitedError(NO_RESULTS, key="errors.search_no_results")
     # anything else is the library misbehaving; the participant still gets a clear sentence
     return SearchUnavailableError(f"search failed ({type(err).__name__}); answer without web "
-                                  f"context or use local documents.")
+                                  f"context or use local documents.", key="errors.search_failed",
+                                  params={"kind": type(err).__name__})
 
 
 def _within(fn: Callable[[], list[Source]], seconds: float) -> list[Source]:
@@ -217,7 +219,7 @@ def fetch(provider: SearchProvider, query: str, options: SearchOptions,
         except Exception as err:  # noqa: BLE001 - every library failure gets classified
             raise classify(err, budget_s) from err
         if not results:
-            raise SearchLimitedError(NO_RESULTS)
+            raise SearchLimitedError(NO_RESULTS, key="errors.search_no_results")
         return results[:options.max_results]
 
     retrying = Retrying(

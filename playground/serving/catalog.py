@@ -123,7 +123,9 @@ def resolve(name: str, catalog: dict[str, ModelSpec] | None = None,
     raise UnknownModelError(
         f"unknown model {shown!r}: pick one from the list ({', '.join(catalog)}) or type a "
         f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct" +
-        ("" if allow_paths else " (folders on the server are for the instructor)"))
+        ("" if allow_paths else " (folders on the server are for the instructor)"),
+        key="errors.unknown_model" if allow_paths else "errors.unknown_model_no_folders",
+        params={"name": shown, "names": ", ".join(catalog)})
 
 
 def resolve_error(name: str) -> UnknownModelError:
@@ -131,4 +133,5 @@ def resolve_error(name: str) -> UnknownModelError:
     shown = name if len(name) <= 60 else name[:57] + "..."
     return UnknownModelError(f"unknown model {shown!r}: pick one from the list or type a "
                              f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct "
-                             f"(folders on the server are for the instructor)")
+                             f"(folders on the server are for the instructor)",
+                             key="errors.unknown_model_hidden", params={"name": shown})

@@ -179,7 +179,8 @@ def _hub_error(spec: ModelSpec, err: BaseException) -> Exception:
             "is not a local folder and is not a valid model identifier" in text:
         return UnknownModelError(
             f"{spec.location} was not found on the Hugging Face Hub: check the spelling "
-            f"(or, for a private model, enter an access token)")
+            f"(or, for a private model, enter an access token)",
+            key="errors.not_on_hub", params={"name": spec.location})
     if any(isinstance(c, (hub.OfflineModeIsEnabled, hub.LocalEntryNotFoundError,
                           ConnectionError, TimeoutError)) for c in chain) or \
             "offline" in text or "couldn't connect" in text or "connection" in text:

@@ -82,7 +82,7 @@ class RemoteService:
             if self._closed:
                 raise PlaygroundError(f"{self.spec.name} was unloaded; pick a model again")
             if sum(not j.started for j in self._jobs.values()) >= self.max_queue:
-                raise ServiceBusyError("the server is busy, try again in a moment")
+                raise ServiceBusyError("the server is busy, try again in a moment", key="errors.busy")
             previous = self._by_session.get(request.session) if request.session else None
             if request.session:
                 self._by_session[request.session] = handle

@@ -97,7 +97,7 @@ class GenerationService:
             if self._closed:
                 raise PlaygroundError(f"{self.loaded.name} was unloaded; pick a model again")
             if len(self._pending) >= self.max_queue:
-                raise ServiceBusyError("the server is busy, try again in a moment")
+                raise ServiceBusyError("the server is busy, try again in a moment", key="errors.busy")
             if request.session:
                 previous = self._by_session.get(request.session)
                 if previous is not None and not previous.done:

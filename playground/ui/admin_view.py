@@ -14,6 +14,7 @@ from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
 from playground.ui.widgets import show_error
+from playground.ui.i18n import headers, t
 
 
 def _delete(folder: str, hashes: list[str]) -> None:
@@ -29,22 +30,19 @@ def _delete(folder: str, hashes: list[str]) -> None:
 
 def rehearsal_section(reg: Registry) -> None:
     """Simulated sessions against this server's service; a live status ends in a verdict."""
-    st.subheader("Rehearse the room")
-    st.caption("Simulated participants (threads) send their own prompts and settings to this "
-               "server's generation service again and again, while you open a few tabs and use "
-               "the pages yourself. Every stream is checked: it must complete and never show "
-               "another session's text. Use it before a workshop, not during one.")
+    st.subheader(t("admin_view.rehearse_the_room"))
+    st.caption(t("admin_view.simulated_participants_threads_send"))
     job = last_rehearsal()
     running = job is not None and not job.done
     resident = reg.resident()
     with st.form("admin_rehearsal"):
         a, b, c, d = st.columns(4)
-        target = a.selectbox("model", [m.name for m in resident] or [reg.config.models.default],
+        target = a.selectbox(t("admin_view.model"), [m.name for m in resident] or [reg.config.models.default],
                              key="admin_rh_model")
-        sessions = b.number_input("simulated sessions", 1, 128, 32, key="admin_rh_sessions")
-        minutes = c.number_input("minutes", 0.1, 30.0, 5.0, step=0.5, key="admin_rh_minutes")
-        new_tokens = d.number_input("new tokens per request", 1, 256, 24, key="admin_rh_tokens")
-        start = st.form_submit_button("Start the rehearsal", type="primary", disabled=running,
+        sessions = b.number_input(t("admin_view.simulated_sessions"), 1, 128, 32, key="admin_rh_sessions")
+        minutes = c.number_input(t("admin_view.minutes"), 0.1, 30.0, 5.0, step=0.5, key="admin_rh_minutes")
+        new_tokens = d.number_input(t("admin_view.new_tokens_per_request"), 1, 256, 24, key="admin_rh_tokens")
+        start = st.form_submit_button(t("admin_view.start_the_rehearsal"), type="primary", disabled=running,
                                       key="admin_rh_go")
     if start:
         try:
@@ -60,8 +58,8 @@ def rehearsal_section(reg: Registry) -> None:
         if job is None:
             return
         if not job.done:
-            st.progress(job.fraction, text=f"Rehearsal running: {job.message}")
-            if st.button("Stop the rehearsal", key="admin_rehearsal_stop"):
+            st.progress(job.fraction, text=t("admin_view.rehearsal_running_message", message=job.message))
+            if st.button(t("admin_view.stop_the_rehearsal"), key="admin_rehearsal_stop"):
                 job.cancel()
             return
         try:
@@ -77,9 +75,9 @@ def rehearsal_section(reg: Registry) -> None:
 
 def cache_section(reg: Registry) -> None:
     """The cache's repos and revisions, and deleting chosen revisions."""
-    st.subheader("Hugging Face cache on disk")
-    folder = st.text_input("Cache folder", default_cache_dir(), key="admin_cache_dir",
-                           help="HF_HUB_CACHE by default (set HF_HOME for a shared cache).")
+    st.subheader(t("admin_view.hugging_face_cache_on"))
+    folder = st.text_input(t("admin_view.cache_folder"), default_cache_dir(), key="admin_cache_dir",
+                           help=t("admin_view.hf_hub_cache_by"))
     flash = st.session_state.pop("admin_flash", None)
     if flash:
         (st.success if flash[0] == "success" else st.error)(flash[1])
@@ -92,25 +90,21 @@ def cache_section(reg: Registry) -> None:
         show_error(err)
         return
 
-    st.caption(f"{report.repos} repos, {len(report.rows)} revisions, "
-               f"{human_size(report.size_bytes)} on disk in {report.folder}")
+    st.caption(t("admin_view.repos_repos_len_revisions", repos=report.repos, len=len(report.rows), human_size=human_size(report.size_bytes), folder=report.folder))
     if report.warnings:  # one alert, however many entries are damaged
-        with st.expander(f"Skipped {len(report.warnings)} damaged cache "
-                         f"entr{'y' if len(report.warnings) == 1 else 'ies'}",
+        with st.expander(t("admin_view.skipped_damaged_entries", n=len(report.warnings)),
                          icon=":material/warning:"):
             st.text("\n".join(report.warnings))
     if not report.rows:
-        st.info("The cache is empty.")
+        st.info(t("admin_view.the_cache_is_empty"))
         return
     loaded_ids = {m.spec.location for m in reg.resident()}
-    st.dataframe(cache_table(report, loaded_ids), hide_index=True, width="stretch")
+    st.dataframe(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
     labels = {r.commit_hash: r.label for r in report.rows}
-    chosen = st.multiselect("Revisions to delete", list(labels), format_func=labels.get,
+    chosen = st.multiselect(t("admin_view.revisions_to_delete"), list(labels), format_func=labels.get,
                             key="admin_revisions",
-                            help="A detached revision is one no branch or tag points to any more.")
+                            help=t("admin_view.a_detached_revision_is"))
     if chosen:
-        st.warning(f"Deleting {len(chosen)} revision(s) frees "
-                   f"{human_size(freed_bytes(folder, chosen))}. The files are gone for good; a "
-                   f"model that needs them downloads them again.")
-    st.button("Delete selected revisions", type="primary", disabled=not chosen,
+        st.warning(t("admin_view.deleting_len_revision_s", len=len(chosen), human_size=human_size(freed_bytes(folder, chosen))))
+    st.button(t("admin_view.delete_selected_revisions"), type="primary", disabled=not chosen,
               on_click=_delete, args=(folder, list(chosen)), key="admin_delete")

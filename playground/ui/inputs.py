@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.ui.i18n import t
+
 
 def bounded_number(label: str, low, high, value, key: str, container=None, **kwargs):
     """A number field for ``[low, high]`` (ints if ``low`` is an int); None, after an error
@@ -22,7 +24,7 @@ def bounded_number(label: str, low, high, value, key: str, container=None, **kwa
     number = c.number_input(label, value=int(value) if whole else float(value), key=key,
                             step=kwargs.pop("step", 1 if whole else None), **kwargs)
     if number is None or not low <= number <= high:
-        c.error(f"{label} must be between {low:,} and {high:,}; got "
-                f"{'nothing' if number is None else f'{number:,}'}. Type a value in that range.")
+        c.error(t("inputs.out_of_range", label=label, low=f"{low:,}", high=f"{high:,}",
+                  got=t("inputs.nothing") if number is None else f"{number:,}"))
         return None
     return int(number) if whole else float(number)

@@ -20,6 +20,7 @@ from playground.prompting.tokens import TokenView
 from playground.ui.resources import TOKEN_KEY, registry
 from playground.ui.text import as_text, show_error
 from playground.ui.widgets import CURSOR
+from playground.ui.i18n import t, tr
 
 ROLE_COLOURS = {"system": "#ede7f6", "user": "#e3f2fd", "assistant": "#e8f5e9",
                 "template": "#f5f5f5"}
@@ -99,13 +100,15 @@ def show_tokens(views: list[TokenView], roles: list[str] | None = None) -> None:
 def stop_strings(prefix: str, container=None) -> tuple[str, ...]:
     """Radio: stop at nothing / the first newline / a string of one's own."""
     c = container or st
-    choice = c.radio("Stop generating at", [*STOP_CHOICES, CUSTOM_STOP], key=f"{prefix}_stop_at",
-                     help="The stop string itself is not shown. The model also stops at its "
-                          "end-of-sequence token or after max_new_tokens.")
+    choice = c.radio(t("prompt_widgets.stop_generating_at"), [*STOP_CHOICES, CUSTOM_STOP], key=f"{prefix}_stop_at",
+                     format_func=lambda c: t({"the first newline": "prompt_widgets.stop_newline",
+                                            CUSTOM_STOP: "prompt_widgets.stop_custom"}.get(
+                         c, "prompt_widgets.stop_nothing")),
+                     help=t("prompt_widgets.the_stop_string_itself"))
     if choice != CUSTOM_STOP:
         return STOP_CHOICES[choice]
-    custom = c.text_input("Stop string", key=f"{prefix}_stop_text",
-                          help=r"Type \n for a newline.")
+    custom = c.text_input(t("prompt_widgets.stop_string"), key=f"{prefix}_stop_text",
+                          help=t("prompt_widgets.type_n_for_a"))
     return (custom.replace("\\n", "\n"),) if custom else ()
 
 
@@ -113,11 +116,11 @@ def model_picker(label: str, key: str, default: str) -> str:
     """A catalog name or a typed Hugging Face id (this page only; the sidebar is untouched)."""
     names = list(registry().catalog) + [OTHER]
     choice = st.selectbox(label, names, index=names.index(default) if default in names else 0,
-                          key=key)
+                          key=key, format_func=lambda n: t("sidebar.other") if n == OTHER else n)
     if choice != OTHER:
         return choice
-    return st.text_input(f"{label}: Hugging Face id", key=f"{key}_id",
-                         placeholder="e.g. meta-llama/Llama-2-7b-hf").strip()
+    return st.text_input(t("prompt_widgets.label_hugging_face_id", label=label), key=f"{key}_id",
+                         placeholder=t("prompt_widgets.e_g_meta_llama")).strip()
 
 
 def load_or_explain(name: str, where) -> LoadedModel | None:
@@ -135,15 +138,15 @@ def load_or_explain(name: str, where) -> LoadedModel | None:
     except PlaygroundError as err:
         show_error(err, where)
         return None
-    box = where.status(f"Loading {name}…", expanded=True)
+    box = where.status(t("prompt_widgets.loading_name", name=name), expanded=True)
     try:
         with box:
             loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,
-                              progress=st.write)
+                              progress=lambda m: st.write(tr(m)))
     except PlaygroundError as err:
-        box.update(label=f"{name} could not be loaded", state="error", expanded=False)
+        box.update(label=t("prompt_widgets.name_could_not_be", name=name), state="error", expanded=False)
         show_error(err, where)
         return None
-    box.update(label=f"{name} loaded in {loaded.load_seconds:.1f} s", state="complete",
+    box.update(label=t("prompt_widgets.name_loaded_in_load", name=name, load_seconds=loaded.load_seconds), state="complete",
                expanded=False)
     return loaded

@@ -20,11 +20,12 @@ from playground.quant.compare import Comparison, PresetRow
 from playground.quant.presets import PRESETS
 from playground.ui.shared_view import cached_note, waiting_text
 from playground.ui.widgets import session_alive, show_error
+from playground.ui.i18n import header, headers, t, tr
 
 
 def follow_job(job: Job) -> Comparison | None:
     """A progress bar (or the place in line) until the job ends; its result, or None."""
-    bar = st.progress(0.0, text="Queued…")
+    bar = st.progress(0.0, text=t("quant_view.queued"))
     while not job.done:
         if not session_alive():  # the tab was closed: free the server for the others
             job.cancel()
@@ -32,9 +33,8 @@ def follow_job(job: Job) -> Comparison | None:
         ahead = job.position()
         if ahead:
             others = f" and {ahead - 1} more waiting before yours" if ahead > 1 else ""
-            bar.progress(0.0, text=f"Waiting in line: one comparison is running{others}. The "
-                                   f"server runs them one at a time so that they don't compete "
-                                   f"for memory. {waiting_text(job)}")
+            bar.progress(0.0, text=t("quant_view.waiting_in_line_one", others=others) + " "
+                                   + waiting_text(job))
         else:
             bar.progress(job.fraction, text=f"{job.message}. {waiting_text(job)}")
         time.sleep(0.3)
@@ -44,7 +44,7 @@ def follow_job(job: Job) -> Comparison | None:
         cached_note(job, "quant_job")
         return result
     except RequestCancelled:
-        st.info("Comparison cancelled.")
+        st.info(t("quant_view.comparison_cancelled"))
     except Exception as err:  # a participant-level error (unknown model...) or a bug
         show_error(err)
     return None
@@ -59,14 +59,14 @@ def agreement_chart(c: Comparison) -> alt.Chart:
     data = pd.DataFrame([{"preset": r.preset, "weights (MB)": r.footprint_mb,
                           "chrF": r.chrf, "tok/s": r.tokens_per_s} for r in c.ok_rows()])
     base = alt.Chart(data).encode(
-        x=alt.X("weights (MB):Q", title="model weights (MB)", scale=alt.Scale(zero=True)),
-        y=alt.Y("chrF:Q", title=f"chrF vs {c.reference} (0-100)",
+        x=alt.X("weights (MB):Q", title=t("quant_view.chart_weights"), scale=alt.Scale(zero=True)),
+        y=alt.Y("chrF:Q", title=t("quant_view.chart_chrf", reference=c.reference),
                 scale=alt.Scale(domain=[0, 105])))
     points = base.mark_circle(size=160).encode(
         color=alt.Color("preset:N", legend=None),
         tooltip=["preset", "weights (MB)", "chrF", "tok/s"])
     labels = base.mark_text(align="left", dx=10, dy=-8).encode(text="preset:N")
-    return (points + labels).properties(height=300, title="Memory vs agreement")
+    return (points + labels).properties(height=300, title=t("quant_view.chart_title"))
 
 
 def _output_html(row: PresetRow) -> str:
@@ -92,40 +92,34 @@ def show_outputs(c: Comparison, per_row: int = 4) -> None:
                     note = f"same text as {c.reference}"
                 else:
                     note = (f"diverges at token {row.first_divergence} · chrF {row.chrf:.1f}")
-                st.caption(f"{note} · {row.new_tokens} tokens")
+                st.caption(t("quant_view.note_new_tokens_tokens", note=note, new_tokens=row.new_tokens))
                 st.html(_output_html(row))
 
 
 def show_comparison(c: Comparison) -> None:
     skipped = [r for r in c.rows if r.status != "ok"]
     for r in skipped:
-        st.warning(f"**{r.preset}** {r.status}: {as_text(r.reason, '')}")
+        st.warning(f"**{r.preset}** {tr(r.status)}: {as_text(tr(r.reason), '')}")
     if not c.ok_rows():
-        st.error("No preset could run on this server.")
+        st.error(t("quant_view.no_preset_could_run"))
         return
-    st.subheader("Table")
+    st.subheader(t("quant_view.table"))
     table = pd.DataFrame(c.table())
     if (table["status"] == "ok").all():  # the reasons are in the warnings above
         table = table.drop(columns="status")
     two = ("load (s)", "first token (s)", "perplexity")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        k: st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
+    st.dataframe(headers(table), hide_index=True, width="stretch", column_config={
+        header(k): st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
         for k in table.columns if k.endswith(("(MB)", "(s)", "(tok/s)", "perplexity"))
         or k.startswith(("chrF", "BLEU"))})
-    what = "GPU memory" if c.device == "cuda" else "memory (RSS)"
+    what = t("quant_view.gpu_memory") if c.device == "cuda" else t("quant_view.rss")
     st.caption(
-        f"{c.model} on {c.device.upper()}, {c.seconds:.0f} s in all. Agreement is against "
-        f"**{c.reference}** (greedy text). weights = `get_memory_footprint()`; "
-        f"{_memory_column(c)} = what the copy added to the {what} of the process that loaded "
-        f"it. The copies are loaded one after another in a separate process, which ends "
-        f"with the comparison: the server's {what} was {c.memory_before_mb:,.0f} MB before "
-        f"the comparison and {c.memory_after_mb:,.0f} MB after.")
+        t("quant_view.model_on_upper_seconds", model=c.model, upper=c.device.upper(), seconds=c.seconds, reference=c.reference, _memory_column=_memory_column(c), what=what, memory_before_mb=c.memory_before_mb, memory_after_mb=c.memory_after_mb))
     st.altair_chart(agreement_chart(c), width="stretch")
-    st.subheader("Outputs")
-    st.caption("Highlighted: from the first token where the output parts ways with the "
-               "reference.")
+    st.subheader(t("quant_view.outputs"))
+    st.caption(t("quant_view.highlighted_from_the_first"))
     show_outputs(c)
-    with st.expander("How to read this, and the code"):
+    with st.expander(t("quant_view.how_to_read_this")):
         notes = {r.caveat for r in c.ok_rows() if r.caveat}
         if c.device != "cuda":
             notes.add("RSS growth is measured in the comparison's own process: its first "
@@ -136,8 +130,7 @@ def show_comparison(c: Comparison) -> None:
                       "as in the tutorial's memory_summary) could not be measured here.")
         for note in sorted(notes):
             st.markdown(f"- {note}")
-        st.markdown(f"- Perplexity is of this fixed text (lower = the model finds it more "
-                    f"natural): *{html.escape(c.reference_text)}*")
+        st.markdown(t("quant_view.perplexity_is_of_this", escape=html.escape(c.reference_text)))
         st.code("\n".join(f"# {r.preset}: {PRESETS[r.preset].summary}\n"
                           f"model = AutoModelForCausalLM.from_pretrained(name, {r.recipe})"
                           for r in c.rows), language="python")

@@ -20,6 +20,7 @@ from playground.rag.search import MAX_RESULTS, REGIONS, TIME_LABELS, SearchOptio
 from playground.rag.sources import escape_markdown, markdown_link
 from playground.serving.service import GenerationResult
 from playground.ui.widgets import timings_caption
+from playground.ui.i18n import language, t, tr
 
 PROVIDER_NAMES = {"langchain": "langchain-community's DuckDuckGoSearchResults",
                   "ddgs": "the ddgs package"}
@@ -29,37 +30,35 @@ def retrieval_widgets(prefix: str, config: SearchConfig, container) -> tuple:
     """(SearchOptions or None, prompt budget in tokens) from the sidebar controls."""
     c = container
     regions = list(REGIONS) if config.region in REGIONS else [config.region, *REGIONS]
-    region = c.selectbox("Region", regions, index=regions.index(config.region),
+    default = "jp-jp" if language() == "ja" and config.region == "wt-wt" else config.region
+    region = c.selectbox(t("rag_view.region"), regions, index=regions.index(default),
                          key=f"{prefix}_region",
-                         format_func=lambda r: f"{r} ({REGIONS.get(r, 'configured')})")
+                         format_func=lambda r: f"{r} ({tr(REGIONS.get(r, 'configured'))})")
     times = list(TIME_LABELS)
-    time = c.selectbox("Time range", times, key=f"{prefix}_time",
+    time = c.selectbox(t("rag_view.time_range"), times, key=f"{prefix}_time",
                        index=times.index(config.time) if config.time in times else 0,
-                       format_func=TIME_LABELS.get,
-                       help="langchain's wrapper defaults to the past year; 'any time' sets "
-                            "no limit.")
-    n = c.slider("Results / passages", int(MAX_RESULTS.low), int(MAX_RESULTS.high),
-                 min(max(config.max_results, 1), 10), key=f"{prefix}_n", help=MAX_RESULTS.help)
-    budget = c.slider("Prompt budget (tokens)", int(BUDGET.low), int(BUDGET.slider_high), 1024,
-                      int(BUDGET.step), key=f"{prefix}_budget", help=BUDGET.help)
-    c.caption(f"Web search: {PROVIDER_NAMES.get(config.provider, config.provider)} (the "
-              f"instructor's setting). One search at a time for the whole room; identical "
-              f"searches reuse results for {config.cache_ttl_s / 60:g} min.")
+                       format_func=lambda k: tr(TIME_LABELS[k]),
+                       help=t("rag_view.langchain_s_wrapper_defaults"))
+    n = c.slider(t("rag_view.results_passages"), int(MAX_RESULTS.low), int(MAX_RESULTS.high),
+                 min(max(config.max_results, 1), 10), key=f"{prefix}_n", help=tr(MAX_RESULTS.help))
+    budget = c.slider(t("rag_view.prompt_budget_tokens"), int(BUDGET.low), int(BUDGET.slider_high), 1024,
+                      int(BUDGET.step), key=f"{prefix}_budget", help=tr(BUDGET.help))
+    c.caption(t("rag_view.web_search_get_the", get=tr(PROVIDER_NAMES.get(config.provider, config.provider)), v1=config.cache_ttl_s / 60))
     try:
         return SearchOptions(region=region, time=time, max_results=n), budget
     except SettingsError as err:
         for problem in err.problems:
-            c.error(problem)
+            c.error(tr(problem))
         return None, budget
 
 
 def documents_input(prefix: str, config: SearchConfig) -> list[Document]:
     """This session's pasted text and uploads, plus the instructor's folder."""
     docs: list[Document] = []
-    text = st.text_area("Paste a document", key=f"{prefix}_paste", height=140,
-                        placeholder="Paste any text: lecture notes, an article, a manual page…",
-                        help="Stays in your browser session only; nobody else sees it.")
-    uploads = st.file_uploader("…or upload .txt / .md files", type=["txt", "md"],
+    text = st.text_area(t("rag_view.paste_a_document"), key=f"{prefix}_paste", height=140,
+                        placeholder=t("rag_view.paste_any_text_lecture"),
+                        help=t("rag_view.stays_in_your_browser"))
+    uploads = st.file_uploader(t("rag_view.or_upload_txt_md"), type=["txt", "md"],
                                accept_multiple_files=True, key=f"{prefix}_uploads")
     try:
         if text.strip():
@@ -77,7 +76,7 @@ def documents_input(prefix: str, config: SearchConfig) -> list[Document]:
         st.warning(str(err))
         shared = []
     if shared:
-        st.caption(f"Also searched: the instructor's folder ({len(shared)} files).")
+        st.caption(t("rag_view.also_searched_the_instructor", len=len(shared)))
     return docs + shared
 
 
@@ -85,12 +84,11 @@ def show_sources(rag: RagPrompt, origin: str, note: str = "") -> None:
     """Numbered cards: title (a link only for http/https), where it came from, the passage."""
     n = len(rag.sources)
     label = ("web result" if origin == "web" else "document passage") + ("" if n == 1 else "s")
-    st.subheader(f"Sources ({n} {label} in the prompt)")
+    st.subheader(t("rag_view.sources_n_label_in", n=n, label=label))
     if note:
         st.caption(note)
     if rag.dropped:
-        st.caption(f"{rag.dropped} more did not fit the budget of {rag.budget_tokens} tokens "
-                   f"and were left out.")
+        st.caption(t("rag_view.dropped_more_did_not", dropped=rag.dropped, budget_tokens=rag.budget_tokens))
     for k, s in enumerate(rag.sources, start=1):
         with st.container(border=True):
             title = markdown_link(escape_markdown(s.title), s.url, s.url or "")
@@ -104,25 +102,22 @@ def show_sources(rag: RagPrompt, origin: str, note: str = "") -> None:
 
 
 def show_prompt(rag: RagPrompt, loaded_name: str) -> None:
-    with st.expander(f"The prompt {loaded_name} receives: {rag.prompt_tokens} tokens "
-                     f"(budget {rag.budget_tokens}, context {rag.context_length})"):
+    with st.expander(t("rag_view.the_prompt_loaded_name", loaded_name=loaded_name, prompt_tokens=rag.prompt_tokens, budget_tokens=rag.budget_tokens, context_length=rag.context_length)):
         if rag.trimmed:
-            st.info("The last source was shortened (…) to fit the token budget.")
+            st.info(t("rag_view.the_last_source_was"))
         if rag.rendered.fallback == "plain-text":
-            st.info("This model has no chat template: a plain User:/Assistant: transcript is "
-                    "sent instead.")
-        st.caption("Everything below is injected text: the instructions, one worked example "
-                    "that shows the citation format, the sources and your question.")
+            st.info(t("rag_view.this_model_has_no"))
+        st.caption(t("rag_view.everything_below_is_injected"))
         st.code(rag.rendered.text, language=None, wrap_lines=True)
 
 
 def answer_slots(rag: RagPrompt) -> list:
     if rag.with_context is None:
-        st.markdown("**Without retrieval** (the model alone)")
+        st.markdown(t("rag_view.without_retrieval_the_model"))
         return [st.empty()]
     left, right = st.columns(2)
-    left.markdown("**With the sources**")
-    right.markdown("**Without retrieval** (same question, no sources)")
+    left.markdown(t("rag_view.with_the_sources"))
+    right.markdown(t("rag_view.without_retrieval_same_question"))
     return [left.empty(), right.empty()]
 
 
@@ -138,18 +133,16 @@ def renderer(rag: RagPrompt):
 def show_answers(rag: RagPrompt, result: GenerationResult, slots: list) -> None:
     render = renderer(rag)
     for row, (slot, sample) in enumerate(zip(slots, result.samples)):
-        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({sample.finish_reason})*"
-        slot.markdown((render(row, sample.text) if sample.text else "*(empty)*") + note)
+        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({tr(sample.finish_reason)})*"
+        slot.markdown((render(row, sample.text) if sample.text else t("common.empty")) + note)
     if rag.with_context is not None:
         numbers = cited(result.samples[0].text)
         valid = [k for k in numbers if 1 <= k <= len(rag.sources)]
         bad = [k for k in numbers if k not in valid]
         if valid:
-            st.caption("Cites " + ", ".join(f"[{k}] {rag.sources[k - 1].title}" for k in valid))
+            st.caption(t("rag_view.cites") + ", ".join(f"[{k}] {rag.sources[k - 1].title}" for k in valid))
         else:
-            st.caption("This answer cites no source: small models often skip the citation "
-                       "even when told to. Compare it with the sources yourself.")
+            st.caption(t("rag_view.this_answer_cites_no"))
         if bad:
-            st.warning(f"The answer cites {', '.join(f'[{k}]' for k in bad)}, but there are "
-                       f"only {len(rag.sources)} sources: an invented citation.")
+            st.warning(t("rag_view.the_answer_cites_join", join=', '.join(f'[{k}]' for k in bad), len=len(rag.sources)))
     st.caption(timings_caption(result))

@@ -11,6 +11,7 @@ import streamlit as st
 from playground.errors import PlaygroundError
 from playground.ui.text import show_error
 from playground.serving.registry import LoadedModel, Registry, default_registry
+from playground.ui.i18n import t, tr
 
 MODEL_KEY = "model_name"    # session: the model this tab uses
 TOKEN_KEY = "hf_token"      # session: a Hugging Face token, used for loads from this tab only
@@ -48,9 +49,7 @@ def current_model(where=None, needs_local: str | None = None) -> LoadedModel:
     """
     loaded = _current_model(where)
     if needs_local and loaded.tokenizer is None:
-        st.info(f"{needs_local}, and {loaded.name} runs on a remote engine: there is none on "
-                f"this server. Pick a local model in the sidebar (smollm2-135m-instruct always "
-                f"works).")
+        st.info(t("resources.needs_local_and_name", needs_local=needs_local, name=loaded.name))
         st.stop()
     return loaded
 
@@ -65,17 +64,17 @@ def _current_model(where=None) -> LoadedModel:
         if loaded is not None:
             return loaded
         if spec.name in reg.evicted:  # unloaded while this tab was using it
-            st.warning(reg.evicted[spec.name])
-            if not st.button("Load it again", key="model_reload"):
+            st.warning(tr(reg.evicted[spec.name]))
+            if not st.button(t("resources.load_it_again"), key="model_reload"):
                 st.stop()
-        box = (where or st).status(f"Loading {spec.name}…", expanded=True)
+        box = (where or st).status(t("resources.loading_name", name=spec.name), expanded=True)
         with box:
             loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,
-                              progress=st.write)
-        box.update(label=f"{spec.name} loaded in {loaded.load_seconds:.1f} s",
+                              progress=lambda m: st.write(tr(m)))
+        box.update(label=t("resources.name_loaded_in_load", name=spec.name, load_seconds=loaded.load_seconds),
                    state="complete", expanded=False)
         return loaded
     except PlaygroundError as err:
         show_error(err)
-        st.info("Pick another model in the sidebar (smollm2-135m-instruct always works offline).")
+        st.info(t("resources.pick_another_model_in"))
         st.stop()

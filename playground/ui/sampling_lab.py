@@ -17,13 +17,12 @@ from playground.serving.chat import build_messages
 from playground.errors import SettingsError
 from playground.serving.handles import Prompt
 from playground.serving.settings import EPSILON, MIN_P, TEMPERATURE, TOP_K, TOP_P
+from playground.ui.i18n import Labels, t, tr
 
 STATUS_COLOURS = {"kept": "#4c78a8", "top_k": "#f58518", "top_p": "#d62728",
                   "min_p": "#9467bd", "epsilon": "#2ca02c"}
-STATUS_LABELS = {"kept": "kept", "top_k": "removed by top-k", "top_p": "removed by top-p",
-                 "min_p": "removed by min-p", "epsilon": "removed by epsilon"}
-MEASURES = {"raw": "raw (model)", "tempered": "after temperature",
-            "final": "renormalized (sampled from)"}
+STATUS_LABELS = Labels("status", ["kept", "top_k", "top_p", "min_p", "epsilon"])
+MEASURES = Labels("measures", ["raw", "tempered", "final"])
 _FILTERS = ("temperature", "top_p", "top_k", "min_p", "epsilon_cutoff")
 
 
@@ -46,24 +45,24 @@ def filter_widgets(prefix: str, values: dict, container=None, sampling_toggle=Tr
         load_values(prefix, values)
     do_sample = True
     if sampling_toggle:
-        do_sample = c.toggle("sampling", key=f"{prefix}_do_sample",
-                             help="Off = greedy: always the most likely token.")
+        do_sample = c.toggle(t("sampling_lab.sampling"), key=f"{prefix}_do_sample",
+                             help=t("sampling_lab.off_greedy_always_the"))
     if not do_sample:
-        c.caption("Greedy: always the most likely token (the filters do not apply).")
+        c.caption(t("sampling_lab.greedy_always_the_most"))
         return {"do_sample": False}
     out = {"do_sample": True}
     out["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
                                   step=TEMPERATURE.step, key=f"{prefix}_temperature",
-                                  help=TEMPERATURE.help)
+                                  help=tr(TEMPERATURE.help))
     out["top_p"] = c.slider("top_p", 0.0, TOP_P.high, step=TOP_P.step, key=f"{prefix}_top_p",
-                            help=TOP_P.help)
-    out["top_k"] = c.slider("top_k (0 = off)", int(TOP_K.low), int(TOP_K.slider_high),
-                            step=int(TOP_K.step), key=f"{prefix}_top_k", help=TOP_K.help)
-    out["min_p"] = c.slider("min_p (0 = off)", MIN_P.low, MIN_P.slider_high, step=MIN_P.step,
-                            key=f"{prefix}_min_p", help=MIN_P.help)
-    out["epsilon_cutoff"] = c.slider("epsilon_cutoff (0 = off)", EPSILON.low,
+                            help=tr(TOP_P.help))
+    out["top_k"] = c.slider(t("sampling_lab.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
+                            step=int(TOP_K.step), key=f"{prefix}_top_k", help=tr(TOP_K.help))
+    out["min_p"] = c.slider(t("sampling_lab.min_p_0_off"), MIN_P.low, MIN_P.slider_high, step=MIN_P.step,
+                            key=f"{prefix}_min_p", help=tr(MIN_P.help))
+    out["epsilon_cutoff"] = c.slider(t("sampling_lab.epsilon_cutoff_0_off"), EPSILON.low,
                                      EPSILON.slider_high, step=EPSILON.step, format="%.3f",
-                                     key=f"{prefix}_epsilon_cutoff", help=EPSILON.help)
+                                     key=f"{prefix}_epsilon_cutoff", help=tr(EPSILON.help))
     return out
 
 
@@ -71,22 +70,21 @@ def prompt_input(prefix: str, is_chat: bool,
                  default: str = "Tell me a story about a dragon.") -> Prompt:
     """The prompt box and the chat-template switch."""
     left, right = st.columns([4, 1])
-    text = left.text_area("Prompt", default, key=f"{prefix}_prompt", height=80)
-    chat = right.toggle("chat template", value=is_chat, key=f"{prefix}_chat",
-                        help="On: the prompt is a user message in the model's chat template. "
-                             "Off: the model continues the raw text.")
+    text = left.text_area(t("sampling_lab.prompt"), default, key=f"{prefix}_prompt", height=80)
+    chat = right.toggle(t("sampling_lab.chat_template"), value=is_chat, key=f"{prefix}_chat",
+                        help=t("sampling_lab.on_the_prompt_is"))
     return Prompt.chat(build_messages(text)) if chat else Prompt.raw(text)
 
 
 def show_problems(err: SettingsError, container=None) -> None:
     for problem in err.problems:
-        (container or st).error(problem)
+        (container or st).error(tr(problem))
 
 
 def coloured_status(df: pd.DataFrame, column: str, precision: int = 2):
     """The table with each "what happened" cell in its filter's colour (same as the charts),
     and numbers shown with ``precision`` decimals (a Styler would otherwise print six)."""
-    by_label = {STATUS_LABELS[s]: c for s, c in STATUS_COLOURS.items()}
+    by_label = {STATUS_LABELS[s]: c for s, c in STATUS_COLOURS.items()}  # this session's labels
 
     def style(value):
         colour = by_label.get(value)
@@ -102,9 +100,9 @@ def distribution_chart(df: pd.DataFrame, token_col: str = "token", height: int =
     order = list(df[token_col])
     long = df.melt(id_vars=[token_col, "status"], value_vars=list(MEASURES),
                    var_name="measure", value_name="probability")
-    long["measure"] = long["measure"].map(MEASURES)
-    long["what happened"] = long["status"].map(STATUS_LABELS)
-    colour = alt.Color("what happened:N", title="token",
+    long["measure"] = long["measure"].map(dict(MEASURES))
+    long["what happened"] = long["status"].map(dict(STATUS_LABELS))
+    colour = alt.Color("what happened:N", title=t("sampling_lab.chart_token"),
                        scale=alt.Scale(domain=list(STATUS_LABELS.values()),
                                        range=[STATUS_COLOURS[s] for s in STATUS_LABELS]),
                        legend=alt.Legend(labelLimit=260))
@@ -112,10 +110,10 @@ def distribution_chart(df: pd.DataFrame, token_col: str = "token", height: int =
         x=alt.X(f"{token_col}:N", sort=order, title=None,
                 axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120)),
         xOffset=alt.XOffset("measure:N", sort=list(MEASURES.values())),
-        y=alt.Y("probability:Q", title="probability", axis=alt.Axis(format="%")),
+        y=alt.Y("probability:Q", title=t("sampling_lab.chart_probability"), axis=alt.Axis(format="%")),
         color=colour,
         opacity=alt.Opacity("measure:N", sort=list(MEASURES.values()),
-                            scale=alt.Scale(range=[0.45, 0.7, 1.0]), title="bar",
+                            scale=alt.Scale(range=[0.45, 0.7, 1.0]), title=t("sampling_lab.chart_bar"),
                             legend=alt.Legend(labelLimit=260)),
         tooltip=[token_col, "measure", alt.Tooltip("probability:Q", format=".2%"),
                  "what happened"],
@@ -126,7 +124,7 @@ def compare_chart(df: pd.DataFrame):
     """Average Self-BLEU per column (bars) with each sample's score (dots)."""
     bars = alt.Chart(df).mark_bar(opacity=0.7).encode(
         x=alt.X("column:N", sort=None, title=None, axis=alt.Axis(labelAngle=-20)),
-        y=alt.Y("mean(Self-BLEU):Q", title="Self-BLEU (0-100, lower = more diverse)",
+        y=alt.Y("mean(Self-BLEU):Q", title=t("sampling_lab.chart_self_bleu"),
                 scale=alt.Scale(domain=[0, 100])),
         tooltip=["column", alt.Tooltip("mean(Self-BLEU):Q", format=".1f")])
     dots = alt.Chart(df).mark_circle(size=60, color="black").encode(

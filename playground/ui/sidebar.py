@@ -10,6 +10,7 @@ import streamlit as st
 
 from playground.diagnostics import device_summary
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
+from playground.ui.i18n import language_selector, t
 
 OTHER = "Other Hugging Face id…"
 
@@ -19,23 +20,22 @@ def _pick_model() -> None:
     names = list(reg.catalog) + [OTHER]
     current = st.session_state.get(MODEL_KEY) or reg.config.models.default
     index = names.index(current) if current in names else len(names) - 1
-    choice = st.selectbox("Model", names, index=index,
-                          format_func=lambda n: n if n == OTHER else
-                          n + {"hf": "", "openai": " (remote)"}.get(reg.catalog[n].source,
-                                                                 " (offline)"),
-                          help="Every tab shares the loaded models; picking one here changes "
-                               "only this tab.")
+    choice = st.selectbox(t("sidebar.model"), names, index=index,
+                          format_func=lambda n: t("sidebar.other") if n == OTHER else
+                          n + {"hf": "", "openai": t("sidebar.remote")}.get(reg.catalog[n].source,
+                                                                         t("sidebar.offline")),
+                          help=t("sidebar.every_tab_shares_the") + " " + t("sidebar.english_only"))
     if choice == OTHER:
         # a keyed field: with value= from the session the widget's identity changed on every
         # edit, so Streamlit reset it to the previous value (every second edit was undone)
         if "sidebar_hf_id" not in st.session_state:
             st.session_state["sidebar_hf_id"] = "" if current in reg.catalog else current
-        typed = st.text_input("Hugging Face id", key="sidebar_hf_id", max_chars=200,
-                              placeholder="org/model, e.g. Qwen/Qwen2.5-0.5B-Instruct")
+        typed = st.text_input(t("sidebar.hugging_face_id"), key="sidebar_hf_id", max_chars=200,
+                              placeholder=t("sidebar.org_model_e_g"))
         if typed.strip():
             st.session_state[MODEL_KEY] = typed.strip()
-        st.text_input("Access token (gated models)", type="password", key=TOKEN_KEY,
-                      help="Used only for loads started from this tab; never shown or logged.")
+        st.text_input(t("sidebar.access_token_gated_models"), type="password", key=TOKEN_KEY,
+                      help=t("sidebar.used_only_for_loads"))
     else:
         st.session_state[MODEL_KEY] = choice
 
@@ -43,19 +43,17 @@ def _pick_model() -> None:
 def _device_and_state() -> None:
     dev = device_summary()
     label = "GPU" if dev["device"] == "cuda" else "RAM"
-    st.caption(f"Device: **{dev['device']}** · {dev['name']}  \n"
-               f"{label}: {dev['memory_used_mb'] / 1024:.1f} / "
-               f"{dev['memory_total_mb'] / 1024:.1f} GB used")
+    st.caption(t("sidebar.device_device_name_label", device=dev['device'], name=dev['name'], label=label, v3=dev['memory_used_mb'] / 1024, v4=dev['memory_total_mb'] / 1024))
     reg = registry()
     resident = reg.resident()
     if not resident:
-        st.caption("No model loaded yet: the first page that needs one loads it.")
+        st.caption(t("sidebar.no_model_loaded_yet"))
     for m in resident:
-        st.caption(f"● {m.name}: {m.footprint_bytes / 2**20:.0f} MB, "
-                   f"{str(m.dtype).removeprefix('torch.')}, queue {m.service.queue_depth()}")
+        st.caption(t("sidebar.name_v1_0f_mb", name=m.name, v1=m.footprint_bytes / 2**20, removeprefix=str(m.dtype).removeprefix('torch.'), queue_depth=m.service.queue_depth()))
 
 
 def render_sidebar() -> None:
     with st.sidebar:
+        language_selector()
         _pick_model()
         _device_and_state()

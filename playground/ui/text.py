@@ -19,6 +19,7 @@ import re
 import streamlit as st
 
 from playground.errors import PlaygroundError, report_unexpected
+from playground.ui.i18n import error_text as translated, t, tr
 
 _LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
 # What Markdown (CommonMark + GFM + Streamlit's $math$, :color[...], ~strike~) reacts to
@@ -34,11 +35,12 @@ _CODE = re.compile(r"(`[^`\n]+`)")  # a one-line code span
 _URL = re.compile(r"(?i)\b(https?|ftp|www)([:.])")  # GFM would link bare http://... and www.
 
 
-def as_text(text: str | None, empty: str = "*(empty)*") -> str:
+def as_text(text: str | None, empty: str | None = None) -> str:
     """``text`` as Markdown that displays exactly those characters (no image is fetched, no
-    link, no HTML); ``empty`` (our own Markdown) when there is nothing to show."""
+    link, no HTML); ``empty`` (our own Markdown; default "*(empty)*" in the session's
+    language) when there is nothing to show."""
     if not text:
-        return empty
+        return t("common.empty") if empty is None else empty
     text = text.replace("\r\n", "\n")
     # leading spaces would start an indented code block, where escapes show as backslashes
     text = _LEADING.sub(lambda m: m.group(0).replace("\t", "    ").replace(" ", "\u00a0"), text)
@@ -58,11 +60,12 @@ def _escape(text: str) -> str:
 
 
 def error_text(err: BaseException, where: str = "") -> str:
-    """The sentence to show for ``err``: a participant-level error's own message, or for a
-    bug a short message with an error id that is also written to the server log."""
+    """The sentence to show for ``err`` in the session's language: a participant-level error's
+    own message (by its key and params when it has them), or for a bug a short message with an
+    error id that is also written to the server log."""
     if isinstance(err, PlaygroundError):
-        return as_text(str(err), empty="Something went wrong.")
-    return as_text(report_unexpected(err, where))
+        return as_text(translated(err), empty=t("text.something_went_wrong"))
+    return as_text(tr(report_unexpected(err, where)))
 
 
 def show_error(err: BaseException, where=None) -> None:

@@ -14,6 +14,7 @@ from playground.ui import text as ui_text
 from playground.ui.inputs import bounded_number
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
+from playground.ui.i18n import t, tr
 
 CURSOR = " ▌"  # after text that is still streaming
 
@@ -23,44 +24,44 @@ def settings_widgets(prefix: str, container=None,
     """Every decoding control; returns verified settings, or None after showing why not."""
     c = container or st
     d = defaults or GenerationSettings()
-    mode = c.radio("Decoding", ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
+    mode = c.radio(t("widgets.decoding"), ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
+                   format_func=lambda m: t(f"widgets.mode_{m.lower()}"),
                    key=f"{prefix}_mode",
-                   help="Greedy always takes the most likely token; sampling draws from the "
-                        "filtered distribution.")
+                   help=t("widgets.greedy_always_takes_the"))
     sampling = mode == "Sampling"
     values = dict(do_sample=sampling)
     if sampling:
         values["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
                                          d.temperature, TEMPERATURE.step,
-                                         key=f"{prefix}_temperature", help=TEMPERATURE.help)
+                                         key=f"{prefix}_temperature", help=tr(TEMPERATURE.help))
         values["top_p"] = c.slider("top_p", 0.0, TOP_P.high, d.top_p, TOP_P.step,
-                                   key=f"{prefix}_top_p", help=TOP_P.help)
-        values["top_k"] = c.slider("top_k (0 = off)", int(TOP_K.low), int(TOP_K.slider_high),
+                                   key=f"{prefix}_top_p", help=tr(TOP_P.help))
+        values["top_k"] = c.slider(t("widgets.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
                                    d.top_k, int(TOP_K.step), key=f"{prefix}_top_k",
-                                   help=TOP_K.help)
-        values["min_p"] = c.slider("min_p (0 = off)", MIN_P.low, MIN_P.slider_high, d.min_p,
-                                   MIN_P.step, key=f"{prefix}_min_p", help=MIN_P.help)
-        values["epsilon_cutoff"] = c.slider("epsilon_cutoff (0 = off)", EPSILON.low,
+                                   help=tr(TOP_K.help))
+        values["min_p"] = c.slider(t("widgets.min_p_0_off"), MIN_P.low, MIN_P.slider_high, d.min_p,
+                                   MIN_P.step, key=f"{prefix}_min_p", help=tr(MIN_P.help))
+        values["epsilon_cutoff"] = c.slider(t("widgets.epsilon_cutoff_0_off"), EPSILON.low,
                                             EPSILON.slider_high, d.epsilon_cutoff,
                                             EPSILON.step, format="%.3f",
-                                            key=f"{prefix}_epsilon", help=EPSILON.help)
+                                            key=f"{prefix}_epsilon", help=tr(EPSILON.help))
         values["num_return_sequences"] = c.slider(
-            "samples (num_return_sequences)", int(NUM_RETURN_SEQUENCES.low),
+            t("widgets.samples_num_return_sequences"), int(NUM_RETURN_SEQUENCES.low),
             int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
-            help=NUM_RETURN_SEQUENCES.help)
+            help=tr(NUM_RETURN_SEQUENCES.help))
         values["seed"] = bounded_number("seed", int(SEED.low), int(SEED.high), d.seed,
-                                        key=f"{prefix}_seed", container=c, help=SEED.help)
+                                        key=f"{prefix}_seed", container=c, help=tr(SEED.help))
         if values["seed"] is None:  # out of range: the message is shown, nothing runs
             return None
     values["max_new_tokens"] = c.slider("max_new_tokens", int(MAX_NEW_TOKENS.low),
                                         int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
                                         key=f"{prefix}_max_new_tokens",
-                                        help=MAX_NEW_TOKENS.help)
+                                        help=tr(MAX_NEW_TOKENS.help))
     try:
         return GenerationSettings(**values)
     except SettingsError as err:
         for problem in err.problems:
-            c.error(problem)
+            c.error(tr(problem))
         return None
 
 
@@ -86,7 +87,7 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
                 break
             ahead = handle.position()
             if ahead and slots:
-                slots[0].info(f"Waiting for the model: {ahead - 1} request(s) ahead of you…")
+                slots[0].info(t("widgets.waiting_for_the_model", ahead=ahead - 1))
                 continue
             for row, (slot, text) in enumerate(zip(slots, texts)):
                 slot.markdown(render(row, text) + CURSOR)
@@ -146,7 +147,7 @@ def output_slots(n: int, per_row: int = 3) -> list:
     for start in range(0, n, per_row):
         cols = st.columns(min(per_row, n - start))
         for j, col in enumerate(cols):
-            col.markdown(f"**Sample {start + j + 1}**")
+            col.markdown(t("widgets.sample_v0", v0=start + j + 1))
             slots.append(col.empty())
     return slots
 
@@ -154,9 +155,9 @@ def output_slots(n: int, per_row: int = 3) -> list:
 def timings_caption(result: GenerationResult) -> str:
     ttft = "–" if result.ttft_s is None else f"{result.ttft_s:.2f} s"
     prompt = ", ".join(str(n) for n in result.prompt_tokens)
-    return (f"prompt {prompt} tokens · generated {result.new_tokens} tokens · "
-            f"first token after {ttft} · {result.tokens_per_s:.1f} tok/s · "
-            f"{result.total_s:.2f} s in all" + (" · stopped" if result.cancelled else ""))
+    return (t("widgets.timings", prompt=prompt, new_tokens=result.new_tokens, ttft=ttft,
+              tokens_per_s=result.tokens_per_s, total_s=result.total_s)
+            + (t("widgets.stopped") if result.cancelled else ""))
 
 
 def show_warnings(warnings: list[str]) -> None:
@@ -166,6 +167,7 @@ def show_warnings(warnings: list[str]) -> None:
 
 
 def show_error(err: Exception, where=None) -> None:
-    """A participant-level error as text; anything else as a short message with an error id
-    (logged with its traceback on the server), never the exception's own text."""
+    """A participant-level error as text, in the session's language; anything else as a short
+    message with an error id (logged with its traceback on the server), never the exception's
+    own text."""
     ui_text.show_error(err, where)

@@ -1,0 +1,60 @@
+"""Languages in a real browser: ?lang=ja, the sidebar selector, the browser's own language, and
+two tabs in two languages at the same time (the language is per session, never per process)."""
+
+import pytest
+
+from tests.e2e.conftest import fill, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def title(page) -> str:
+    return page.locator("h1").first.inner_text().strip()
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option).click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def test_lang_in_the_address_switches_and_stays_across_pages(new_session):
+    page = new_session("?lang=ja&foo=bar")
+    assert title(page) == "生成"
+    assert page.get_by_text("英語しか").count() >= 1  # the English default prompt explained
+    page.get_by_role("link", name="設定の比較").click()
+    wait_idle(page)
+    assert title(page) == "デコーディング設定の比較"
+
+
+def test_the_sidebar_selector_switches_and_keeps_other_parameters(new_session):
+    page = new_session("?foo=bar")
+    assert title(page) == "Generate"
+    choose(page, "言語 / Language", "日本語")
+    assert title(page) == "生成"
+    assert "lang=ja" in page.url and "foo=bar" in page.url  # share-link parameters stay
+    choose(page, "言語 / Language", "English")
+    assert title(page) == "Generate" and "lang=en" in page.url
+
+
+def test_two_tabs_in_two_languages_at_the_same_time(new_session):
+    ja, en = new_session("?lang=ja"), new_session()
+    for i in range(2):  # each edit reruns that tab's script while the other tab stays open
+        fill(ja, "プロンプト", f"Tell me about the sea, part {i}.")
+        fill(en, "Prompt", f"Tell me about the moon, part {i}.")
+        assert title(ja) == "生成" and title(en) == "Generate"
+    assert ja.get_by_text("モデルへの入力").count() == 1
+    assert en.get_by_text("Model input: exactly what").count() == 1
+    assert en.get_by_text("モデルへの入力").count() == 0
+
+
+def test_a_japanese_browser_gets_japanese(browser, app_url):
+    ctx = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
+    try:
+        page = ctx.new_page()
+        page.goto(app_url)
+        wait_idle(page)
+        assert title(page) == "生成"
+    finally:
+        ctx.close()

@@ -1,0 +1,116 @@
+"""Every page in Japanese (?lang=ja): no English left a participant would read, except what
+stays English on purpose (parameter names, model ids, code, file names, metric and library
+names) and the model's own output (none is shown before Generate)."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampling_sweep",
+         "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "persona_chat",
+         "rag", "quantization", "admin"]
+# English on purpose: transformers' parameter names, model ids, metric/library/format names
+KEEP = re.compile(r"""
+    `[^`]*` | \$[^$]*\$ | "[^"]*"                        # code spans, formulas, quoted text
+  | 例:\ .*                                              # an example input (English: the model)
+  | [\w.-]+/[\w.@-]+                                      # org/model, paths
+  | [\w-]+\.(?:json|toml|py|txt|md|gguf)\b                # file names
+  | \b(?:langchain-community|temperature|top_p|top_k|min_p|epsilon_cutoff|epsilon|max_new_tokens|seed
+      |num_return_sequences|do_sample|apply_chat_template|add_generation_prompt
+      |smollm2-135m-instruct|gemma-3-270m|SmolLM2[\w.-]*|Qwen[\w.-]*
+      |Self-BLEU|BLEU|chrF|distinct-n|distinct-\d|BM25|RAG|JSON|Jinja|ID|GPU|CPU|RAM|cpu|cuda
+      |MB|GB|tok/s|fp32|fp16|bf16|int8|nf4|fp4|dq|bnb|bitsandbytes|DuckDuckGo|Hugging\ Face
+      |transformers|sacrebleu|MeCab|ja-mecab|13a|langchain|ddgs|softmax|argmax|logits?
+      |top-k|top-p|min-p|few-shot|shot|User|Assistant|system|user|assistant|role|content
+      |greedy|LLM|HF_HOME|HF_HUB_CACHE|config|openai|Ġ|Ċ|BPE|SentencePiece|byte-level
+      |x86_64|cores|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|weights|get_memory_footprint
+      |pipeline|perplexity|raw|id|piece|token|tokens|PAD|BOS|EOS|UNK|eos|bos|pad|unk
+      |English|Language|en|ja|input|output|float32|float16|bfloat16|NormalFloat|Gemma
+      |DuckDuckGoSearchResults|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
+""", re.X)
+
+
+def visible_texts(at) -> list[str]:
+    """What a participant reads: labels, help, options, captions, messages, headers."""
+    texts = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning",
+                 "error", "success", "exception"):
+        texts += [e.value for e in getattr(at, kind)]
+    for kind in ("button", "radio", "selectbox", "multiselect", "slider", "select_slider",
+                 "text_input", "text_area", "number_input", "toggle", "checkbox", "expander",
+                 "metric", "tabs", "chat_input"):
+        for e in getattr(at, kind):
+            texts += [str(getattr(e, a, "") or "") for a in ("label", "help", "placeholder")]
+            if kind in ("radio", "selectbox", "multiselect", "select_slider"):
+                texts += [str(o) for o in e.options]
+    for df in at.dataframe:
+        texts += [str(c) for c in df.value.columns]
+    # token chips (the model's input, as tokens) and HTML legends: only their text counts
+    texts = [x for x in texts if not x.startswith('<div style="line-height')]
+    return [re.sub(r"<[^>]*>", " ", x) for x in texts if x]
+
+
+def english_left(texts: list[str]) -> list[str]:
+    return sorted({w for text in texts for w in re.findall(r"[A-Za-z]{3,}", KEEP.sub(" ", text))})
+
+
+def first_run_in_japanese(page: str) -> AppTest:
+    # a fresh app per page: AppTest matches a radio's value against its shown (translated)
+    # options when it reruns, which a format_func makes differ; a first run has no state yet
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["lang"] = "ja"
+    at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_in_japanese_has_no_english_left(smol, page):
+    at = first_run_in_japanese(page)
+    assert not at.exception
+    texts = visible_texts(at)
+    assert any(re.search(r"[\u3040-\u30ff]", x) for x in texts)  # the page is in Japanese
+    assert english_left(texts) == []
+
+
+def test_the_scan_sees_english(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()  # English
+    assert "prompt" in {w.lower() for w in english_left(visible_texts(at))}
+
+
+def test_the_sidebar_selector_switches_this_session_and_writes_lang(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    assert at.title[0].value == "Generate"  # no ?lang=, no Japanese browser: configuration (en)
+    at.selectbox(key="i18n_lang_select").set_value("ja").run()
+    assert at.title[0].value == "生成" and at.query_params["lang"] == "ja"
+    other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    assert other.title[0].value == "Generate"  # another session keeps its own language
+
+
+def test_the_embedded_model_says_it_writes_english_only(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["lang"] = "ja"
+    at.run()  # the Generate page
+    assert any("英語しか" in c.value for c in at.caption)  # beside the English default prompt
+    assert "Tell me a story" in at.text_area(key="gen_prompt").value
+    picker = [s for s in at.sidebar.selectbox if s.label == "モデル"]
+    assert picker and "英語しか" in picker[0].help  # the model picker
+    persona = first_run_in_japanese("persona_chat")  # the Kansai preset asks for Japanese
+    assert any("英語しか" in c.value for c in persona.caption)
+
+
+def test_the_tokenizer_page_measures_what_japanese_costs(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/tokenizer_model.py").run()
+    cost = next(c.value for c in at.caption if "per character" in c.value)
+    ratio = float(re.search(r"costs ([\d.]+)×", cost).group(1))
+    assert 5 < ratio < 10  # SmolLM2's byte-level BPE: about 7x the tokens per character
+
+
+def test_rag_defaults_to_the_japanese_region_in_japanese(smol):
+    assert first_run_in_japanese("rag").selectbox(key="rag_region").value == "jp-jp"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/rag.py").run()
+    assert at.selectbox(key="rag_region").value == "wt-wt"
