@@ -84,7 +84,10 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
         for literal, field, _, _ in string.Formatter().parse(template):
             regex += re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")
         out.append((re.compile(regex + r"\Z", re.S), key))
-    return out
+    # templates that wrap another message ("link_*": "{name}={shown} ignored: {reason}; using
+    # {default}") are tried first: "{name} must be in {range}, got {value}" would match the
+    # whole note too, with the wrapper's words inside its fields
+    return sorted(out, key=lambda p: not p[1].startswith("messages.link_"))
 
 
 def translate(lang: str, text: str) -> str:

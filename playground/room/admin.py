@@ -92,7 +92,8 @@ class LoginThrottle:
         wait = self.wait_s(session)
         if wait > 0:
             raise LoginThrottledError(f"too many wrong passwords: wait {wait:.0f} s before the "
-                                      f"next try")
+                                      f"next try", key="errors.login_throttled",
+                                      params={"wait": f"{wait:.0f}"})
         ok = check_password(given, expected)
         with self._lock:
             if ok:

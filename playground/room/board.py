@@ -96,17 +96,19 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
     text = str(text or "")
     name = " ".join(str(name or "").split())[:MAX_NAME]  # one line, no control characters
     if not text.strip():
-        raise BoardError("there is nothing to post: the text is empty")
+        raise BoardError("there is nothing to post: the text is empty", key="errors.board_empty")
     try:
         settings_json = json.dumps(settings or {}, ensure_ascii=False, sort_keys=True)
         inputs_json = json.dumps(inputs or {}, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError):
-        raise BoardError("the settings of this post cannot be stored (not plain values)") \
-            from None
+        raise BoardError("the settings of this post cannot be stored (not plain values)",
+                         key="errors.board_settings") from None
     size = len((text + settings_json + inputs_json).encode("utf-8"))
     if size > MAX_POST_BYTES:
         raise BoardError(f"a post may be at most {MAX_POST_BYTES // 1024} kB; this one is "
-                         f"{size / 1024:.1f} kB. Post a shorter part of the text")
+                         f"{size / 1024:.1f} kB. Post a shorter part of the text",
+                         key="errors.board_too_long",
+                         params={"most": MAX_POST_BYTES // 1024, "size": f"{size / 1024:.1f}"})
     if metric is not None and not math.isfinite(float(metric)):
         metric = None
     if posts_per_minute > 0:
@@ -115,7 +117,9 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
         if len(recent) >= posts_per_minute:
             wait = recent[len(recent) - posts_per_minute]["created"] + WINDOW_S - now
             raise BoardError(f"you can post {posts_per_minute} times a minute to the room "
-                             f"board; try again in {max(1, math.ceil(wait))} s")
+                             f"board; try again in {max(1, math.ceil(wait))} s",
+                             key="errors.board_too_often",
+                             params={"n": posts_per_minute, "wait": max(1, math.ceil(wait))})
     step = current_step(store)
     rowid = store.execute(
         "INSERT INTO posts (created, session, name, page, model, text, settings, metric_name, "
@@ -129,7 +133,8 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
 def get_post(store: RoomStore, post_id: int) -> Post:
     row = store.one("SELECT * FROM posts WHERE id = ?", (post_id,))
     if row is None:
-        raise BoardError(f"post {post_id} is not on the board (cleared, perhaps)")
+        raise BoardError(f"post {post_id} is not on the board (cleared, perhaps)",
+                         key="errors.board_no_post", params={"id": post_id})
     return _post(row)
 
 

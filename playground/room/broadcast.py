@@ -38,7 +38,8 @@ def publish(store: RoomStore, link: str, note: str = "") -> Broadcast:
     decode_link(link)  # raises for a link to no page
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise LinkError(f"the note is {len(note)} characters; at most {MAX_NOTE}")
+        raise LinkError(f"the note is {len(note)} characters; at most {MAX_NOTE}",
+                        key="errors.note_too_long", params={"n": len(note), "most": MAX_NOTE})
     store.transaction([
         ("INSERT INTO meta (name, value) VALUES (?, 1) "
          "ON CONFLICT(name) DO UPDATE SET value = value + 1", (NAME,)),

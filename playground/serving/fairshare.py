@@ -99,7 +99,9 @@ class SessionLedger:
                 raise OverBudgetError(
                     f"you have used your share of the server for now ({self.tokens_per_minute} "
                     f"generated tokens per minute, so that everyone in the room gets a turn); "
-                    f"try again in {wait:.0f} s", retry_after_s=wait)
+                    f"try again in {wait:.0f} s", retry_after_s=wait,
+                    key="errors.over_budget_tokens",
+                    params={"tokens": self.tokens_per_minute, "wait": f"{wait:.0f}"})
             if self.max_waiting:
                 # a request from the same page is replaced by this one, so it does not count
                 waiting = [h for h in list(p.handles) if not h.done
@@ -108,7 +110,8 @@ class SessionLedger:
                     raise OverBudgetError(
                         f"you already have {len(waiting)} request(s) waiting or running (at "
                         f"most {self.max_waiting} per participant); try again when one of "
-                        f"them has finished, or stop it")
+                        f"them has finished, or stop it", key="errors.over_budget_waiting",
+                        params={"n": len(waiting), "most": self.max_waiting})
 
     def register(self, handle) -> None:
         """A request of ``handle.participant`` (see ``who``) was queued."""

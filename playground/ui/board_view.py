@@ -22,14 +22,20 @@ from playground.room.admin import ago
 from playground.room.links import page_spec
 from playground.room.store import room_store
 from playground.serving.fairshare import acting_for, session_ledger
+from playground.ui.i18n import error_text, t, tr
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
 
 NAME = "board_name"      # session: the display name this participant chose ("" = anonymous)
 POLL_S = 2               # the Board page looks for new posts this often (seconds)
 SHOWN = 200              # posts drawn at most (the newest; exports hold every post)
-PAGE_TITLES = {"generate": "Generate", "sampling_compare": "Compare settings",
-               "persona_chat": "Persona chat", "rag": "RAG"}
+PAGE_NAV = {"generate": "nav.generate", "sampling_compare": "nav.compare",
+            "persona_chat": "nav.persona_chat", "rag": "nav.rag_section"}
+
+
+def page_title(page: str) -> str:
+    """The page's title in the session's language (the post's own id when unknown)."""
+    return t(PAGE_NAV[page]) if page in PAGE_NAV else page
 
 
 def session_id() -> str:
@@ -74,9 +80,9 @@ def _post(page: str, options: list[dict], key: str) -> None:
                            posts_per_minute=registry().config.room.posts_per_minute,
                            **{k: v for k, v in choice.items() if k != "label"})
         session_ledger().touch(session_id(), name=name)
-        st.session_state[f"{key}_flash"] = ("ok", f"Posted to the room board (#{p.id}).")
+        st.session_state[f"{key}_flash"] = ("ok", t("board_view.posted", id=p.id))
     except PlaygroundError as err:
-        st.session_state[f"{key}_flash"] = ("error", str(err))
+        st.session_state[f"{key}_flash"] = ("error", error_text(err))
 
 
 def post_popover(page: str, options: list[dict], key: str) -> None:
@@ -86,14 +92,14 @@ def post_popover(page: str, options: list[dict], key: str) -> None:
         (st.success if flash[0] == "ok" else st.error)(flash[1])
     if not options:
         return
-    with st.popover("Post to the room", icon=":material/forum:"):
+    with st.popover(t("board_view.post_to_the_room"), icon=":material/forum:"):
         if len(options) > 1:
-            st.radio("What to post", range(len(options)), key=f"{key}_pick",
+            st.radio(t("board_view.what_to_post"), range(len(options)), key=f"{key}_pick",
                      format_func=lambda i: options[i]["label"])
-        st.text_input("Your name on the board (optional)", st.session_state.get(NAME, ""),
+        st.text_input(t("board_view.your_name"), st.session_state.get(NAME, ""),
                       max_chars=board.MAX_NAME, key=f"{key}_name")
-        st.caption("Everyone in the room sees the text, the model and the exact settings.")
-        st.button("Post", type="primary", key=f"{key}_go", on_click=_post,
+        st.caption(t("board_view.everyone_sees"))
+        st.button(t("board_view.post"), type="primary", key=f"{key}_go", on_click=_post,
                   args=(page, options, key))
 
 
@@ -106,16 +112,16 @@ def post_samples(result, model: str, settings) -> None:
     texts = result.texts()
     d2 = metrics.distinct_n(texts, 2) if len(texts) > 1 else None
     post_popover("generate", [
-        {"label": f"sample {i + 1}", "text": t, "model": model,
+        {"label": t("board_view.sample_n", n=i + 1), "text": text, "model": model,
          "settings": {**_settings(settings), "seed": result.samples[i].seed},
          "metric_name": "distinct-2" if d2 is not None else "", "metric": d2}
-        for i, t in enumerate(texts)], "gen_post")
+        for i, text in enumerate(texts)], "gen_post")
 
 
 def post_columns(results, model: str) -> None:
     """Compare: one column (its samples, its settings, its Self-BLEU)."""
     post_popover("sampling_compare", [
-        {"label": f"column {i + 1}: {r.label}", "text": "\n\n---\n\n".join(r.texts),
+        {"label": t("board_view.column_n", n=i + 1, label=tr(r.label)), "text": "\n\n---\n\n".join(r.texts),
          "model": model, "settings": _settings(r.settings),
          "metric_name": "Self-BLEU" if r.self_bleu_avg is not None else "",
          "metric": r.self_bleu_avg} for i, r in enumerate(results)], "compare_post")
@@ -123,13 +129,13 @@ def post_columns(results, model: str) -> None:
 
 def post_reply(turns: list[dict], model: str, settings) -> None:
     """Persona chat: the last reply (with the message it answers)."""
-    replies = [i for i, t in enumerate(turns) if t["role"] == "assistant" and t["content"]]
+    replies = [i for i, turn in enumerate(turns) if turn["role"] == "assistant" and turn["content"]]
     if not replies:
         return
     i = replies[-1]
     asked = turns[i - 1]["content"] if i and turns[i - 1]["role"] == "user" else ""
     text = (f"> {asked}\n\n" if asked else "") + turns[i]["content"]
-    post_popover("persona_chat", [{"label": "the last reply", "text": text, "model": model,
+    post_popover("persona_chat", [{"label": t("board_view.the_last_reply"), "text": text, "model": model,
                                    "settings": _settings(settings)}], "persona_post")
 
 
@@ -138,8 +144,9 @@ def post_answer(rag, result, model: str, settings) -> None:
     answer = result.samples[0].text if result.samples else ""
     sources = "\n".join(f"[{i}] {s.title} ({s.url or s.location})"
                         for i, s in enumerate(rag.sources, start=1))
-    text = f"Q: {rag.question}\n\n{answer}" + (f"\n\nSources:\n{sources}" if sources else "")
-    post_popover("rag", [{"label": "the answer", "text": text, "model": model,
+    text = t("board_view.question", question=rag.question) + f"\n\n{answer}" + (
+        "\n\n" + t("board_view.sources") + f"\n{sources}" if sources else "")
+    post_popover("rag", [{"label": t("board_view.the_answer"), "text": text, "model": model,
                           "settings": _settings(settings)}], "rag_post")
 
 
@@ -161,13 +168,13 @@ def _posts(page: str | None, step: str | None, admin: bool) -> list[board.Post]:
 
 def show_post(p: board.Post, admin: bool) -> None:
     with st.container(border=True, key=f"board_post_{p.id}"):
-        meta = [p.name or "anonymous", PAGE_TITLES.get(p.page, p.page), p.model,
-                ago(time.time() - p.created)]
+        meta = [p.name or t("board_view.anonymous"), page_title(p.page), p.model,
+                tr(ago(time.time() - p.created))]
         if p.metric is not None:
             meta.append(f"{p.metric_name} {p.metric:.2f}")
         if p.step:
-            meta.append(f"step: {p.step}")
-        flags = ("📌 " if p.pinned else "") + ("(hidden) " if p.hidden else "")
+            meta.append(t("board_view.step", step=p.step))
+        flags = ("📌 " if p.pinned else "") + (t("board_view.hidden") + " " if p.hidden else "")
         st.text(flags + " · ".join(m for m in meta if m))
         st.text(p.text)
         shown = {k: v for k, v in p.settings.items()
@@ -177,23 +184,23 @@ def show_post(p: board.Post, admin: bool) -> None:
             st.text(", ".join(f"{k}={v}" for k, v in shown.items()))
         cols = st.columns([1, 1, 1, 6])
         if p.link:
-            cols[0].link_button("Open", p.link, help="This page with this post's settings.")
+            cols[0].link_button(t("board_view.open"), p.link, help=t("board_view.open_help"))
         if admin:
-            cols[1].button("Unpin" if p.pinned else "Pin", key=f"board_pin_{p.id}",
+            cols[1].button(t("board_view.unpin") if p.pinned else t("board_view.pin"),
+                           key=f"board_pin_{p.id}",
                            on_click=_flag, args=(p.id, "pinned", not p.pinned))
-            cols[2].button("Show" if p.hidden else "Hide", key=f"board_hide_{p.id}",
+            cols[2].button(t("board_view.show") if p.hidden else t("board_view.hide"),
+                           key=f"board_hide_{p.id}",
                            on_click=_flag, args=(p.id, "hidden", not p.hidden))
 
 
 def room_chart(posts: list[board.Post]) -> None:
     cells = board.room_sweep(posts)
     if not cells:
-        st.caption("Post a column from **Compare settings** to start the room's sweep: each "
-                   "posted column adds its Self-BLEU at its top_p and temperature.")
+        st.caption(t("board_view.no_room_sweep"))
         return
     st.altair_chart(sweep_heatmap(pd.DataFrame(cells)), width="stretch")
-    st.caption(f"The room's sweep: Self-BLEU (0-100, average of the posts in each cell) of "
-               f"{sum(c['posts'] for c in cells)} Compare columns posted to the board.")
+    st.caption(t("board_view.room_sweep", n=sum(c['posts'] for c in cells)))
 
 
 def live_board(page: str | None, step: str | None, admin: bool) -> None:
@@ -202,8 +209,8 @@ def live_board(page: str | None, step: str | None, admin: bool) -> None:
     @st.fragment(run_every=POLL_S)
     def posts_fragment() -> None:
         posts = _posts(page, step, admin)
-        st.caption(f"{len(posts)} post(s)" + (f"; the newest {SHOWN} are shown"
-                                              if len(posts) > SHOWN else ""))
+        st.caption(t("board_view.posts", n=len(posts)) + (
+            t("board_view.newest_shown", shown=SHOWN) if len(posts) > SHOWN else ""))
         room_chart(posts)
         for p in posts[:SHOWN]:
             show_post(p, admin)
@@ -216,10 +223,10 @@ def instructor_tools() -> None:
     store = room_store()
     posts = board.list_posts(store, include_hidden=True)
     a, b, c = st.columns([1, 1, 2])
-    a.download_button("Export CSV", board.export_csv(posts), "room_board.csv", "text/csv",
+    a.download_button(t("board_view.export_csv"), board.export_csv(posts), "room_board.csv", "text/csv",
                       key="board_csv")
-    b.download_button("Export JSON", board.export_json(posts), "room_board.json",
+    b.download_button(t("board_view.export_json"), board.export_json(posts), "room_board.json",
                       "application/json", key="board_json")
-    sure = c.checkbox("I want to clear the board", key="board_clear_sure")
-    if c.button("Clear the board", disabled=not sure, key="board_clear"):
-        st.success(f"Cleared {board.clear(store)} post(s).")
+    sure = c.checkbox(t("board_view.clear_sure"), key="board_clear_sure")
+    if c.button(t("board_view.clear"), disabled=not sure, key="board_clear"):
+        st.success(t("board_view.cleared", n=board.clear(store)))

@@ -36,7 +36,7 @@ def follow_job(job: Job) -> Comparison | None:
             bar.progress(0.0, text=t("quant_view.waiting_in_line_one", others=others) + " "
                                    + waiting_text(job))
         else:
-            bar.progress(job.fraction, text=f"{job.message}. {waiting_text(job)}")
+            bar.progress(job.fraction, text=f"{tr(job.message)}. {waiting_text(job)}")
         time.sleep(0.3)
     bar.empty()
     try:

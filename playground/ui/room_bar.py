@@ -17,6 +17,7 @@ from playground.errors import PlaygroundError
 from playground.room import broadcast
 from playground.room.lessons import LessonError, list_plans, load_plan
 from playground.room.store import room_store
+from playground.ui.i18n import error_text, language, t, tr
 from playground.ui.share import (apply_query_link, current_link, link_widget, open_step,
                                  show_link_notes, spec_for)
 
@@ -45,9 +46,8 @@ def room_bar(page) -> None:
     cols = st.columns([2, 1.5, 2.3, 3.2] if is_instructor() else [2, 1.5, 5.5])
     if spec is not None:
         link_widget(spec, cols[0])
-    presenter = cols[1].toggle("Presenter", key=PRESENTER,
-                               help="For the projector: larger type, no sidebar (set the "
-                                    "sidebar's inputs first, or turn this off to reach them).")
+    presenter = cols[1].toggle(t("room_bar.presenter"), key=PRESENTER,
+                               help=t("room_bar.presenter_help"))
     if presenter:
         st.html(PRESENTER_CSS)
     if is_instructor():
@@ -58,19 +58,20 @@ def room_bar(page) -> None:
 
 def _instructor(spec, share_col, lesson_col) -> None:
     store = room_store()
-    with share_col.popover("Share with the room", icon=":material/campaign:"):
+    with share_col.popover(t("room_bar.share_with_the_room"), icon=":material/campaign:"):
         if spec is None:
-            st.caption("This page has no inputs to share; open a lesson page first.")
+            st.caption(t("room_bar.no_inputs_to_share"))
         else:
-            note = st.text_input("Note for the room", key="room_note", max_chars=broadcast.
-                                 MAX_NOTE, placeholder="e.g. Press Generate and compare.")
-            if st.button("Share this step", type="primary", key="room_share"):
+            note = st.text_input(t("room_bar.note_for_the_room"), key="room_note",
+                                 max_chars=broadcast.MAX_NOTE,
+                                 placeholder=t("room_bar.note_placeholder"))
+            if st.button(t("room_bar.share_this_step"), type="primary", key="room_share"):
                 try:
                     broadcast.publish(store, current_link(spec), note)
-                    st.success("Shared: every tab shows it within a few seconds.")
+                    st.success(t("room_bar.shared"))
                 except PlaygroundError as err:
-                    st.error(str(err))
-        if st.button("Clear the room's step", key="room_clear"):
+                    st.error(error_text(err))
+        if st.button(t("room_bar.clear_the_step"), key="room_clear"):
             broadcast.clear(store)
     with lesson_col:
         _lesson_controls(store)
@@ -80,38 +81,63 @@ def _lesson_controls(store) -> None:
     from playground.ui.resources import registry
     plans = list_plans(registry().config.room.lesson_dir)
     if not plans:
-        st.caption("No lesson plans in room.lesson_dir.")
+        st.caption(t("room_bar.no_lesson_plans"))
         return
-    with st.popover("Lesson plan", icon=":material/school:"):
-        chosen = st.selectbox("Plan", plans, format_func=lambda p: p.stem, key="room_plan")
+    with st.popover(t("room_bar.lesson_plan"), icon=":material/school:"):
+        chosen = st.selectbox(t("room_bar.plan"), plans, format_func=lambda p: p.name,
+                              key="room_plan")
         try:
             plan = load_plan(chosen)
         except LessonError as err:
-            st.error(str(err))
+            st.error(error_text(err))
             return
         path, index = st.session_state.get(LESSON, (str(chosen), -1))
         if path != str(chosen):
             index = -1
-        st.caption(f"{plan.title}: {len(plan.steps)} steps. Each step you reach is shared "
-                   f"with the room and opened here.")
+        st.caption(t("room_bar.plan_steps", title=tr(plan.title), n=len(plan.steps)))
         if 0 <= index < len(plan.steps):
-            st.markdown(f"**Step {index + 1} of {len(plan.steps)}**: {plan.steps[index].note}")
+            st.markdown(t("room_bar.step_of", i=index + 1, n=len(plan.steps),
+                          note=_escape(plan.steps[index].note_for(language()))))
         prev_col, next_col = st.columns(2)
         target = None
-        if prev_col.button("Previous", key="room_prev", disabled=index <= 0):
+        if prev_col.button(t("room_bar.previous"), key="room_prev", disabled=index <= 0):
             target = index - 1
-        if next_col.button("Next" if index >= 0 else "Start", key="room_next", type="primary",
+        if next_col.button(t("room_bar.next") if index >= 0 else t("room_bar.start"),
+                           key="room_next", type="primary",
                            disabled=index >= len(plan.steps) - 1):
             target = index + 1
     if target is not None:
         step = plan.steps[target]
         st.session_state[LESSON] = (str(chosen), target)
-        broadcast.publish(store, step.link, step.note_for(_lang()))
+        broadcast.publish(store, step.link, step.note)  # each tab shows its own language
         open_step(step.link)
 
 
-def _lang() -> str:
-    return st.query_params.get("lang") or ""
+@st.cache_data(ttl=60, show_spinner=False)
+def _note_translations(lesson_dir: str) -> dict[str, dict[str, str]]:
+    """``{note in either language: {"en": note, "ja": note_ja}}`` over the room's lesson plans,
+    so a step shared from a plan reads in each tab's own language (read again after 60 s)."""
+    out: dict[str, dict[str, str]] = {}
+    for path in list_plans(lesson_dir):
+        try:
+            plan = load_plan(path)
+        except LessonError:
+            continue
+        for step in plan.steps:
+            if step.note and step.note_ja:
+                both = {"en": step.note, "ja": step.note_ja}
+                out[step.note] = out[step.note_ja] = both
+    return out
+
+
+def localized_note(note: str) -> str:
+    """A broadcast's note in this tab's language when it is a lesson step's note (a note the
+    instructor typed stays as typed)."""
+    from playground.ui.resources import registry
+    if not note:
+        return note
+    both = _note_translations(str(registry().config.room.lesson_dir or "")).get(note)
+    return both[language()] if both else note
 
 
 @st.fragment(run_every=POLL_S)
@@ -126,13 +152,14 @@ def _banner() -> None:
     if step is None:
         return
     if is_instructor():
-        st.caption(f"The room sees your step: {step.note or '(no note)'}")
+        st.caption(t("room_bar.room_sees", note=localized_note(step.note)
+                     or t("room_bar.no_note")))
         return
     with st.container(border=True, key="room_banner"):
         text, button = st.columns([6, 1])
-        text.markdown(":material/campaign: **From the instructor:** "
-                      + (_escape(step.note) or "a new step"))
-        if button.button("Open", key=f"room_open_{step.version}", type="primary"):
+        text.markdown(t("room_bar.from_the_instructor",
+                        note=_escape(localized_note(step.note)) or t("room_bar.a_new_step")))
+        if button.button(t("room_bar.open"), key=f"room_open_{step.version}", type="primary"):
             open_step(step.link)
 
 

@@ -11,6 +11,7 @@ import time
 import streamlit as st
 
 from playground.serving.fairshare import session_ledger
+from playground.ui.i18n import header, t
 
 FLASH_S = 10  # seconds the "Stopped ..." message stays (the list redraws every 3 s)
 
@@ -26,22 +27,21 @@ def _alive(session_id: str) -> bool:
 
 def _stop(session_id: str, label: str) -> None:
     n = session_ledger().stop(session_id)
-    st.session_state["admin_sessions_flash"] = (f"Stopped {n} request(s) of {label}.",
+    st.session_state["admin_sessions_flash"] = (t("sessions_view.stopped", n=n, label=label),
                                                 time.monotonic())
 
 
 def sessions_section(registry) -> None:
     """One line per open tab: short anonymous id, display name, page, requests, tokens."""
-    st.subheader("Participants")
+    st.subheader(t("sessions_view.participants"))
     room = registry.config.room
     limits = []
     if room.tokens_per_minute:
-        limits.append(f"{room.tokens_per_minute} generated tokens per minute")
+        limits.append(t("sessions_view.tokens_per_minute", n=room.tokens_per_minute))
     if room.max_waiting:
-        limits.append(f"{room.max_waiting} waiting requests")
-    st.caption("Open tabs of this server (closed ones leave the list). Fair share per "
-               "participant: " + (", ".join(limits) if limits else "no limit set "
-                                  "([room] tokens_per_minute, max_waiting)") + ".")
+        limits.append(t("sessions_view.waiting_requests", n=room.max_waiting))
+    st.caption(t("sessions_view.open_tabs", limits=", ".join(limits) if limits
+                 else t("sessions_view.no_limit")))
 
     @st.fragment(run_every=3)
     def session_list() -> None:
@@ -50,12 +50,12 @@ def sessions_section(registry) -> None:
             st.success(flash[0])
         rows = session_ledger().sessions(alive=_alive)
         if not rows:
-            st.caption("No participant is connected.")
+            st.caption(t("sessions_view.nobody"))
             return
         head = st.columns([2, 3, 3, 2, 2, 2])
         for col, title in zip(head, ("id", "name", "page", "running / all requests",
-                                     "tokens (last min)", "")):
-            col.caption(title)
+                                     "tokens (last min)")):
+            col.caption(header(title))
         for r in rows:
             cols = st.columns([2, 3, 3, 2, 2, 2])
             cols[0].text(r["id"])
@@ -63,9 +63,9 @@ def sessions_section(registry) -> None:
             cols[2].text(r["page"])
             cols[3].text(f"{r['running requests']} / {r['requests']}")
             cols[4].text(str(r["tokens (last min)"]))
-            cols[5].button("Stop", key=f"admin_stop_{r['id']}", on_click=_stop,
+            cols[5].button(t("sessions_view.stop"), key=f"admin_stop_{r['id']}", on_click=_stop,
                            args=(r["session"], r["id"]),
                            disabled=not r["running requests"],
-                           help="Stops this participant's requests (only theirs).")
+                           help=t("sessions_view.stop_help"))
 
     session_list()

@@ -22,6 +22,8 @@ from playground.room.fields import Field
 from playground.room.links import (PASSTHROUGH, LinkError, decode_link, encode_link,
                                    full_inputs)
 from playground.room.pages import PAGES, PageSpec, page_spec
+from playground.ui.i18n import error_text, t, tr
+from playground.ui.text import as_text
 
 SEEN = "room_link_seen"     # session: the last link applied (page + its input parameters)
 NOTES = "room_link_notes"   # session: what the last link applied had to ignore
@@ -124,7 +126,7 @@ def apply_query_link(spec: PageSpec | None) -> None:
     try:
         values, notes = _decode_params(spec, dict(inputs))
     except LinkError as err:
-        st.session_state[NOTES] = [str(err)]
+        st.session_state[NOTES] = [error_text(err)]
         return
     apply_inputs(spec, values)
     st.session_state[NOTES] = notes
@@ -169,21 +171,19 @@ def open_step(link: str) -> None:
 
 def link_widget(spec: PageSpec, container=None) -> None:
     """The one-line "Link to this step" popover."""
-    with (container or st).popover("Link to this step", icon=":material/link:"):
+    with (container or st).popover(t("share.link_to_this_step"), icon=":material/link:"):
         try:
             link = current_link(spec)
         except LinkError as err:
-            st.error(str(err))
+            st.error(error_text(err))
             return
         st.code(absolute(link), language=None, wrap_lines=True)
-        st.caption(f"Opens {spec.title} with your current inputs ({len(link):,} of at most "
-                   f"8,000 characters). Never included: access tokens, passwords, documents, "
-                   f"chat histories, results.")
+        st.caption(t("share.opens", title=tr(spec.title), length=f"{len(link):,}"))
 
 
 def show_link_notes() -> None:
     """What the link just applied had to ignore (once, after applying it)."""
     notes = st.session_state.pop(NOTES, None)
     if notes:
-        st.warning("Some values of this link were ignored and set to their defaults:\n\n"
-                   + "\n".join(f"- {n}" for n in notes), icon=":material/link_off:")
+        st.warning(t("share.ignored") + "\n\n"
+                   + "\n".join(f"- {as_text(tr(n))}" for n in notes), icon=":material/link_off:")

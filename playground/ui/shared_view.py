@@ -12,6 +12,7 @@ import streamlit as st
 
 from playground.room.admin import ago
 from playground.room.shared import Watch
+from playground.ui.i18n import t, tr
 from playground.ui.widgets import session_alive
 
 
@@ -20,7 +21,7 @@ def waiting_text(watch) -> str:
     others = getattr(watch, "others", 0)
     if not others:
         return ""
-    return f"You and {others} other{'s' if others > 1 else ''} are waiting for this."
+    return t("shared_view.waiting_others", n=others)
 
 
 def follow(key: str, watch: Watch, bar) -> object:
@@ -34,7 +35,7 @@ def follow(key: str, watch: Watch, bar) -> object:
             watch.cancel()
             break
         together = waiting_text(watch)
-        bar.progress(watch.fraction, text=f"{watch.message}. {together}".strip())
+        bar.progress(watch.fraction, text=f"{tr(watch.message)}. {together}".strip())
         time.sleep(0.3)
     st.session_state[key] = None
     return watch.result(timeout=0 if watch.done else None)
@@ -56,8 +57,7 @@ def cached_note(watch: Watch, key: str) -> None:
     if not getattr(watch, "from_cache", False):
         return
     when = watch.computed_at
-    st.caption("Someone in the room already ran exactly this"
-               + (f" ({ago(time.time() - when)})" if when else "") + ", so it is shown at once.")
+    st.caption(t("shared_view.cached", when=f" ({tr(ago(time.time() - when))})" if when else ""))
     if st.session_state.get("admin_ok"):
-        st.button("Run it again (instructor)", key=f"{key}_again",
+        st.button(t("shared_view.run_again"), key=f"{key}_again",
                   on_click=lambda: st.session_state.update({key: watch.again()}))

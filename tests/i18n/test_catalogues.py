@@ -165,3 +165,34 @@ def test_errors_participants_meet_carry_a_key_the_catalogues_have():
     assert err.value.key == "errors.unknown_model"
     assert "no such model!" in lookup("ja", err.value.key, **err.value.params)
     assert "unknown model" in str(err.value)  # the CLI's English message is unchanged
+
+
+def test_room_messages_made_in_playground_reach_a_japanese_page_translated(tmp_path):
+    from playground.errors import BoardError, OverBudgetError
+    from playground.i18n import translate
+    from playground.room import board
+    from playground.room.links import decode_link
+    from playground.room.store import RoomStore
+    from playground.serving.fairshare import SessionLedger
+
+    store = RoomStore(tmp_path / "room.sqlite3")
+    board.add_post(store, session="s", page="generate", text="one", posts_per_minute=1)
+    with pytest.raises(BoardError) as err:
+        board.add_post(store, session="s", page="generate", text="two", posts_per_minute=1)
+    assert err.value.key == "errors.board_too_often" and "try again" in str(err.value)
+    assert "1 分に 1 回" in lookup("ja", err.value.key, **err.value.params)
+
+    ledger = SessionLedger(tokens_per_minute=10)
+    ledger.touch("a", "generate")  # a browser tab: budgeted
+    for _ in range(10):
+        ledger.count_token("a/generate")
+    with pytest.raises(OverBudgetError) as over:
+        ledger.check("a/generate")
+    assert over.value.key == "errors.over_budget_tokens" and over.value.retry_after_s > 0
+    assert "割り当て" in lookup("ja", over.value.key, **over.value.params)
+
+    _, _, notes = decode_link("/sampling_compare?seed=-5&bogus=1")
+    ja = [translate("ja", n) for n in notes]
+    assert len(ja) == 2 and not [n for n in ja if "ignored" in n or "no such" in n], ja
+    assert any("-5" in n and "0 を使います" in n for n in ja)
+    assert translate("ja", "5 min ago") == "5 分前" and translate("ja", "just now") == "たった今"

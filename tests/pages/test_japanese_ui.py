@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampling_sweep",
          "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "persona_chat",
-         "rag", "quantization", "admin"]
+         "rag", "quantization", "admin", "board"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
     `[^`]*` | \$[^$]*\$ | "[^"]*"                        # code spans, formulas, quoted text
@@ -114,3 +114,57 @@ def test_rag_defaults_to_the_japanese_region_in_japanese(smol):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     at.switch_page("pages/rag.py").run()
     assert at.selectbox(key="rag_region").value == "wt-wt"
+
+
+
+@pytest.fixture
+def through_app(monkeypatch):
+    """Runs go through app.py (the room strip, the banner, the sidebar), as on a server: see
+    tests/room/conftest.py's nav_app."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def board_in_japanese(state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["lang"] = "ja"
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.switch_page("pages/board.py")
+    return at.run()
+
+
+def test_the_board_a_post_and_the_lesson_banner_in_japanese(smol, through_app):
+    from playground.room import board, broadcast
+    from playground.room.lessons import list_plans, load_plan
+    from playground.room.store import room_store
+
+    store = room_store()
+    board.add_post(store, session="other", page="sampling_compare", text="A dragon story.",
+                   model="smollm2-135m-instruct", metric_name="Self-BLEU", metric=42.0,
+                   settings={"do_sample": True, "top_p": 0.9, "temperature": 1.0, "seed": 0},
+                   posts_per_minute=0)
+    step = load_plan(list_plans()[0]).steps[0]
+    assert step.note_ja  # the shipped plan is written in both languages
+    broadcast.publish(store, step.link, step.note)  # the English note, as the instructor's
+    at = board_in_japanese()
+    assert not at.exception
+    meta = next(x.value for x in at.text if "smollm2-135m-instruct" in x.value)
+    assert english_left([meta]) == []  # name, page, age: 匿名 · 設定の比較 · … · たった今
+    banner = [m.value for m in at.markdown if "講師より" in m.value]
+    assert banner and step.note_ja[:10] in banner[0]  # each tab reads the step in its language
+    assert any(b.label == "開く" for b in at.button)
+    assert english_left(visible_texts(at)) == []
+
+    instructor = board_in_japanese({"admin_ok": True})  # + share, lesson plan, export, clear
+    assert not instructor.exception
+    assert any(step.note_ja[:10] in c.value for c in instructor.caption)
+    assert any("ステップ" in c.value for c in instructor.caption)  # the lesson plan's line
+    assert english_left(visible_texts(instructor)) == []
