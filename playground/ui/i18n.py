@@ -39,16 +39,29 @@ def _browser() -> str | None:
         return None
 
 
+_last_run = {"lang": None}  # see language(): read only where no script run is going on
+
+
 def language() -> str:
-    """This session's language: ``"en"`` or ``"ja"``."""
+    """This session's language: ``"en"`` or ``"ja"``.
+
+    Outside a script run (no session: AppTest formats a radio's value with its format_func in
+    the test's own thread after the run) it is the language the last run resolved, so the
+    labels match the options that run drew; on a server format functions only run inside a
+    session's script run, which always resolves its own language."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None and _last_run["lang"]:
+        return _last_run["lang"]
     asked = normalize(st.query_params.get("lang"))
     if asked:
         st.session_state[LANG_KEY] = asked
-        return asked
-    lang = st.session_state.get(LANG_KEY)
-    if lang not in LANGUAGES:
-        lang = st.session_state[LANG_KEY] = _browser() or _configured()
-    return lang
+    else:
+        asked = st.session_state.get(LANG_KEY)
+        if asked not in LANGUAGES:
+            asked = st.session_state[LANG_KEY] = _browser() or _configured()
+    _last_run["lang"] = asked
+    return asked
 
 
 def t(key: str, **params) -> str:

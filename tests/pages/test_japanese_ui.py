@@ -118,10 +118,13 @@ def test_rag_defaults_to_the_japanese_region_in_japanese(smol):
 
 
 @pytest.fixture
-def through_app(monkeypatch):
-    """Runs go through app.py (the room strip, the banner, the sidebar), as on a server: see
-    tests/room/conftest.py's nav_app."""
+def through_app(monkeypatch, tmp_path):
+    """Runs go through app.py (the room strip, the banner, the sidebar), as on a server (see
+    tests/room/conftest.py's nav_app), with a room of this test's own (its banner and posts
+    would show on every later page)."""
     from streamlit.runtime.pages_manager import PagesManager
+
+    monkeypatch.setenv("PLAYGROUND_ROOM_DB", str(tmp_path / "room.sqlite3"))
 
     original = PagesManager.__init__
 
@@ -130,6 +133,9 @@ def through_app(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+    # put back afterwards too: later tests in this process run pages alone, as AppTest does
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory,
+                        raising=False)
 
 
 def board_in_japanese(state: dict | None = None) -> AppTest:
