@@ -107,7 +107,9 @@ def resolve(name: str, catalog: dict[str, ModelSpec] | None = None,
     if len(name) > MAX_NAME_CHARS:
         raise UnknownModelError(f"that model name is {len(name)} characters long, more than "
                                 f"{MAX_NAME_CHARS}: pick one from the list or type a Hugging "
-                                f"Face id such as HuggingFaceTB/SmolLM2-360M-Instruct")
+                                f"Face id such as HuggingFaceTB/SmolLM2-360M-Instruct",
+                                key="errors.name_too_long",
+                                params={"n": len(name), "most": MAX_NAME_CHARS})
     if name in catalog:
         return catalog[name]
     folded = {key.lower(): key for key in catalog}
