@@ -16,7 +16,7 @@ import sys
 from playground.errors import PlaygroundError
 
 COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
-            "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
+            "toy", "compare", "sweep", "lens", "bench_compare", "self_bleu",  # Sampling lab
             "quantize",  # Quantization
             "cache", "residency"]  # Admin: the Hugging Face cache, the memory budget
 
