@@ -9,6 +9,7 @@ from playground.lab.sweep import MAX_SWEEP_TOKENS, collect, make_plan, parse_val
 from playground.ui.prompt_widgets import collect_interrupted_many
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
+from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import show_error
 
 st.title("Sweep top_p × temperature")
@@ -24,6 +25,7 @@ with st.sidebar:
     n = st.slider("samples per cell", 2, 8, 3, key="sweep_n")
     max_new = st.slider("max_new_tokens", 8, 128, 32, key="sweep_max_new")
     seed = st.number_input("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
+    mode = self_bleu_mode("sweep")
 
 try:
     plan = make_plan(parse_values(top_p_text, "top_p"),
@@ -48,7 +50,8 @@ if go:
     try:
         handles = submit(loaded, prompt, plan)
         st.session_state["sweep_handles"] = handles  # a rerun (Stop) cancels them
-        cells = collect(plan, handles, lambda f, msg: bar.progress(f, text=msg))
+        cells = collect(plan, handles, lambda f, msg: bar.progress(f, text=msg),
+                        self_bleu_mode=mode, prompt=prompt)
         st.session_state["sweep_handles"] = None
         st.session_state["sweep_last"] = cells
         bar.empty()
@@ -64,6 +67,7 @@ if cells:
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
     st.altair_chart(sweep_heatmap(df), width="stretch")
     st.dataframe(df, hide_index=True, width="stretch")
+    explain(mode)
     with st.expander("The samples of each cell"):
         for c in cells:
             st.markdown(f"**top_p {c.top_p:g}, T {c.temperature:g}** · Self-BLEU "
