@@ -7,6 +7,7 @@ from playground.errors import SettingsError
 from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
+from playground.ui.lens_view import steer
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
                                         distribution_chart, filter_widgets, prompt_input,
@@ -53,6 +54,7 @@ if go:
         with live.container():
             slots = output_slots(1)
         st.session_state["lens_last"] = stream_outputs("lens_handle", handle, slots)
+        st.session_state["lens_made"] = (prompt, settings)  # what steering re-runs
         st.session_state.pop("lens_step", None)
         live.empty()
     except Exception as err:
@@ -103,3 +105,5 @@ st.dataframe(coloured_status(shown, "what happened"), hide_index=True, width="st
 st.caption("★ = the token chosen at this step. Tokens: ␣ is a space, ↵ a newline, <0x..> a "
            "piece of a multi-byte character. Candidates are the model's most likely tokens "
            "(plus the chosen one if it ranks lower).")
+if st.session_state.get("lens_made"):
+    steer(loaded, *st.session_state["lens_made"], result, step, top_n)

@@ -122,3 +122,11 @@ def resolve_token(step_record, token: str) -> int:
     shown = ", ".join(c.text for c in step_record.candidates[:10])
     raise SettingsError([f"{token!r} is not among step {step_record.step}'s candidates "
                          f"(e.g. {shown}); give a token id instead"])
+
+
+def resolve_label(step_record, token_id: int) -> str:
+    """The readable text of ``token_id`` among a step's candidates (its id if not there)."""
+    for c in step_record.candidates:
+        if c.token_id == token_id:
+            return c.text
+    return f"id {token_id}"
