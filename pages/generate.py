@@ -3,9 +3,9 @@
 import streamlit as st
 
 from playground.serving.chat import build_messages
-from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
+from playground.ui.code_view import generation_code
 from playground.ui.resources import current_model
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
@@ -76,6 +76,5 @@ if last is not None:
         slot.markdown((sample.text or "*(empty)*") + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)
-    with st.expander("View code: the same generation with " +
-                     ("the openai client" if spec.source == "openai" else "plain transformers")):
-        st.code(generate_code(spec, used_rendered, used_settings), language="python")
+    generation_code(spec, used_rendered, used_settings, loaded,
+                    result.prompt_tokens[0] if result.prompt_tokens else None)

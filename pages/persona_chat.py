@@ -6,6 +6,7 @@ from playground.errors import PlaygroundError
 from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
+from playground.ui.code_view import chat_code
 from playground.ui.resources import current_model
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
 
@@ -94,13 +95,16 @@ with chat_box:
                 result = stream_outputs(HANDLE, handle, [slot])
                 reply = result.samples[0].text
                 slot.markdown(reply or "*(nothing)*")
-            turns.append({"role": "assistant", "content": reply})
+            turns.append({"role": "assistant", "content": reply,
+                          "seed": request.variants[0].seed})  # for "view code"
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
             turns[:] = before
         else:
             st.rerun()  # redraw with the reply in the history (Regenerate becomes clickable)
 
+if settings is not None:
+    chat_code(loaded, system, turns, settings)
 if show_prompt:
     sent = st.session_state.get(SENT)
     st.caption("The exact text sent for the last reply (chat template applied):")
