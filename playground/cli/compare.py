@@ -38,8 +38,23 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def split_presets(text: str) -> list[str]:
+    """Comma-separated preset names; a name that itself holds commas ("ancestral (top_k 0,
+    top_p 1, T 1)") is put back together from its pieces."""
+    names, piece = [], ""
+    for part in text.split(","):
+        piece = f"{piece},{part}" if piece else part
+        if piece.strip() in PRESETS or not any(p.startswith(piece.strip()) for p in PRESETS):
+            if piece.strip():
+                names.append(piece.strip())
+            piece = ""
+    if piece.strip():
+        names.append(piece.strip())
+    return names
+
+
 def run(args) -> int:
-    names = [n.strip() for n in args.presets.split(",") if n.strip()]
+    names = split_presets(args.presets)
     columns = [Column(name, column_settings(preset(name), args.n, args.seed,
                                             args.max_new_tokens)) for name in names]
     prompt = Prompt.raw(args.prompt) if args.raw else Prompt.chat(build_messages(args.prompt))
