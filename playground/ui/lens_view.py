@@ -78,10 +78,10 @@ def _show_draw(key: tuple) -> None:
                         f"drawn / {tally.n:,} %": 100 * r.frequency, "count": r.count,
                         "difference (points)": 100 * r.difference,
                         "standard error (points)": 100 * r.std_error} for r in rows])
-    long = df.melt(id_vars="token", value_vars=["renormalized probability %",
+    long = df.head(20).melt(id_vars="token", value_vars=["renormalized probability %",
                                                 f"drawn / {tally.n:,} %"],
                    var_name="measure", value_name="%")
-    chart = alt.Chart(long.head(40)).mark_bar().encode(
+    chart = alt.Chart(long).mark_bar().encode(
         x=alt.X("token:N", sort=None), xOffset="measure:N", y="%:Q", color="measure:N",
         tooltip=["token", "measure", alt.Tooltip("%:Q", format=".2f")]).properties(height=260)
     st.altair_chart(chart, width="stretch")
