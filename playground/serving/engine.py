@@ -218,7 +218,9 @@ def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
 
     ``on_token`` is called from this thread right after each row's token is chosen.
     ``on_step(raw_logits_row, trace, batch_index, token)`` lets the decoding lens record the
-    real distribution of a row at each step. ``admit(running_rows)`` is asked at every step
+    real distribution of a row at each step. A row's ``probe`` sees each step's filters and its
+    generator (the lens's "draw n times"), and its ``forced`` tokens replace its first draws
+    (the lens's branch). ``admit(running_rows)`` is asked at every step
     boundary for rows that should join now; an empty list means none.
     """
     batch = _Batch.prefill(model, rows, pad_id)
