@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
+from playground.prompting.pairs import pair_note
 from playground.prompting.templates import SEPARATOR, split_blocks
 from playground.serving.service import GenerationRequest, Prompt
 from playground.serving.settings import GenerationSettings
@@ -43,6 +44,8 @@ for col, label, default in zip(pick, ["Model A", "Model B"],
                 else "no chat template (base model)"
             col.caption(f"{loaded.name} · {kind} · {loaded.footprint_bytes / 2**20:,.0f} MB")
         models.append(loaded)
+if all(names) and (note := pair_note(*names)) is not None:  # the pair, loaded or not
+    st.info(note, icon=":material/info:")
 
 text = st.text_area("Prompts", f"\n{SEPARATOR}\n".join(PROMPTS), height=150, key="bvc_prompts",
                     help=f"Separate prompts with a line holding only {SEPARATOR}.")

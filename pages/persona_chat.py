@@ -8,6 +8,7 @@ from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, re
 from playground.serving.settings import GenerationSettings
 from playground.ui.board_view import post_reply
 from playground.ui.inputs import bounded_number
+from playground.ui.code_view import chat_code
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
@@ -98,7 +99,8 @@ with chat_box:
                 result = stream_outputs(HANDLE, handle, [slot])
                 reply = result.samples[0].text
                 slot.markdown(as_text(reply, "*(nothing)*"))
-            turns.append({"role": "assistant", "content": reply})
+            turns.append({"role": "assistant", "content": reply,
+                          "seed": request.variants[0].seed})  # for "view code"
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
             turns[:] = before
@@ -106,6 +108,8 @@ with chat_box:
             st.rerun()  # redraw with the reply in the history (Regenerate becomes clickable)
 
 post_reply(turns, loaded.name, settings)  # "Post to the room"
+if settings is not None:
+    chat_code(loaded, system, turns, settings)
 if show_prompt:
     sent = st.session_state.get(SENT)
     st.caption("The exact text sent for the last reply (chat template applied):")

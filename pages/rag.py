@@ -6,6 +6,7 @@ import streamlit as st
 from playground.errors import PlaygroundError, SearchError
 from playground.rag.documents import document_search
 from playground.rag.gate import shared_provider, web_search
+from playground.rag.search import PACKAGE_NOTE
 from playground.rag.prompt import build_prompt
 from playground.serving.settings import GenerationSettings
 from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
@@ -32,7 +33,8 @@ with st.sidebar:
 loaded = current_model()
 
 mode = st.radio("Sources from", [WEB, DOCS], horizontal=True, key="rag_source",
-                help="Web search needs the internet; local documents always work.")
+                help="Web search needs the internet; local documents always work. "
+                     + PACKAGE_NOTE)
 documents = documents_input("rag", config) if mode == DOCS else []
 if mode == WEB:
     shared_provider(config.provider)  # import the search library now, not during the search

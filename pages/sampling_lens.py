@@ -8,6 +8,7 @@ from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
 from playground.ui.inputs import bounded_number
+from playground.ui.lens_view import steer
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
@@ -57,6 +58,7 @@ if go:
         with live.container():
             slots = output_slots(1)
         st.session_state["lens_last"] = stream_outputs("lens_handle", handle, slots)
+        st.session_state["lens_made"] = (prompt, settings)  # what steering re-runs
         st.session_state.pop("lens_step", None)
         live.empty()
     except Exception as err:
@@ -108,3 +110,5 @@ st.dataframe(coloured_status(shown, "what happened"), hide_index=True, width="st
 st.caption("★ = the token chosen at this step. Tokens: ␣ is a space, ↵ a newline, <0x..> a "
            "piece of a multi-byte character. Candidates are the model's most likely tokens "
            "(plus the chosen one if it ranks lower).")
+if st.session_state.get("lens_made"):
+    steer(loaded, *st.session_state["lens_made"], result, step, top_n)

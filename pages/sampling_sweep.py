@@ -11,6 +11,7 @@ from playground.ui.shared_view import cached_note, follow, interrupted
 from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
+from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import show_error
 
 st.title("Sweep top_p × temperature")
@@ -26,6 +27,7 @@ with st.sidebar:
     n = st.slider("samples per cell", 2, 8, 3, key="sweep_n")
     max_new = st.slider("max_new_tokens", 8, 128, 32, key="sweep_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
+    mode = self_bleu_mode("sweep")
 
 if seed is None:  # out of range: the sidebar says which range
     st.stop()
@@ -47,7 +49,8 @@ right.button("Stop", key="sweep_stop", help="Stops only your own sweep.")
 
 if interrupted("sweep_watch"):
     st.warning("You stopped the sweep (it goes on only if others are waiting for it).")
-watch = shared_sweep(loaded, prompt, plan) if go else st.session_state.pop("sweep_again", None)
+watch = (shared_sweep(loaded, prompt, plan, self_bleu_mode=mode) if go
+         else st.session_state.pop("sweep_again", None))
 if watch is not None:  # one computation for everyone asking for the same sweep
     bar = st.progress(0.0, text="waiting for the server…")
     try:
@@ -63,6 +66,7 @@ if cells:
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
     st.altair_chart(sweep_heatmap(df), width="stretch")
     st.dataframe(df, hide_index=True, width="stretch")
+    explain(mode)
     with st.expander("The samples of each cell"):
         for c in cells:
             st.markdown(f"**top_p {c.top_p:g}, T {c.temperature:g}** · Self-BLEU "

@@ -34,10 +34,19 @@ def _pick_model() -> None:
                               placeholder="org/model, e.g. Qwen/Qwen2.5-0.5B-Instruct")
         if typed.strip():
             st.session_state[MODEL_KEY] = typed.strip()
-        st.text_input("Access token (gated models)", type="password", key=TOKEN_KEY,
-                      help="Used only for loads started from this tab; never shown or logged.")
     else:
         st.session_state[MODEL_KEY] = choice
+    if choice == OTHER or reg.catalog[choice].source == "hf":
+        _token_field()
+
+
+def _token_field() -> None:
+    """For any model from the Hub (gated ones need it): a password field, empty until the
+    participant types, kept only in this tab's session and never shown back."""
+    st.text_input("Access token (gated models)", type="password", key=TOKEN_KEY,
+                  placeholder="hf_…", help="Needed for gated models such as "
+                  "meta-llama/Llama-2-7b-chat-hf. Used only for loads started from this tab; "
+                  "never shown or logged.")
 
 
 def _device_and_state() -> None:
