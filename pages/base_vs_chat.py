@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
+from playground.prompting.pairs import pair_note
 from playground.prompting.templates import SEPARATOR, split_blocks
 from playground.serving.service import GenerationRequest, Prompt
 from playground.serving.settings import GenerationSettings
@@ -43,6 +44,8 @@ for col, label, default in zip(pick, [t("base_vs_chat.model_a"), t("base_vs_chat
                 else t("base_vs_chat.kind_base")
             col.caption(t("base_vs_chat.name_kind_v2_0f", name=loaded.name, kind=kind, v2=loaded.footprint_bytes / 2**20))
         models.append(loaded)
+if all(names) and (note := pair_note(*names)) is not None:  # the pair, loaded or not
+    st.info(tr(note), icon=":material/info:")
 
 text = st.text_area(t("base_vs_chat.prompts"), f"\n{SEPARATOR}\n".join(PROMPTS), height=150, key="bvc_prompts",
                     help=t("base_vs_chat.separate_prompts_with_a", SEPARATOR=SEPARATOR))

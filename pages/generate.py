@@ -4,10 +4,10 @@ import streamlit as st
 
 from playground.serving.chat import build_messages
 from playground.serving.determinism import seed_promise
-from playground.codegen import generate_code
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
 from playground.ui.board_view import post_samples
+from playground.ui.code_view import generation_code
 from playground.ui.resources import current_model, registry
 from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
@@ -84,6 +84,5 @@ if last is not None:
     st.caption(timings_caption(result))
     show_warnings(result.warnings)
     post_samples(result, spec.name, used_settings)  # "Post to the room"
-    with st.expander(t("generate.view_code_openai" if spec.source == "openai" else
-                       "generate.view_code")):
-        st.code(generate_code(spec, used_rendered, used_settings), language="python")
+    generation_code(spec, used_rendered, used_settings, loaded,
+                    result.prompt_tokens[0] if result.prompt_tokens else None)

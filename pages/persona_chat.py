@@ -10,6 +10,7 @@ from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, re
 from playground.serving.settings import GenerationSettings
 from playground.ui.board_view import post_reply
 from playground.ui.inputs import bounded_number
+from playground.ui.code_view import chat_code
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.widgets import collect_interrupted, settings_widgets, show_error, stream_outputs
@@ -101,7 +102,8 @@ with chat_box:
                 result = stream_outputs(HANDLE, handle, [slot])
                 reply = result.samples[0].text
                 slot.markdown(as_text(reply, t("common.nothing")))
-            turns.append({"role": "assistant", "content": reply})
+            turns.append({"role": "assistant", "content": reply,
+                          "seed": request.variants[0].seed})  # for "view code"
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
             turns[:] = before
@@ -109,6 +111,8 @@ with chat_box:
             st.rerun()  # redraw with the reply in the history (Regenerate becomes clickable)
 
 post_reply(turns, loaded.name, settings)  # "Post to the room"
+if settings is not None:
+    chat_code(loaded, system, turns, settings)
 if show_prompt:
     sent = st.session_state.get(SENT)
     st.caption(t("persona_chat.the_exact_text_sent"))

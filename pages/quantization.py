@@ -7,6 +7,7 @@ from playground.errors import PlaygroundError
 from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
 from playground.quant.worker import comparison_queue
 from playground.room.shared import shared_comparison
+from playground.quant.labels import reference_note
 from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
@@ -29,6 +30,8 @@ with st.sidebar:
 
 name = model_name()
 st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=machine.name))
+if (note := reference_note(reg, name)) is not None:
+    st.info(tr(note), icon=":material/info:")
 presets = st.multiselect(
     t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), key="quant_presets",
     format_func=lambda p: p if why_not(PRESETS[p], machine) is None else p + t("quantization.not_here"),

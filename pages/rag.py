@@ -6,6 +6,7 @@ import streamlit as st
 from playground.errors import PlaygroundError, SearchError
 from playground.rag.documents import document_search
 from playground.rag.gate import shared_provider, web_search
+from playground.rag.search import PACKAGE_NOTE
 from playground.rag.prompt import build_prompt
 from playground.serving.settings import GenerationSettings
 from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
@@ -14,7 +15,7 @@ from playground.ui.board_view import post_answer
 from playground.ui.resources import current_model, registry
 from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
                                    stream_outputs)
-from playground.ui.i18n import t
+from playground.ui.i18n import t, tr
 
 WEB, DOCS = "Web search (DuckDuckGo)", "Local documents"
 
@@ -32,7 +33,7 @@ loaded = current_model()
 
 mode = st.radio(t("rag.sources_from"), [WEB, DOCS], horizontal=True, key="rag_source",
                 format_func=lambda m: t("rag.web" if m == WEB else "rag.docs"),
-                help=t("rag.web_search_needs_the"))
+                help=t("rag.web_search_needs_the") + " " + tr(PACKAGE_NOTE))
 documents = documents_input("rag", config) if mode == DOCS else []
 if mode == WEB:
     shared_provider(config.provider)  # import the search library now, not during the search

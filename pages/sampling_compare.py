@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, PRESETS, Column,
-                                    build_request, column_settings, preset, summarize)
+from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, PRESETS,
+                                    TUTORIAL_TOP_K_NOTE, Column, build_request,
+                                    column_settings, preset, summarize)
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
 from playground.ui.board_view import post_columns
@@ -13,6 +14,7 @@ from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
                                         prompt_input, show_problems)
+from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import collect_interrupted, show_error, stream_outputs
 from playground.ui.i18n import headers, t, tr
 
@@ -27,11 +29,13 @@ with st.sidebar:
     max_new = st.slider("max_new_tokens", 8, 256, 48, key="compare_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="compare_seed",
                            help=t("sampling_compare.sample_i_of_every"))
+    mode = self_bleu_mode("compare")
 
 if seed is None:  # out of range: the sidebar says which range
     st.stop()
 loaded = current_model()
 prompt = prompt_input("compare", loaded.is_chat)
+st.caption(tr(TUTORIAL_TOP_K_NOTE))
 
 columns, problems = [], False
 for i, col in enumerate(st.columns(k)):
@@ -59,7 +63,7 @@ right.button(t("sampling_compare.stop"), key="compare_stop", help=t("sampling_co
 partial = collect_interrupted("compare_handle")
 if partial is not None and st.session_state.get("compare_pending"):
     cols, owner = st.session_state["compare_pending"]
-    st.session_state["compare_last"] = (summarize(partial, cols, owner), True)
+    st.session_state["compare_last"] = (summarize(partial, cols, owner, mode, prompt), True)
 
 if go:
     try:
@@ -73,7 +77,8 @@ if go:
                 slots += [col.empty() for o in owner if o == c]
         result = stream_outputs("compare_handle", handle, slots)
         live.empty()
-        st.session_state["compare_last"] = (summarize(result, columns, owner), False)
+        st.session_state["compare_last"] = (summarize(result, columns, owner, mode, prompt),
+                                            False)
     except Exception as err:
         show_error(err)
 
@@ -100,4 +105,5 @@ if last is not None:
         st.altair_chart(compare_chart(points), width="stretch")
     st.dataframe(headers(table), hide_index=True, width="stretch")
     st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(table["tokenization"])))))
-    st.caption(t("sampling_compare.self_bleu_each_sample"))
+    st.caption(t("sampling_compare.distinct_n_lengths"))
+    explain(mode)

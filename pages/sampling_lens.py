@@ -8,6 +8,7 @@ from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
 from playground.ui.inputs import bounded_number
+from playground.ui.lens_view import steer
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
@@ -56,6 +57,7 @@ if go:
         with live.container():
             slots = output_slots(1)
         st.session_state["lens_last"] = stream_outputs("lens_handle", handle, slots)
+        st.session_state["lens_made"] = (prompt, settings)  # what steering re-runs
         st.session_state.pop("lens_step", None)
         live.empty()
     except Exception as err:
@@ -104,3 +106,5 @@ for col in [f"{v} %" for v in MEASURES.values()]:
     shown[col] = (shown[col] * 100).round(2)
 st.dataframe(coloured_status(shown, t("sampling_lab.what_happened")), hide_index=True, width="stretch")
 st.caption(t("sampling_lens.the_token_chosen_at"))
+if st.session_state.get("lens_made"):
+    steer(loaded, *st.session_state["lens_made"], result, step, top_n)

@@ -11,6 +11,7 @@ from playground.ui.shared_view import cached_note, follow, interrupted
 from playground.ui.inputs import bounded_number
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
+from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import show_error
 from playground.ui.i18n import headers, t
 
@@ -26,6 +27,7 @@ with st.sidebar:
     n = st.slider(t("sampling_sweep.samples_per_cell"), 2, 8, 3, key="sweep_n")
     max_new = st.slider("max_new_tokens", 8, 128, 32, key="sweep_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
+    mode = self_bleu_mode("sweep")
 
 if seed is None:  # out of range: the sidebar says which range
     st.stop()
@@ -45,7 +47,8 @@ right.button(t("sampling_sweep.stop"), key="sweep_stop", help=t("sampling_sweep.
 
 if interrupted("sweep_watch"):
     st.warning(t("sampling_sweep.you_stopped_the_sweep"))
-watch = shared_sweep(loaded, prompt, plan) if go else st.session_state.pop("sweep_again", None)
+watch = (shared_sweep(loaded, prompt, plan, self_bleu_mode=mode) if go
+         else st.session_state.pop("sweep_again", None))
 if watch is not None:  # one computation for everyone asking for the same sweep
     bar = st.progress(0.0, text=t("sampling_sweep.waiting_for_the_server"))
     try:
@@ -62,6 +65,7 @@ if cells:
     st.altair_chart(sweep_heatmap(df), width="stretch")
     st.dataframe(headers(df), hide_index=True, width="stretch")
     st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(df["tokenization"])))))
+    explain(mode)
     with st.expander(t("sampling_sweep.the_samples_of_each")):
         for c in cells:
             st.markdown(t("sampling_sweep.top_p_top_p", top_p=c.top_p, temperature=c.temperature, self_bleu=c.self_bleu))

@@ -17,7 +17,7 @@ import sys
 from playground.errors import PlaygroundError, report_unexpected
 
 COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
-            "toy", "compare", "sweep", "lens", "bench_compare",  # Sampling lab
+            "toy", "compare", "sweep", "lens", "bench_compare", "self_bleu",  # Sampling lab
             "quantize",  # Quantization
             "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
             "gpucheck",  # the device check (random-weight models, benchmarks only)

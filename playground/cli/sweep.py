@@ -8,6 +8,8 @@ from __future__ import annotations
 from playground.serving.chat import build_messages
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
+from playground.cli.compare import add_self_bleu_argument
+from playground.lab.metrics import SELF_BLEU_HELP
 from playground.serving.service import Prompt
 from playground.lab.sweep import MAX_SWEEP_TOKENS, make_plan, parse_values, run as run_sweep
 
@@ -25,6 +27,7 @@ def register(sub) -> None:
     p.add_argument("--n", type=int, default=4, help="samples per cell (>= 2)")
     p.add_argument("--max-new-tokens", type=int, default=48)
     p.add_argument("--seed", type=int, default=0, help="sample i of every cell uses seed + i")
+    add_self_bleu_argument(p)
     add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -43,14 +46,16 @@ def run(args) -> int:
             last[0] = int(fraction * 10)
             say(f"[{fraction:4.0%}] {message}")
 
-    cells = run_sweep(loaded, prompt, plan, progress)
+    cells = run_sweep(loaded, prompt, plan, progress, self_bleu_mode=args.self_bleu)
     if args.json:
         print_json({"model": loaded.name, "n": plan.n, "max_new_tokens": plan.max_new_tokens,
+                    "self_bleu_mode": args.self_bleu,
                     "seed": plan.seed, "cells": [c.row() | {"texts": list(c.texts)}
                                                  for c in cells]})
         return 0
     temps = plan.temperature
-    print("Self-BLEU (0-100, lower = more diverse); rows top_p, columns temperature")
+    print(f"Self-BLEU (0-100, lower = more diverse), {args.self_bleu}: "
+          f"{SELF_BLEU_HELP[args.self_bleu]}; rows top_p, columns temperature")
     print(f"{'top_p':>8} " + " ".join(f"T={t:<6g}" for t in temps))
     for i, p in enumerate(plan.top_p):
         row = cells[i * len(temps):(i + 1) * len(temps)]

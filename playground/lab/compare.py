@@ -18,17 +18,28 @@ from playground.serving.handles import GenerationRequest, GenerationResult, Prom
 from playground.serving.settings import GenerationSettings
 
 # The tutorial's settings (section 1.1 and its notes). Values are GenerationSettings fields.
+# The tutorial calls pipeline(..., do_sample=True, top_p=..., temperature=...) without top_k,
+# so transformers' GenerationConfig default top_k=50 applied to every one of its runs: the
+# presets named after them carry it too, so that they are the settings the tutorial ran.
+TRANSFORMERS_DEFAULT_TOP_K = 50
+TUTORIAL_TOP_K_NOTE = ("transformers applies top_k=50 unless told otherwise (the "
+                       "GenerationConfig default): the tutorial's top_p/T runs never set it, "
+                       "so their presets here carry top_k 50. Set top_k 0 to turn it off.")
+_K = TRANSFORMERS_DEFAULT_TOP_K
 PRESETS: dict[str, dict] = {
     "greedy": {"do_sample": False},
-    "top_p 0.9 / T 0.8": {"do_sample": True, "top_p": 0.9, "temperature": 0.8},
-    "top_p 0.1 / T 0.8": {"do_sample": True, "top_p": 0.1, "temperature": 0.8},
-    "top_p 0.5 / T 0.1": {"do_sample": True, "top_p": 0.5, "temperature": 0.1},
-    "top_p 0.5 / T 1.5": {"do_sample": True, "top_p": 0.5, "temperature": 1.5},
-    "top_p 1.0 / T 10": {"do_sample": True, "top_p": 1.0, "temperature": 10.0},
+    "top_p 0.9 / T 0.8": {"do_sample": True, "top_p": 0.9, "temperature": 0.8, "top_k": _K},
+    "top_p 0.1 / T 0.8": {"do_sample": True, "top_p": 0.1, "temperature": 0.8, "top_k": _K},
+    "top_p 0.5 / T 0.1": {"do_sample": True, "top_p": 0.5, "temperature": 0.1, "top_k": _K},
+    "top_p 0.5 / T 1.5": {"do_sample": True, "top_p": 0.5, "temperature": 1.5, "top_k": _K},
+    "top_p 1.0 / T 10": {"do_sample": True, "top_p": 1.0, "temperature": 10.0, "top_k": _K},
     "top_k 3": {"do_sample": True, "top_k": 3},
-    "ancestral (top_k 0, top_p 1, T 1)": {"do_sample": True},
+    # pure sampling from the model's distribution: every filter explicitly off
+    "ancestral (top_k 0, top_p 1, T 1)": {"do_sample": True, "top_k": 0, "top_p": 1.0,
+                                          "temperature": 1.0},
     "epsilon 0.02": {"do_sample": True, "epsilon_cutoff": 0.02},
 }
+TUTORIAL_PRESETS = tuple(n for n, v in PRESETS.items() if v.get("top_k") == _K)
 # What the page shows first: from "all the same" to "falls apart", as in the tutorial.
 DEFAULT_COLUMNS = ("greedy", "top_p 0.1 / T 0.8", "top_p 0.5 / T 0.1", "top_p 0.9 / T 0.8",
                    "top_p 0.5 / T 1.5", "top_p 1.0 / T 10")
@@ -136,23 +147,34 @@ def column_texts(texts: list[str], owner: list[int], n_columns: int) -> list[lis
     return out
 
 
-def summarize(result: GenerationResult, columns: list[Column],
-              owner: list[int]) -> list[ColumnResult]:
-    """Per-column texts and metrics of a finished (or stopped) request."""
+def summarize(result: GenerationResult, columns: list[Column], owner: list[int],
+              self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE,
+              prompt: Prompt | None = None) -> list[ColumnResult]:
+    """Per-column texts and metrics of a finished (or stopped) request.
+
+    ``self_bleu_mode="tutorial"`` scores each sample as the tutorial does, on prompt +
+    continuation (``prompt``'s ``pipeline_prefix``); "all-others" on the continuation only.
+    """
+    metrics.check_mode(self_bleu_mode)
+    prefix = metrics.pipeline_prefix(prompt) if (prompt is not None and
+                                                 self_bleu_mode == "tutorial") else ""
     out = []
     for c, column in enumerate(columns):
         samples = [s for s, o in zip(result.samples, owner) if o == c]
         texts = [s.text for s in samples]
         out.append(ColumnResult(label=column.label, settings=column.settings, texts=texts,
                                 tokens=[s.n_tokens for s in samples],
-                                self_bleu=metrics.self_bleu_scores(texts),
+                                self_bleu=metrics.self_bleu_scores(
+                                    metrics.with_prompt(texts, prefix), mode=self_bleu_mode),
                                 finish_reasons=[s.finish_reason for s in samples]))
     return out
 
 
 def run(loaded, prompt: Prompt, columns: list[Column], n: int,
-        timeout: float | None = None) -> list[ColumnResult]:
+        timeout: float | None = None,
+        self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE) -> list[ColumnResult]:
     """Blocking form for the CLI and tests: submit one request, wait, summarize."""
+    metrics.check_mode(self_bleu_mode)
     request, owner = build_request(prompt, columns, n)
     result = loaded.service.submit(request).result(timeout=timeout)
-    return summarize(result, columns, owner)
+    return summarize(result, columns, owner, self_bleu_mode, prompt)

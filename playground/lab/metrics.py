@@ -22,6 +22,8 @@ import threading
 import sacrebleu
 from sacrebleu.metrics import BLEU
 
+from playground.errors import SettingsError
+
 JA, DEFAULT = "ja-mecab", "13a"
 TOKENIZATIONS = (DEFAULT, JA)
 # hiragana, katakana (full and half width), CJK ideographs
@@ -63,23 +65,70 @@ def words(text: str, tokenize: str | None = None) -> list[str]:
     return text.split()
 
 
-def self_bleu_scores(texts: list[str], tokenize: str | None = None) -> list[float]:
-    """Self-BLEU of each text, 0-100: its corpus BLEU against all the other texts as references.
+
+SELF_BLEU_MODES = ("all-others", "tutorial")
+DEFAULT_SELF_BLEU_MODE = "all-others"  # why this default: see ``self_bleu_scores``
+SELF_BLEU_HELP = {
+    "all-others": "each sample against all the other samples as references (Zhu et al.'s "
+                  "Self-BLEU), on the generated text only",
+    "tutorial": "as in the tutorial: sacrebleu.corpus_bleu([hyp], [others]) on prompt + "
+                "continuation as pipeline returns them; sacrebleu reads [others] as ONE "
+                "reference stream, so only the first other sample counts",
+}
+
+
+def check_mode(mode: str) -> str:
+    """``mode`` if it is a Self-BLEU mode, else a ``SettingsError`` naming the choices."""
+    if mode not in SELF_BLEU_MODES:
+        raise SettingsError([f"Self-BLEU mode must be one of {', '.join(SELF_BLEU_MODES)}, "
+                             f"got {mode!r}"])
+    return mode
+
+
+def with_prompt(texts: list[str], prompt: str | None) -> list[str]:
+    """Each text as ``pipeline`` returns it: the prompt string, then the continuation
+    (``return_full_text=True``, its default). ``prompt`` None or "" leaves the texts as they are."""
+    return [prompt + t for t in texts] if prompt else list(texts)
+
+
+def pipeline_prefix(prompt) -> str:
+    """The prompt string ``pipeline`` would put before each output for a ``Prompt``: a raw
+    prompt's text; for chat messages, the last user message, as if the learner had passed
+    that string to ``pipeline`` the way the tutorial does (it applies no chat template)."""
+    if getattr(prompt, "text", None) is not None:
+        return prompt.text
+    users = [m.get("content", "") for m in (prompt.messages or ()) if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def self_bleu_scores(texts: list[str], tokenize: str | None = None, *,
+                     mode: str = DEFAULT_SELF_BLEU_MODE) -> list[float]:
+    """Self-BLEU of each text, 0-100, scored as ``mode`` says.
 
     Higher means the sample repeats what the others say (100 = identical to another sample);
-    lower means the set is more diverse (Zhu et al., 2018, as the tutorial uses it).
-    Needs at least two texts; with fewer there is nothing to compare against and the result is
-    an empty list.
+    lower means the set is more diverse. Needs at least two texts; with fewer there is nothing
+    to compare against and the result is an empty list. Texts are stripped first, as the
+    tutorial does.
 
-    Why ``[[r] for r in others]``: sacrebleu's ``references`` is a list of reference *streams*,
-    each holding one reference per hypothesis. Passing ``[others]`` (one stream with several
-    items for a single hypothesis) makes sacrebleu zip the hypotheses with that stream, so only
-    the first other sample would ever be used. One stream per other sample gives the intended
-    multi-reference BLEU against every other sample.
+    ``mode="all-others"`` (the default): corpus BLEU of the text against every other text as
+    references, ``[[r] for r in others]``. sacrebleu's ``references`` is a list of reference
+    *streams*, each holding one reference per hypothesis, so one stream per other sample gives
+    the multi-reference BLEU that Self-BLEU (Zhu et al., 2018) means.
+
+    ``mode="tutorial"``: the tutorial's exact call, ``corpus_bleu([hyp], [others])``. That is
+    ONE stream with several items for a single hypothesis; sacrebleu pairs the hypothesis with
+    the stream's first item, so only the first other sample is used. Give it the texts as the
+    tutorial scores them (prompt included: see ``with_prompt``).
+
+    Why all-others is the default: it is the metric the tutorial names (every other sample is
+    a reference), its score does not depend on which sample happens to come first, and it
+    does not count the prompt that every sample shares. The tutorial mode is there so that a
+    learner can reproduce the tutorial's own numbers and see why they differ.
 
     ``tokenize``: ``"13a"``, ``"ja-mecab"``, or None to choose from the texts
-    (``tokenization``).
+    (``tokenization``); both modes segment the same way.
     """
+    check_mode(mode)
     texts = [t.strip() for t in texts]
     if len(texts) < 2:
         return []
@@ -88,18 +137,20 @@ def self_bleu_scores(texts: list[str], tokenize: str | None = None) -> list[floa
     scores = []
     for i, hypothesis in enumerate(texts):
         others = texts[:i] + texts[i + 1:]
+        refs = [others] if mode == "tutorial" else [[r] for r in others]
         if tok == JA:
             with _mecab_lock:  # sacrebleu's MeCab tokenizer shares one cache per process
-                score = bleu.corpus_score([hypothesis], [[r] for r in others]).score
+                score = bleu.corpus_score([hypothesis], refs).score
         else:
-            score = bleu.corpus_score([hypothesis], [[r] for r in others]).score
+            score = bleu.corpus_score([hypothesis], refs).score
         scores.append(float(score))
     return scores
 
 
-def self_bleu(texts: list[str], tokenize: str | None = None) -> float | None:
+def self_bleu(texts: list[str], tokenize: str | None = None, *,
+              mode: str = DEFAULT_SELF_BLEU_MODE) -> float | None:
     """Average Self-BLEU of a set of samples (0-100), or None for fewer than two samples."""
-    scores = self_bleu_scores(texts, tokenize=tokenize)
+    scores = self_bleu_scores(texts, tokenize=tokenize, mode=mode)
     return sum(scores) / len(scores) if scores else None
 
 

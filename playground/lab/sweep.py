@@ -127,8 +127,16 @@ def submit(loaded, prompt: Prompt, plan: SweepPlan,
 
 
 def collect(plan: SweepPlan, handles: list[GenerationHandle],
-            progress: Progress | None = None, poll_s: float = 0.2) -> list[Cell]:
-    """Wait for every cell, reporting progress as (fraction 0-1, message)."""
+            progress: Progress | None = None, poll_s: float = 0.2,
+            self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE,
+            prompt: Prompt | None = None) -> list[Cell]:
+    """Wait for every cell, reporting progress as (fraction 0-1, message).
+
+    ``self_bleu_mode="tutorial"`` scores as the tutorial does, on ``prompt``'s text +
+    each continuation (see ``metrics.self_bleu_scores``)."""
+    metrics.check_mode(self_bleu_mode)
+    prefix = metrics.pipeline_prefix(prompt) if (prompt is not None and
+                                                 self_bleu_mode == "tutorial") else ""
     budget = plan.token_budget
     while progress is not None:
         done = sum(h.done for h in handles)
@@ -145,14 +153,17 @@ def collect(plan: SweepPlan, handles: list[GenerationHandle],
         result = h.result()
         texts = result.texts()
         cells.append(Cell(top_p=s.top_p, temperature=s.temperature, texts=tuple(texts),
-                          self_bleu=metrics.self_bleu(texts),
+                          self_bleu=metrics.self_bleu(metrics.with_prompt(texts, prefix),
+                                                      mode=self_bleu_mode),
                           distinct_2=metrics.distinct_n(texts, 2),
                           mean_tokens=result.new_tokens / max(len(texts), 1),
                           tokenization=metrics.tokenization(texts)))
     return cells
 
 
-def run(loaded, prompt: Prompt, plan: SweepPlan,
-        progress: Progress | None = None) -> list[Cell]:
+def run(loaded, prompt: Prompt, plan: SweepPlan, progress: Progress | None = None,
+        self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE) -> list[Cell]:
     """Submit every cell and wait (CLI, tests)."""
-    return collect(plan, submit(loaded, prompt, plan), progress)
+    metrics.check_mode(self_bleu_mode)
+    return collect(plan, submit(loaded, prompt, plan), progress,
+                   self_bleu_mode=self_bleu_mode, prompt=prompt)

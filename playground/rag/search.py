@@ -31,6 +31,13 @@ from playground.errors import (SearchError, SearchLimitedError, SearchRateLimite
 from playground.rag.sources import Source, host, safe_url
 from playground.serving.settings import Range
 
+
+# The tutorial installs duckduckgo-search; that package was renamed ddgs, and
+# langchain-community 0.4 imports ddgs. Shown on the RAG page and in README.
+PACKAGE_NOTE = ("Web search uses the ddgs package, the new name of duckduckgo-search (which the "
+                "tutorial's pip install names): langchain-community 0.4 imports ddgs, so "
+                "`pip install duckduckgo-search` alone no longer makes search work; "
+                "`pip install ddgs` does.")
 PROVIDERS = ("langchain", "ddgs")
 # the wrapper's own default is "y" (past year); "any" means no time limit at all
 TIME_RANGES = {"any": None, "d": "d", "w": "w", "m": "m", "y": "y"}

@@ -25,7 +25,7 @@ from dataclasses import asdict
 from typing import Any, Callable
 
 from playground.errors import RequestCancelled
-from playground.lab import sweep
+from playground.lab import metrics, sweep
 from playground.quant.compare import Comparison, ComparisonRequest, PresetRow
 from playground.quant.worker import submit_comparison
 from playground.room.store import RoomStore, room_store
@@ -270,11 +270,14 @@ def shared_comparison(request: ComparisonRequest, registry, rerun: bool = False,
                                       lambda: submit_comparison(request, registry), rerun)
 
 
-def sweep_inputs(model: str, prompt, plan: sweep.SweepPlan) -> dict:
-    return {"model": model, "prompt": asdict(prompt), "plan": asdict(plan)}
+def sweep_inputs(model: str, prompt, plan: sweep.SweepPlan,
+                 self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE) -> dict:
+    return {"model": model, "prompt": asdict(prompt), "plan": asdict(plan),
+            "self_bleu_mode": self_bleu_mode}
 
 
-def _run_sweep(loaded, prompt, plan: sweep.SweepPlan, progress, cancelled) -> list[sweep.Cell]:
+def _run_sweep(loaded, prompt, plan: sweep.SweepPlan, progress, cancelled,
+               self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE) -> list[sweep.Cell]:
     handles = sweep.submit(loaded, prompt, plan)
 
     def relay(fraction: float, message: str) -> None:
@@ -283,7 +286,7 @@ def _run_sweep(loaded, prompt, plan: sweep.SweepPlan, progress, cancelled) -> li
         progress(fraction, message)
 
     try:
-        return sweep.collect(plan, handles, relay)
+        return sweep.collect(plan, handles, relay, self_bleu_mode=self_bleu_mode, prompt=prompt)
     except BaseException:
         for h in handles:
             h.cancel()
@@ -291,9 +294,13 @@ def _run_sweep(loaded, prompt, plan: sweep.SweepPlan, progress, cancelled) -> li
 
 
 def shared_sweep(loaded, prompt, plan: sweep.SweepPlan, rerun: bool = False,
-                 store: RoomStore | None = None) -> Watch:
-    """The Sweep page's grid, computed once for everyone who asks the same."""
+                 store: RoomStore | None = None,
+                 self_bleu_mode: str = metrics.DEFAULT_SELF_BLEU_MODE) -> Watch:
+    """The Sweep page's grid, computed once for everyone who asks the same (the Self-BLEU
+    mode is part of the key: it changes the scores)."""
+    metrics.check_mode(self_bleu_mode)
     return sweeps(store).request(
-        sweep_inputs(loaded.name, prompt, plan),
-        lambda: start_job(lambda p, c: _run_sweep(loaded, prompt, plan, p, c), "the sweep"),
+        sweep_inputs(loaded.name, prompt, plan, self_bleu_mode),
+        lambda: start_job(lambda p, c: _run_sweep(loaded, prompt, plan, p, c, self_bleu_mode),
+                          "the sweep"),
         rerun)

@@ -37,6 +37,11 @@ class Row:
     stop: Callable[[], bool] = lambda: False
     on_step: Callable[[torch.Tensor, FilterTrace, int, int], None] | None = None
     on_done: Callable[[], None] | None = None  # called once, when the row leaves the batch
+    # the row's first tokens, taken instead of its draws (the draws are still made, so its
+    # generator is where it would have been): the decoding lens's "what if this token"
+    forced: tuple[int, ...] = ()
+    # probe(step, trace, batch_index, generator): after each step's draw, before forcing
+    probe: Callable[[int, FilterTrace, int, torch.Generator | None], None] | None = None
     generated: list[int] = field(default_factory=list)
     finish_reason: str | None = None  # "eos", "length", "stopped"
 
@@ -163,6 +168,20 @@ def _pad_left(t: torch.Tensor, n: int, dim: int = 2) -> torch.Tensor:
     return torch.cat([t.new_zeros(shape), t], dim=dim)
 
 
+def _steer(batch: _Batch, tokens: torch.Tensor, trace: FilterTrace) -> torch.Tensor:
+    """Run each row's probe, then put forced tokens in place of the drawn ones."""
+    out = tokens
+    for b, row in enumerate(batch.rows):
+        step = len(row.generated)
+        if row.probe is not None:
+            row.probe(step, trace, b, batch.generators[b])
+        if step < len(row.forced):
+            if out is tokens:
+                out = tokens.clone()
+            out[b] = int(row.forced[step])
+    return out
+
+
 def _finish_step(batch: _Batch, tokens: torch.Tensor, trace: FilterTrace,
                  eos_ids: set[int]) -> list[int]:
     """Hand each row its token; return the batch positions of rows that go on."""
@@ -199,12 +218,16 @@ def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
 
     ``on_token`` is called from this thread right after each row's token is chosen.
     ``on_step(raw_logits_row, trace, batch_index, token)`` lets the decoding lens record the
-    real distribution of a row at each step. ``admit(running_rows)`` is asked at every step
+    real distribution of a row at each step. A row's ``probe`` sees each step's filters and its
+    generator (the lens's "draw n times"), and its ``forced`` tokens replace its first draws
+    (the lens's branch). ``admit(running_rows)`` is asked at every step
     boundary for rows that should join now; an empty list means none.
     """
     batch = _Batch.prefill(model, rows, pad_id)
     while True:
         tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators)
+        if any(r.forced or r.probe is not None for r in batch.rows):
+            tokens = _steer(batch, tokens, trace)
         keep = _finish_step(batch, tokens, trace, eos_ids)
         batch.keep(keep)
         newcomers = admit(len(keep)) if admit is not None and batch.mergeable() else []

@@ -43,6 +43,13 @@ class GenerationRequest:
     stop_strings: tuple[str, ...] = ()
     session: str | None = None
     record_steps: int = 0  # decoding lens: candidates kept per step and row (0 = off, <= 50)
+    # steering the lens: per row (in row order), token ids the row takes at its first steps
+    # instead of the token it draws (the draw is still made, so a row's generator stays where
+    # it would have been); () = no row is forced, or one tuple per row (() for a free row)
+    forced_tokens: tuple[tuple[int, ...], ...] = ()
+    # (step, n): at that step (0 = first token), draw n tokens from each row's final
+    # distribution with a copy of the row's own generator, as the sampler draws (lens)
+    draw: tuple[int, int] | None = None
 
     @classmethod
     def single(cls, settings: GenerationSettings, prompt: Prompt,
@@ -66,6 +73,7 @@ class Sample:
     finish_reason: str | None = None  # eos | length | stop string | cancelled
     token_count: int | None = None  # remote engines: tokens they reported (no ids here)
     steps: list = field(default_factory=list)  # lens StepRecords when record_steps > 0
+    draws: object = None  # lens DrawTally when the request asked for ``draw``
 
     @property
     def n_tokens(self) -> int:

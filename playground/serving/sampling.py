@@ -227,6 +227,18 @@ def draw(probs: torch.Tensor, generator: torch.Generator) -> int:
     return int(kept[(probs[kept] / q).argmax()])
 
 
+def draw_many(probs: torch.Tensor, generator: torch.Generator | None, n: int) -> list[int]:
+    """``n`` tokens from ``probs`` (shape ``[V]``), each drawn exactly as ``choose_tokens``
+    draws a row's token (``draw``), with a COPY of ``generator``: the row's own text goes on
+    as if nothing had been drawn. ``generator`` None (a greedy row): every draw is the argmax.
+    """
+    if generator is None:
+        return [int(probs.argmax())] * n
+    copy = torch.Generator(device=generator.device)
+    copy.set_state(generator.get_state())
+    return [draw(probs, copy) for _ in range(n)]
+
+
 def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed))

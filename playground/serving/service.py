@@ -35,7 +35,8 @@ from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancell
                                ServiceBusyError, SettingsError, report_unexpected)
 from playground.serving.handles import (GenerationHandle, GenerationRequest, GenerationResult,
                                         Prompt, Sample, _RowStream)
-from playground.serving.steps import StepRecorder, check_record_steps
+from playground.serving.steps import (DrawRecorder, StepRecorder, check_record_steps,
+                                      check_steering)
 
 
 _LIVE: "weakref.WeakSet[GenerationService]" = weakref.WeakSet()
@@ -120,6 +121,7 @@ class GenerationService:
         lens_problem = check_record_steps(request.record_steps)
         if lens_problem:
             problems.append(lens_problem)
+        problems += check_steering(request)
         rows = len(request.row_keys())
         if rows > lim.max_rows:
             problems.append(f"this request would generate {rows} sequences; the server allows "
@@ -282,6 +284,13 @@ class GenerationService:
                 row.on_step = StepRecorder(handle.samples[i].steps, row.settings,
                                            handle.request.record_steps,
                                            self.loaded.tokenizer, self.loaded.tokenizer_lock)
+            if handle.request.forced_tokens:  # the lens's branch: this row's first tokens
+                row.forced = tuple(handle.request.forced_tokens[i])
+            if handle.request.draw is not None:  # the lens's "draw n times" at one step
+                step, n = handle.request.draw
+                row.probe = DrawRecorder(handle.samples[i], row.settings, step, n,
+                                         handle.request.record_steps or 10,
+                                         self.loaded.tokenizer, self.loaded.tokenizer_lock)
             row.on_done = lambda row=row, stream=stream: self._row_done(stream, row)
             rows.append(row)
         return rows
@@ -290,6 +299,10 @@ class GenerationService:
         handle.rendered = [self.render(p) for p in handle.request.prompts]
         ids = [self.tokenize(r) for r in handle.rendered]
         handle.prompt_tokens = [len(i) for i in ids]
+        vocab = self.loaded.model.get_input_embeddings().num_embeddings
+        if any(t >= vocab for row in handle.request.forced_tokens for t in row):
+            raise SettingsError([f"a forced token id is outside this model's vocabulary "
+                                 f"(0-{vocab - 1})"])
         limit = self.loaded.context_length
         longest = max(handle.prompt_tokens)
         most = max(s.max_new_tokens for s in handle.request.variants)

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from playground.serving.sampling import STAGES, FilterTrace
+from playground.serving.sampling import STAGES, FilterTrace, draw_many
 from playground.serving.settings import GenerationSettings
 
 MAX_CANDIDATES = 50  # most candidates a request may ask to record per step
+MAX_DRAWS = 10_000   # most tokens one "draw n times" may draw (each costs a vocabulary pass)
 KEPT = "kept"
 _LOG2 = math.log(2)
 
@@ -174,6 +175,91 @@ class StepRecorder:
     def __call__(self, raw_logits: torch.Tensor, trace: FilterTrace, b: int, token: int) -> None:
         self.records.append(record_step(len(self.records), raw_logits, trace, b, token,
                                         self.settings, self.top_n, self._texts))
+
+
+@dataclass(frozen=True)
+class DrawTally:
+    """``n`` tokens drawn at one step from the distribution the sampler drew from there.
+
+    ``counts``: token id -> how many of the n draws gave it. ``probability``: token id -> its
+    renormalized (final) probability in [0, 1], for every drawn token and the step's most
+    likely tokens. ``texts``: token id -> readable text.
+    """
+
+    step: int
+    n: int
+    counts: dict[int, int]
+    probability: dict[int, float]
+    texts: dict[int, str]
+    greedy: bool = False
+
+    def frequency(self, token_id: int) -> float:
+        return self.counts.get(token_id, 0) / self.n if self.n else 0.0
+
+
+class DrawRecorder:
+    """The engine's ``probe`` for one row: at ``step``, draws ``n`` tokens from the row's
+    final distribution with a copy of its generator (``sampling.draw_many``), so the row's
+    own text is unchanged. Stores a ``DrawTally`` on ``sample.draws``."""
+
+    def __init__(self, sample, settings: GenerationSettings, step: int, n: int,
+                 top_n: int, tokenizer, lock):
+        self.sample, self.settings, self.step, self.n = sample, settings, step, n
+        self.top_n, self.tokenizer, self.lock = max(top_n, 1), tokenizer, lock
+
+    def __call__(self, step: int, trace: FilterTrace, b: int, generator) -> None:
+        if step != self.step:
+            return
+        greedy = not self.settings.do_sample
+        # a greedy row takes the argmax of its raw logits, whatever the filters say
+        logits = trace.filtered[b] if not greedy else trace.tempered[b]
+        probs = logits.float().softmax(-1)
+        if greedy:
+            best = int(probs.argmax())
+            probs = torch.zeros_like(probs)
+            probs[best] = 1.0
+        drawn = draw_many(probs, None if greedy else generator, self.n)
+        counts: dict[int, int] = {}
+        for t in drawn:
+            counts[t] = counts.get(t, 0) + 1
+        top = torch.topk(probs, min(self.top_n, probs.shape[-1]))
+        likely = [i for i, p in zip(top.indices.tolist(), top.values.tolist()) if p > 0]
+        ids = list(dict.fromkeys(likely + sorted(counts)))
+        values = probs[torch.tensor(ids, device=probs.device)].tolist()
+        with self.lock:
+            texts = {i: readable_token(self.tokenizer, i) for i in ids}
+        self.sample.draws = DrawTally(step=step, n=self.n, counts=counts,
+                                      probability=dict(zip(ids, values)), texts=texts,
+                                      greedy=greedy)
+
+
+def check_steering(request) -> list[str]:
+    """Problems with a request's ``forced_tokens`` and ``draw`` (empty list: fine)."""
+    problems = []
+    rows = request.row_keys()
+    forced = request.forced_tokens
+    if forced and len(forced) != len(rows):
+        problems.append(f"forced_tokens needs one token list per row ({len(rows)}), got "
+                        f"{len(forced)}")
+    elif forced:
+        for (_, v, _), ids in zip(rows, forced):
+            if not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in ids):
+                problems.append("forced tokens must be token ids (whole numbers >= 0)")
+            elif len(ids) > request.variants[v].max_new_tokens:
+                problems.append(f"{len(ids)} forced tokens do not fit in max_new_tokens "
+                                f"{request.variants[v].max_new_tokens}")
+    if request.draw is not None:
+        try:
+            step, n = request.draw
+        except (TypeError, ValueError):
+            return problems + ["draw must be (step, n)"]
+        most = min(s.max_new_tokens for s in request.variants)
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < most:
+            problems.append(f"the draw step must be in [0, {most - 1}] (0 = the first "
+                            f"token), got {step!r}")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_DRAWS:
+            problems.append(f"draws per step must be in [1, {MAX_DRAWS:,}], got {n!r}")
+    return problems
 
 
 def check_record_steps(n: int) -> str | None:

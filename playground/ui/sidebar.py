@@ -34,10 +34,17 @@ def _pick_model() -> None:
                               placeholder=t("sidebar.org_model_e_g"))
         if typed.strip():
             st.session_state[MODEL_KEY] = typed.strip()
-        st.text_input(t("sidebar.access_token_gated_models"), type="password", key=TOKEN_KEY,
-                      help=t("sidebar.used_only_for_loads"))
     else:
         st.session_state[MODEL_KEY] = choice
+    if choice == OTHER or reg.catalog[choice].source == "hf":
+        _token_field()
+
+
+def _token_field() -> None:
+    """For any model from the Hub (gated ones need it): a password field, empty until the
+    participant types, kept only in this tab's session and never shown back."""
+    st.text_input(t("sidebar.access_token_gated_models"), type="password", key=TOKEN_KEY,
+                  placeholder=t("sidebar.token_placeholder"), help=t("sidebar.token_help"))
 
 
 def _device_and_state() -> None:

@@ -50,3 +50,31 @@ def test_greedy_scores_100_and_a_hot_column_scores_lower_on_the_real_model(smol)
     row = hot.summary()
     assert row["column"] == "top_p 1.0 / T 10" and 0 < row["distinct-1"] <= 1
     assert row["mean length (tokens)"] == pytest.approx(sum(hot.tokens) / 3)
+
+
+def test_tutorial_named_presets_run_with_transformers_default_top_k_50():
+    """Changed on purpose (issue 17): the tutorial never set top_k, so transformers' default
+    top_k=50 applied to its runs; ancestral sampling keeps every filter explicitly off."""
+    from playground.lab.compare import TUTORIAL_PRESETS
+    assert set(TUTORIAL_PRESETS) == {"top_p 0.9 / T 0.8", "top_p 0.1 / T 0.8",
+                                     "top_p 0.5 / T 0.1", "top_p 0.5 / T 1.5",
+                                     "top_p 1.0 / T 10"}
+    for name in TUTORIAL_PRESETS:
+        s = column_settings(preset(name), 3, 0, 16)
+        assert s.top_k == 50 and s.generate_kwargs()["top_k"] == 50
+    ancestral = column_settings(preset("ancestral (top_k 0, top_p 1, T 1)"), 3, 0, 16)
+    assert (ancestral.top_k, ancestral.top_p, ancestral.temperature) == (0, 1.0, 1.0)
+
+
+def test_tutorial_mode_scores_prompt_plus_continuation_on_the_real_model(smol):
+    from playground.lab.metrics import self_bleu_scores
+    cols = columns("top_p 0.9 / T 0.8", "top_p 0.5 / T 1.5", n=3, max_new_tokens=12)
+    prompt = Prompt.raw("The dragon")
+    tutorial = run(smol, prompt, cols, 3, timeout=300, self_bleu_mode="tutorial")
+    others = run(smol, prompt, cols, 3, timeout=300)
+    for t, o in zip(tutorial, others):
+        assert t.texts == o.texts  # the same samples (same seeds), scored two ways
+        assert t.self_bleu == pytest.approx(self_bleu_scores(
+            ["The dragon" + x for x in t.texts], mode="tutorial"))
+        assert o.self_bleu == pytest.approx(self_bleu_scores(o.texts))
+    assert [t.self_bleu for t in tutorial] != [o.self_bleu for o in others]

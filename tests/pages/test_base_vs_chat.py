@@ -52,3 +52,10 @@ def test_same_prompts_on_both_sides_stream_and_stay(app):
     assert len(texts) == 4 and texts[0] == texts[1] and texts[2] == texts[3]  # greedy, same model
     assert [t.value for t in app.text] == ["Prompt 1: The capital of France is",
                                            "Prompt 2: Once upon a"]
+
+
+def test_the_offline_pair_is_named_as_two_families_with_same_family_pairs(smol):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/base_vs_chat.py").run()
+    notes = [i.value for i in at.info if "different families" in i.value]
+    assert notes and "Llama-2-7b-chat-hf" in notes[0] and "SmolLM2-135M-Instruct" in notes[0]

@@ -72,3 +72,11 @@ def test_each_preset_keeps_its_own_edits(app):
     app.toggle(key="persona_show_prompt").set_value(True)
     app.chat_input[0].set_value("Hello").run()
     assert app.code[-1].value.startswith("<|im_start|>system\nYou are a terse lighthouse keeper.")
+
+
+def test_view_code_shows_the_chat_loop_of_this_conversation(app):
+    """Issue 17: the tutorial's chat exercise, as the loop that reproduces the page."""
+    app.chat_input[0].set_value("Hello!").run()
+    assert not app.exception
+    loop = [c.value for c in app.code if "history.append" in c.value]
+    assert loop and "apply_chat_template(history" in loop[0] and "'Hello!'" in loop[0]

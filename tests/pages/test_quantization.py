@@ -64,3 +64,8 @@ def test_model_output_is_escaped_and_highlighted_from_the_divergence():
     assert before.endswith("Hi ") and "alert(1)" in marked
     same = _output_html(PresetRow("fp32", "recipe", text="Hi there"))
     assert "<mark" not in same and "Hi there" in same
+
+
+def test_the_embedded_reference_is_said_to_be_q4_1_dequantized(app):
+    assert any("Q4_1 GGUF" in i.value and "de-quantized to float32" in i.value
+               for i in app.info)

@@ -44,3 +44,18 @@ def test_a_bad_column_setting_shows_an_error_and_disables_generate(app):
     app.slider(key="compare_col1_temperature").set_value(0.0).run()
     assert not app.exception and any("choose greedy" in e.value for e in app.error)
     assert app.button(key="compare_go").disabled
+
+
+def test_tutorial_self_bleu_mode_and_the_top_k_50_note(app):
+    """Issue 17: the tutorial's Self-BLEU beside all-the-others; its presets say top_k 50."""
+    assert any("top_k=50 unless told otherwise" in c.value for c in app.caption)
+    assert any("top_k=50" in c.value for c in app.caption if "T=0.8" in c.value)
+    app.slider(key="compare_k").set_value(2).run()
+    app.selectbox(key="compare_col0_preset").set_value("top_p 0.9 / T 0.8").run()
+    app.selectbox(key="compare_col1_preset").set_value("top_p 0.5 / T 1.5").run()
+    app.slider(key="compare_max_new").set_value(8)
+    app.slider(key="compare_n").set_value(2)
+    app.radio(key="compare_self_bleu").set_value("tutorial").run()
+    app.button(key="compare_go").click().run()
+    assert not app.exception and not app.error
+    assert any("as in the tutorial" in e.label for e in app.expander)

@@ -57,3 +57,24 @@ def test_the_coloured_table_shows_two_decimals_and_colours_each_filter_apart():
     colours = {line.split("background-color:")[1].split(";")[0].strip()
                for line in html.splitlines() if "background-color:" in line}
     assert len(colours) == 3  # kept, top-p and top-k each in their own colour
+
+
+def test_choose_another_token_at_step_3_and_draw_a_thousand_times(app):
+    """Issue 17: the branch beside the original, and the sampler's frequencies."""
+    app.slider(key="lens_max_new").set_value(6).run()
+    app.slider(key="lens_temperature").set_value(1.0).run()
+    app.slider(key="lens_top_p").set_value(1.0).run()
+    app.button(key="lens_go").click().run()
+    app.slider(key="lens_step").set_value(3).run()
+    assert app.selectbox(key="lens_branch_token").options  # other candidates of step 3
+    app.button(key="lens_branch_go").click().run()
+    assert not app.exception and not app.error
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith("original:") for c in captions)
+    assert any(c.startswith("branch:") and "at step 3" in c for c in captions)
+    app.button(key="lens_draw_go").click().run()
+    assert not app.exception and not app.error
+    table = app.dataframe[-1].value
+    assert table["count"].sum() == 1000
+    assert (table["difference (points)"].abs() < 5).all()
+    assert any(c.startswith("Largest difference:") for c in (x.value for x in app.caption))
