@@ -64,3 +64,13 @@ def test_a_directory_or_an_oversized_file_is_refused_before_reading(capsys, tmp_
     monkeypatch.setattr("playground.cli.self_bleu.MAX_FILE_BYTES", 50)
     code, _, err = run_cli(capsys, "self-bleu", str(big))
     assert code == 1 and "50-byte limit" in err
+
+
+def test_json_reports_the_tokenization_it_chose(capsys, tmp_path):
+    same = tmp_path / "ja.json"
+    same.write_text(json.dumps(["猫が窓の外を見ている。"] * 3, ensure_ascii=False), "utf-8")
+    code, out, _ = run_cli(capsys, "self-bleu", str(same), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["tokenization"] == "ja-mecab" and data["average"] == 100.0
+    code, out, _ = run_cli(capsys, "self-bleu", str(DATA), "--json")
+    assert json.loads(out)["tokenization"] == "13a"
