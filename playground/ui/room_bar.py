@@ -30,6 +30,15 @@ html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 1rem; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
 [data-testid="stHeader"] { display: none; }
+/* the page's result first: whatever follows the page's main (primary) button moves above the
+   inputs; the room strip and the title stay on top */
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(h1),
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(h1) + *,
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+  > :has(.st-key-room_presenter) { order: -2; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+  > :has([data-testid="stBaseButton-primary"]):not(:has(.st-key-room_presenter)) ~ *
+  { order: -1; }
 </style>"""
 
 
@@ -46,8 +55,9 @@ def room_bar(page) -> None:
     if spec is not None:
         link_widget(spec, cols[0])
     presenter = cols[1].toggle("Presenter", key=PRESENTER,
-                               help="For the projector: larger type, no sidebar (set the "
-                                    "sidebar's inputs first, or turn this off to reach them).")
+                               help="For the projector: larger type, the result above the "
+                                    "inputs, no sidebar (set the sidebar's inputs first, or "
+                                    "turn this off to reach them).")
     if presenter:
         st.html(PRESENTER_CSS)
     if is_instructor():
