@@ -16,10 +16,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("PLAYGROUND_CACHE_DIR", str(ROOT / ".cache" / "models"))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # the room database (broadcast, board, shared results) of this test run only: a fresh clone and
-# a second run start from the same empty room; servers started by browser tests inherit it
+# a second run start from the same empty room (each test then gets a room of its own, below)
 os.environ["PLAYGROUND_ROOM_DB"] = os.path.join(tempfile.mkdtemp(prefix="room-"), "room.sqlite3")
 
 EMBEDDED = "smollm2-135m-instruct"
+
+
+@pytest.fixture(autouse=True)
+def own_room(tmp_path_factory, monkeypatch):
+    """Every test starts in an empty room: a broadcast, a post or a kept result from one test
+    (say, a lesson step shared by a room test) never shows up in another test's pages."""
+    monkeypatch.setenv("PLAYGROUND_ROOM_DB",
+                       str(tmp_path_factory.mktemp("room") / "room.sqlite3"))
 
 
 @pytest.fixture(scope="session")

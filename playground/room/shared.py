@@ -256,10 +256,13 @@ def sweeps(store: RoomStore | None = None) -> SharedJobs:
 
 
 def comparison_inputs(request: ComparisonRequest, model: str) -> dict:
-    """What decides a comparison's result (the access token does not)."""
+    """What decides a comparison's result, and who may see it: the access token itself never
+    enters the key, but a digest of it does, so that a result computed with one participant's
+    token (a gated model) is never handed to someone without it."""
     fields = asdict(request)
-    fields.pop("token", None)
-    return {**fields, "model": model}
+    token = fields.pop("token", None)
+    access = hashlib.sha256(token.encode()).hexdigest()[:16] if token else ""
+    return {**fields, "model": model, "access": access}
 
 
 def shared_comparison(request: ComparisonRequest, registry, rerun: bool = False,

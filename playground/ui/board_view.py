@@ -25,6 +25,7 @@ from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui.i18n import error_text, t, tr
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
+from playground.ui.share import read_inputs
 
 NAME = "board_name"      # session: the display name this participant chose ("" = anonymous)
 POLL_S = 2               # the Board page looks for new posts this often (seconds)
@@ -54,18 +55,9 @@ def touch_presence(page: str) -> None:
 
 
 def page_inputs(page: str) -> dict:
-    """The page's inputs as this session has them now (for the post's "Open" link)."""
-    values: dict = {}
-    for f in page_spec(page).fields:
-        try:
-            key = f.session_key(values)
-        except (KeyError, IndexError):
-            continue
-        if key in st.session_state:
-            value = f.from_widget(st.session_state[key])
-            if value is not None:
-                values[f.name] = value
-    return values
+    """The page's inputs as this session has them now (for the post's "Open" link): the same
+    reading as the page's own "Link to this step"."""
+    return read_inputs(page_spec(page))
 
 
 # -- posting --------------------------------------------------------------------------------

@@ -31,6 +31,15 @@ html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 1rem; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
 [data-testid="stHeader"] { display: none; }
+/* the page's result first: whatever follows the page's main (primary) button moves above the
+   inputs; the room strip and the title stay on top */
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(h1),
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(h1) + *,
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+  > :has(.st-key-room_presenter) { order: -2; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+  > :has([data-testid="stBaseButton-primary"]):not(:has(.st-key-room_presenter)) ~ *
+  { order: -1; }
 </style>"""
 
 

@@ -90,7 +90,11 @@ def test_three_turn_persona_chat_streams_each_reply(new_session):
         assert page.locator(MESSAGES).count() == 2 * turn
     page.get_by_text("Show the rendered prompt").click()
     wait_idle(page)
-    sent = page.locator("[data-testid='stCode']").last.inner_text()
+    # the rendered prompt's box (the page also has a collapsed "view code" box): wait for it,
+    # since the toggle's rerun may not have drawn it yet
+    box = page.locator("[data-testid='stCode']", has_text="<|im_start|>system").first
+    box.wait_for(timeout=60_000)
+    sent = box.inner_text()
     assert "You are an old pirate captain" in sent and "Hello! Who are you?" in sent
     page.screenshot(path="/tmp/4-persona-three-turns.png", full_page=True)
 

@@ -76,3 +76,14 @@ def test_a_plan_file_that_is_not_text_is_refused(tmp_path):
     bad.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(LessonError, match="not UTF-8"):
         load_plan(bad)
+
+
+def test_a_bad_plan_file_is_shown_on_the_page_with_its_line(nav_app, tmp_path, monkeypatch):
+    from playground.ui import room_bar
+
+    bad = tmp_path / "broken.toml"
+    bad.write_text('title = "A plan"\n[[step]]\npage = \n')
+    monkeypatch.setattr(room_bar, "list_plans", lambda _folder: [bad])
+    at = nav_app(state={"admin_ok": True})
+    assert not at.exception
+    assert any("line 3" in e.value for e in at.error), [e.value for e in at.error]

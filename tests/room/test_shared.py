@@ -171,3 +171,16 @@ def test_eight_identical_sweeps_run_once_and_a_different_prompt_runs_again(
     assert shared_sweep(smol, prompt, plan, store=store).result() == results[0]
     shared_sweep(smol, Prompt.raw("My favourite food is"), plan, store=store).result(timeout=300)
     assert len(submitted) == 2
+
+
+def test_a_result_computed_with_an_access_token_is_not_shared_without_it():
+    from playground.quant.compare import ComparisonRequest
+    from playground.room.shared import comparison_inputs
+
+    plain = comparison_inputs(ComparisonRequest("org/gated", ("fp32",)), "org/gated")
+    with_token = comparison_inputs(ComparisonRequest("org/gated", ("fp32",), token="hf_secret1"),
+                                   "org/gated")
+    other = comparison_inputs(ComparisonRequest("org/gated", ("fp32",), token="hf_secret2"),
+                              "org/gated")
+    assert len({repr(plain), repr(with_token), repr(other)}) == 3
+    assert "hf_secret1" not in repr(with_token)
