@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import platform
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -32,7 +31,7 @@ import torch
 from playground.config import Config, load_config
 from playground.quant.presets import process_rss_mb, release_memory
 from playground.room.gpucheck_bnb import check_bitsandbytes
-from playground.room.loadtest import percentile, session_request
+from playground.room.loadtest import percentile, run_concurrently, session_request
 from playground.serving import random_weights
 from playground.serving.catalog import CATALOG
 from playground.serving.determinism import seed_promise
@@ -171,24 +170,6 @@ def _summary(results: list[GenerationResult], wall_s: float) -> dict:
             "latency_p95_s": round(percentile([r.total_s for r in results], 0.95), 3)}
 
 
-def _concurrent(service, requests) -> tuple[list[GenerationResult], float]:
-    results: list = [None] * len(requests)
-    barrier = threading.Barrier(len(requests) + 1)
-
-    def client(i):
-        barrier.wait()
-        results[i] = service.submit(requests[i]).result()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(requests))]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    return results, time.perf_counter() - start
-
-
 def _sync(device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -231,10 +212,10 @@ def check_throughput(loaded, plan: CheckPlan, progress: Progress) -> tuple[dict,
         alone.append(service.submit(r).result())
     seq = _summary(alone, time.perf_counter() - start)
     progress(f"{loaded.name}: {n} sessions at once, different settings…")
-    mixed, wall = _concurrent(service, requests)
+    mixed, wall = run_concurrently(service, requests)
     conc = _summary(mixed, wall)
     progress(f"{loaded.name}: {n} sessions at once, greedy…")
-    conc_greedy = _summary(*_concurrent(service, greedy))
+    conc_greedy = _summary(*run_concurrently(service, greedy))
     progress(f"{loaded.name}: model.generate, one static batch of {n}, greedy…")
     ids = [service.tokenize(service.render(r.prompts[0])) for r in requests]
     gen = static_generate(loaded, ids, plan.new_tokens)

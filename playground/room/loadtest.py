@@ -64,6 +64,26 @@ def _summary(results: list[GenerationResult], wall_s: float) -> dict:
             "latency_p95_s": round(percentile(latency, 0.95), 3)}
 
 
+def run_concurrently(service, requests) -> tuple[list[GenerationResult], float]:
+    """Submit ``requests`` from one thread each, all released at once by a barrier (like a
+    room pressing Generate together); the results in order and the wall time in seconds."""
+    results: list = [None] * len(requests)
+    barrier = threading.Barrier(len(requests) + 1)
+
+    def client(i):
+        barrier.wait()
+        results[i] = service.submit(requests[i]).result()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - start
+
+
 def run_bench(loaded, sessions: int = 16, new_tokens: int = 64, progress=lambda _m: None) -> dict:
     requests = [session_request(i, new_tokens) for i in range(sessions)]
     service = loaded.service
@@ -77,21 +97,8 @@ def run_bench(loaded, sessions: int = 16, new_tokens: int = 64, progress=lambda 
     seq = _summary(sequential, time.perf_counter() - start)
 
     progress(f"concurrent: {sessions} clients at once…")
-    results: list[GenerationResult | None] = [None] * sessions
-    barrier = threading.Barrier(sessions + 1)
-
-    def client(i):
-        barrier.wait()
-        results[i] = service.submit(requests[i]).result()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(sessions)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    conc = _summary(results, time.perf_counter() - start)
+    results, wall_s = run_concurrently(service, requests)
+    conc = _summary(results, wall_s)
     same = [a.texts() == b.texts() for a, b in zip(sequential, results)]
     return {"model": loaded.name, "device": loaded.device.type, "sessions": sessions,
             "new_tokens": new_tokens, "max_batch_rows": service.max_batch_rows,

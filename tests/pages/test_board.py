@@ -1,21 +1,9 @@
 """AppTest: "Post to the room" on Generate, the Board page (text only, filters, instructor)."""
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
 from playground.room import board
 from playground.room.store import room_store
-from tests.conftest import ROOT
 
 XSS = "<img src=x onerror=alert(1)> ![a](http://127.0.0.1:9/x.png) **bold**"
-
-
-@pytest.fixture
-def app(smol):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def texts(at) -> list[str]:

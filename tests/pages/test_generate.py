@@ -1,17 +1,8 @@
 """AppTest for the Generate page (the app's default page)."""
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-
-
-@pytest.fixture
-def app(smol):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def test_first_run_shows_the_page_and_the_model_input(app):

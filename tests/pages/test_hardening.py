@@ -6,11 +6,9 @@ import re
 
 import pytest
 from markdown_it import MarkdownIt
-from streamlit.testing.v1 import AppTest
 
 from playground.ui.text import as_text, error_text
 from playground.ui.widgets import CURSOR
-from tests.conftest import ROOT
 
 IMAGE = "![a](http://127.0.0.1:9/x.png)"
 PAYLOADS = [IMAGE, "<img src=x onerror=alert(1)>", "__init__ is **bold**?",
@@ -34,14 +32,6 @@ def test_a_bug_shows_an_error_id_that_is_in_the_log_and_no_exception_text(caplog
     error_id = re.search(r"error id ([0-9a-f]{8})", message).group(1)
     assert "/srv/secret" not in message and "RuntimeError" not in message
     assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
-
-
-@pytest.fixture
-def app(smol):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def test_a_chat_message_with_an_image_shows_as_text(app):
