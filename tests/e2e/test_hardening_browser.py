@@ -59,7 +59,8 @@ def test_no_image_from_a_chat_message_or_its_reply_is_fetched(new_session, image
 
 def test_every_edit_of_the_sidebar_model_id_is_kept(new_session):
     page = new_session()
-    model = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+    model = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
+        has_text="Model").first  # the sidebar's first selectbox is the language
     model.get_by_role("button", name="Open").click()
     page.get_by_role("option", name="Other Hugging Face id…").click()
     wait_idle(page)
