@@ -15,7 +15,7 @@ import streamlit as st
 
 from playground.lab import lens
 from playground.ui.widgets import show_error
-from playground.ui.i18n import headers, t
+from playground.ui.i18n import header, headers, t
 from playground.ui.sampling_lab import STATUS_LABELS
 from playground.ui.text import as_text
 
@@ -85,9 +85,13 @@ def _show_draw(key: tuple) -> None:
     long = df.head(20).melt(id_vars="token", value_vars=["renormalized probability %",
                                                 f"drawn / {tally.n:,} %"],
                    var_name="measure", value_name="%")
+    long["measure"] = long["measure"].map(header)  # the legend in this session's language
     chart = alt.Chart(long).mark_bar().encode(
-        x=alt.X("token:N", sort=None), xOffset="measure:N", y="%:Q", color="measure:N",
-        tooltip=["token", "measure", alt.Tooltip("%:Q", format=".2f")]).properties(height=260)
+        x=alt.X("token:N", sort=None, title=t("columns.token")), xOffset="measure:N", y="%:Q",
+        color=alt.Color("measure:N", title=t("columns.measure")),
+        tooltip=[alt.Tooltip("token:N", title=t("columns.token")),
+                 alt.Tooltip("measure:N", title=t("columns.measure")),
+                 alt.Tooltip("%:Q", format=".2f")]).properties(height=260)
     st.altair_chart(chart, width="stretch")
     st.dataframe(headers(df.round(2)), hide_index=True, width="stretch")
     worst = lens.largest_difference(tally)
