@@ -19,7 +19,8 @@ import codecs
 import contextlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from playground.serving.steps import byte_decoder
 
 BYTE_TOKEN = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
@@ -30,20 +31,6 @@ def _hex_bytes(err: UnicodeDecodeError):
 
 
 codecs.register_error("playground_hex", _hex_bytes)
-
-
-@lru_cache(maxsize=1)
-def _byte_decoder() -> dict[str, int]:
-    """GPT-2's printable stand-in character for each byte, reversed (char -> byte)."""
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
-        list(range(ord("®"), ord("ÿ") + 1))
-    chars, n = list(keep), 0
-    for b in range(256):
-        if b not in keep:
-            keep.append(b)
-            chars.append(256 + n)
-            n += 1
-    return {chr(c): b for b, c in zip(keep, chars)}
 
 
 def _lock(lock):
@@ -73,7 +60,7 @@ def special_ids(tokenizer) -> set[int]:
 def piece_bytes(piece: str, style: str) -> bytes | None:
     """The bytes a vocabulary piece stands for, or None when the style is unknown."""
     if style == "byte-level":
-        table = _byte_decoder()
+        table = byte_decoder()
         if all(c in table for c in piece):
             return bytes(table[c] for c in piece)
         return piece.encode("utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import torch
 
@@ -73,7 +74,8 @@ def visible(text: str) -> str:
             .replace("\r", "␍"))
 
 
-def _byte_decoder() -> dict[str, int]:
+@lru_cache(maxsize=1)
+def byte_decoder() -> dict[str, int]:
     """GPT-2 byte-level BPE: the printable character that stands for each byte."""
     printable = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
                  + list(range(ord("®"), ord("ÿ") + 1)))
@@ -86,7 +88,7 @@ def _byte_decoder() -> dict[str, int]:
     return {chr(c): b for b, c in zip(printable, chars)}
 
 
-_BYTES = _byte_decoder()
+_BYTES = byte_decoder()
 
 
 def readable_token(tokenizer, token_id: int) -> str:

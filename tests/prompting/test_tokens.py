@@ -1,11 +1,12 @@
 """Readable tokens: bytes behind each vocabulary piece, visible whitespace, special tokens."""
 
-from playground.prompting.tokens import (_byte_decoder, piece_bytes, special_ids, special_tokens,
-                                         token_views, tokenize, visible, vocabulary_style)
+from playground.prompting.tokens import (piece_bytes, special_ids, special_tokens, token_views,
+                                         tokenize, visible, vocabulary_style)
+from playground.serving.steps import byte_decoder
 
 
 def test_byte_level_table_maps_256_distinct_characters_to_all_bytes():
-    table = _byte_decoder()
+    table = byte_decoder()
     assert len(table) == 256 and sorted(table.values()) == list(range(256))
     assert table["Ġ"] == ord(" ") and table["Ċ"] == ord("\n")
 
