@@ -5,7 +5,7 @@ layer over the functions here, and ``python -m playground`` reaches the same fun
 
 Layers, top to bottom (each may import only what is below it; ``tests/test_layout.py`` checks):
 ``cli`` and ``ui`` -> ``room`` -> ``quant`` -> ``lab``, ``prompting``, ``rag`` -> ``codegen``,
-``diagnostics`` -> ``serving`` -> ``config`` and ``textfiles`` -> ``errors``.
+``diagnostics`` -> ``serving`` -> ``config`` (and ``i18n``) -> ``textfiles`` -> ``errors``.
 """
 
 __version__ = "0.1.0"

@@ -9,6 +9,8 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     allowed = ["*"]         # models participants may load: ["*"] = any, [] = the catalog's
     memory_budget_mb = 0    # resident models' total; 0 = 85% of GPU memory / half the RAM
     protect_recent_s = 300  # a participant's load never evicts a model used in this time (s)
+    cpu_dtype = "float32"   # on a CPU: "float32", "bfloat16", or "auto" (bf16 where the
+                            # processor has AMX or avx512_bf16); GPUs always use bf16/fp16
 
     [service]
     max_queue = 64          # waiting requests per model; more -> "server is busy"
@@ -17,6 +19,10 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     gather_ms = 25          # after a request arrives, wait this long for others to batch with
     continuous = true       # let new requests join a running batch at a step boundary
     request_timeout_s = 300 # a request still running after this is stopped ("timeout")
+    scheduler = "fair"      # "fair": row slots shared among participants with work, the least
+                            # served first, rows of the others parked for a newcomer; "fifo":
+                            # whole requests, first come first served (the old behaviour)
+    park_per_step = 4       # rows the fair scheduler may park in one step (0 = never park)
 
     [limits]                # per-request caps for participants (the instructor's CLI too)
     max_new_tokens = 512
@@ -43,7 +49,9 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     lesson_dir = ""         # folder of lesson plans (TOML); "" = the plans shipped with the app
     tokens_per_minute = 0   # generated tokens one session may use per minute; 0 = no limit
     max_waiting = 0         # requests one session may have waiting or running; 0 = no limit
-    posts_per_minute = 4    # posts to the room board per session and minute
+    posts_per_minute = 4    # posts to the room board per participant (browser) and minute
+    room_posts_per_minute = 60  # posts of the whole room per minute (0 = no cap): a backstop
+                            # for a participant whose browser keeps no cookie
 
     [ui]
     language = "en"         # "en" or "ja": the language of a session with no ?lang= or choice
@@ -75,6 +83,9 @@ from typing import Any
 from playground.errors import PlaygroundError
 
 
+CPU_DTYPES = ("float32", "bfloat16", "auto")
+
+
 @dataclass(frozen=True)
 class ModelsConfig:
     default: str = "smollm2-135m-instruct"
@@ -83,6 +94,12 @@ class ModelsConfig:
     allowed: tuple[str, ...] = ("*",)
     memory_budget_mb: float = 0.0
     protect_recent_s: float = 300.0  # a participant's load never evicts a model used this recently
+    cpu_dtype: str = "float32"  # "float32" | "bfloat16" | "auto": the dtype of models on a CPU
+
+    def __post_init__(self) -> None:
+        if self.cpu_dtype not in CPU_DTYPES:
+            raise PlaygroundError(f"playground.toml: [models] cpu_dtype must be one of "
+                                  f"{', '.join(CPU_DTYPES)}, got {self.cpu_dtype!r}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,16 @@ class ServiceConfig:
     gather_ms: float = 25.0
     continuous: bool = True
     request_timeout_s: float = 300.0
+    scheduler: str = "fair"  # "fair" (a share of the row slots per participant) | "fifo"
+    park_per_step: int = 4   # rows the fair scheduler may park in one step for others
+
+    def __post_init__(self) -> None:
+        if self.scheduler not in ("fair", "fifo"):
+            raise PlaygroundError(f"playground.toml: [service] scheduler must be fair or fifo, "
+                                  f"got {self.scheduler!r}")
+        if not 0 <= self.park_per_step <= 64:
+            raise PlaygroundError(f"playground.toml: [service] park_per_step must be in 0..64, "
+                                  f"got {self.park_per_step}")
 
 
 @dataclass(frozen=True)
@@ -127,6 +154,7 @@ class RoomConfig:
     tokens_per_minute: int = 0
     max_waiting: int = 0
     posts_per_minute: int = 4
+    room_posts_per_minute: int = 60
 
 
 @dataclass(frozen=True)
@@ -205,8 +233,14 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     p = Path(path)
     if not p.exists():
         return Config()
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    from playground.textfiles import TextFileError, check_nesting, read_text
+
+    try:  # bounded, regular files only, nesting checked before the parser recurses
+        text = read_text(p, 256 * 1024, what="configuration")
+        check_nesting(text, str(p))
+        data = tomllib.loads(text)
+    except TextFileError as err:
+        raise PlaygroundError(str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise PlaygroundError(f"{p}: not valid TOML ({err})") from None
     return Config(models=_section(ModelsConfig, data.get("models", {}), "models"),

@@ -116,3 +116,68 @@ def is_regular_inside(path: Path, root: Path) -> bool:
         return path.resolve().is_relative_to(root.resolve())
     except OSError:
         return False
+
+
+MAX_NESTING = 64  # [ and { levels in a JSON or TOML input: far beyond any real plan or list
+
+
+def check_nesting(text: str, what: str = "the file", limit: int = MAX_NESTING) -> None:
+    """Refuse JSON or TOML nested deeper than ``limit`` before a parser sees it: Python's
+    parsers recurse, and ``[[[[…]]]]`` 100,000 levels deep raises RecursionError. Brackets
+    inside quoted strings do not count (``"..."`` with backslash escapes, ``'...'`` as-is)."""
+    depth = deepest = 0
+    quote = None
+    escaped = False
+    for ch in text:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    raise TextFileError(f"{what} is nested more than {limit} levels deep "
+                                        f"([ and {{ inside each other); flatten it")
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+
+
+def loads_json(text: str, what: str = "the file"):
+    """``json.loads`` after ``check_nesting``."""
+    import json
+
+    check_nesting(text, what)
+    return json.loads(text)
+
+
+# bidirectional controls: U+202E would show "exe.live" as "evil.exe" and reorder a whole line
+_BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character shown instead of obeyed: C0 controls (NUL, ESC
+    of ANSI colour codes, ...) as their Unicode symbols (␀, ␛), DEL as ␡, C1 controls and
+    bidirectional overrides as ``<U+202E>``. Newlines and tabs stay. For showing what
+    participants typed (names, posts) on every screen and in exports; it is stored as typed."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in "\n\t":
+            out.append(ch)
+        elif code < 0x20:
+            out.append(chr(0x2400 + code))
+        elif code == 0x7F:
+            out.append("\u2421")
+        elif 0x80 <= code < 0xA0 or code in _BIDI:
+            out.append(f"<U+{code:04X}>")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -75,3 +75,14 @@ def test_cli_file_options_answer_with_a_message_never_a_traceback(args, tmp_path
     code = main([a.format(**paths) for a in args])  # a FIFO would hang here before the fix
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_nesting_counts_brackets_outside_strings_only():
+    from playground.textfiles import check_nesting
+
+    check_nesting('{"a": "' + "[" * 500 + '"}')  # inside a string: text, not nesting
+    check_nesting("x = '" + "{" * 500 + "'")
+    check_nesting('["say \\"[[[[\\" twice"]')  # escaped quotes stay inside the string
+    check_nesting("[" * 64 + "]" * 64)
+    with pytest.raises(TextFileError, match="nested more than 64 levels"):
+        check_nesting("[" * 65 + "]" * 65)

@@ -6,21 +6,49 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 from __future__ import annotations
 
 from playground.cli import print_json, say
-from playground.cli.common import add_model_argument, load_model
-from playground.room.loadtest import run_bench
+from playground.cli.common import add_model_argument, in_range, load_model
+from playground.config import CPU_DTYPES
+from playground.room.fairbench import run_fairness
+from playground.room.loadtest import run_bench, run_dtype_bench
 
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="measure batching: sequential vs N concurrent sessions")
-    p.add_argument("--sessions", type=int, default=16)
-    p.add_argument("--new-tokens", type=int, default=64)
+    p.add_argument("--sessions", type=in_range(1, 256), default=16)
+    p.add_argument("--new-tokens", type=in_range(1, 512), default=64)
     add_model_argument(p)
+    p.add_argument("--dtypes", default="",
+                   help="also run the concurrent phase with the model loaded in each of these "
+                        "CPU dtypes, comma-separated (e.g. float32,bfloat16), and print the "
+                        "ratio to the first")
+    g = p.add_argument_group("--fairness: the schedulers side by side (fifo, then fair)")
+    g.add_argument("--fairness", action="store_true",
+                   help="instead: a newcomer's wait beside three participants at the limits, "
+                        "and the spread of tokens served in a busy room, per scheduler")
+    g.add_argument("--fair-rows", type=in_range(1, 64), default=16,
+                   help="samples each of the three heavy participants asks for")
+    g.add_argument("--fair-tokens", type=in_range(1, 512), default=256,
+                   help="new tokens of each heavy sample")
+    g.add_argument("--fair-sessions", type=in_range(2, 256), default=30,
+                   help="participants of the busy room")
+    g.add_argument("--fair-seconds", type=in_range(1, 600, float), default=20.0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    report = run_bench(load_model(args.model), args.sessions, args.new_tokens, progress=say)
+    dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    wrong = [d for d in dtypes if d not in CPU_DTYPES]
+    if wrong:
+        say(f"error: --dtypes takes {', '.join(CPU_DTYPES)}, got {', '.join(wrong)}")
+        return 2
+    loaded = load_model(args.model)
+    if args.fairness:
+        return _fairness(loaded, args)
+    report = run_bench(loaded, args.sessions, args.new_tokens, progress=say)
+    if dtypes:
+        report["by_dtype"] = run_dtype_bench(loaded.name, dtypes, args.sessions,
+                                             args.new_tokens, progress=say)["dtypes"]
     if args.json:
         print_json(report)
         return 0
@@ -31,4 +59,24 @@ def run(args) -> int:
               f"{r['latency_p50_s']} s p95 {r['latency_p95_s']} s")
     print(f"ratio (concurrent / sequential tok/s): {report['ratio']}x; identical texts both "
           f"ways: {report['same_text_both_ways']}/{report['sessions']}")
+    for dtype, r in report.get("by_dtype", {}).items():
+        print(f"{dtype:>10}: concurrent {r['tokens_per_s']} tok/s (loaded as {r['loaded_as']}); "
+              f"{r['ratio_to_first']}x the first dtype")
+    return 0
+
+
+def _fairness(loaded, args) -> int:
+    report = run_fairness(loaded, args.fair_rows, args.fair_tokens, args.fair_sessions,
+                          args.fair_seconds, progress=say)
+    if args.json:
+        print_json(report)
+        return 0
+    for name, r in report["newcomer"].items():
+        print(f"{name:>5}: newcomer beside 3 x {args.fair_rows} rows x {args.fair_tokens} "
+              f"tokens: first token {r['first_token_s']} s, its {r['tokens']} tokens in "
+              f"{r['total_s']} s ({r['rows_parked_for_others']} rows parked for it)")
+    for name, r in report["spread"].items():
+        print(f"{name:>5}: {r['sessions']} participants for {r['seconds']:.0f} s: tokens served "
+              f"min {r['tokens_min']}, median {r['tokens_median']}, max {r['tokens_max']} "
+              f"(max/min {r['max_over_min']})")
     return 0

@@ -42,3 +42,19 @@ def load_model(name: str | None) -> LoadedModel:
     registry = default_registry()
     # the command line is the instructor's tool: the participants' allow-list does not apply
     return registry.load(name or registry.config.models.default, progress=say, instructor=True)
+
+
+def in_range(low: float, high: float, kind=int):
+    """An argparse ``type=`` that takes numbers in ``low..high`` only, with the pages' message
+    ("must be in 1..256, got -1"); argparse prints it and exits with status 2."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be {'a whole number' if kind is int else 'a number'}, got {text!r}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in {low}..{high}, got {text}")
+        return value
+    return parse

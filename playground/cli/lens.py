@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from playground.serving.chat import build_messages
 from playground.cli import print_json
-from playground.cli.common import (add_model_argument, add_settings_arguments, load_model,
-                                   settings_from_args)
+from playground.cli.common import (add_model_argument, add_settings_arguments, in_range,
+                                   load_model, settings_from_args)
 from playground.errors import SettingsError
 from playground.lab import lens
 from playground.serving.handles import GenerationRequest, Prompt
@@ -23,13 +23,14 @@ def register(sub) -> None:
     p.add_argument("--prompt", default="Tell me a story about a dragon.",
                    help="user message (chat template) unless --raw")
     p.add_argument("--raw", action="store_true", help="continue the raw text instead")
-    p.add_argument("--top", type=int, default=10,
+    p.add_argument("--top", type=in_range(1, 50), default=10,
                    help=f"candidates shown per step (1-{MAX_CANDIDATES})")
-    p.add_argument("--step", type=int, default=None, help="show only this step (0 = first)")
+    p.add_argument("--step", type=in_range(0, 511), default=None,
+                   help="show only this step (0 = first)")
     p.add_argument("--branch", metavar="STEP:TOKEN", default=None,
                    help="then choose TOKEN (an id, or a candidate's text as shown, e.g. "
                         "␣dragon) at STEP and continue with the same settings and seed")
-    p.add_argument("--draw", metavar="STEP", type=int, default=None,
+    p.add_argument("--draw", metavar="STEP", type=in_range(0, 511), default=None,
                    help=f"then draw --n tokens (default {lens.DEFAULT_DRAWS:,}, at most "
                         f"{MAX_DRAWS:,}) at STEP with the sampler: frequencies next to the "
                         f"renormalized probabilities")

@@ -5,8 +5,10 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 
 from __future__ import annotations
 
+from playground.textfiles import loads_json
 from playground.cli import print_json, say
-from playground.room.links import MAX_LINK, PAGES, LinkError, decode_link, encode_link
+from playground.room.links import (MAX_LINK, PAGES, LinkError, decode_link, default_inputs,
+                                   encode_link)
 
 
 def register(sub) -> None:
@@ -42,9 +44,13 @@ def run(args) -> int:
     if args.list:
         from playground.room.pages import page_spec
         spec = page_spec(args.page)
+        defaults = default_inputs(spec)
+        if args.json:
+            print_json([{"name": f.name, "kind": f.kind, "default": defaults[f.name]}
+                        for f in spec.fields])
+            return 0
         for f in spec.fields:
-            default = f.default_for({g.name: g.default_for({}) for g in spec.fields})
-            print(f"{f.name:<24} {f.kind:<7} default {default!r}")
+            print(f"{f.name:<24} {f.kind:<7} default {defaults[f.name]!r}")
         return 0
     inputs = {}
     for item in args.set:
@@ -65,7 +71,7 @@ def _value(text: str):
     if text.strip().startswith("["):
         import json
         try:
-            return json.loads(text)
+            return loads_json(text, "the value")
         except ValueError:
             raise LinkError(f"{text[:40]!r}: not valid JSON") from None
     return text

@@ -9,6 +9,10 @@ import json
 import sys
 import time
 
+from pathlib import Path
+
+from playground.cli.common import in_range
+from playground.textfiles import TextFileError, loads_json
 from playground.cli import print_json, say
 from playground.errors import BoardError
 from playground.room import board
@@ -37,7 +41,7 @@ def register(sub) -> None:
     export = actions.add_parser("export", help="every post as CSV (default) or JSON")
     export.add_argument("--csv", action="store_true")
     bench = actions.add_parser("bench", help="the database size after N posts (a new file)")
-    bench.add_argument("--posts", type=int, default=10_000)
+    bench.add_argument("--posts", type=in_range(1, 1_000_000), default=10_000)
     for a in (post, board_cmd, export, bench):
         a.add_argument("--db", default=None, help="the room database file (default: "
                                                   "[room] db_path)")
@@ -47,7 +51,9 @@ def register(sub) -> None:
 
 def _object(text: str, what: str) -> dict:
     try:
-        value = json.loads(text)
+        value = loads_json(text, f"--{what}")
+    except TextFileError as err:
+        raise BoardError(str(err)) from None
     except json.JSONDecodeError as err:
         raise BoardError(f"--{what} must be a JSON object: {err.msg}") from None
     if not isinstance(value, dict):
@@ -58,6 +64,9 @@ def _object(text: str, what: str) -> dict:
 def run(args) -> int:
     if args.room_command == "bench":
         return _bench(args)
+    if args.db and args.room_command in ("board", "export") and not Path(args.db).is_file():
+        raise BoardError(f"there is no room database at {args.db}: give the file the server "
+                         f"uses ([room] db_path), or leave --db out")
     store = room_store(args.db)
     if args.room_command == "post":
         from playground.config import load_config

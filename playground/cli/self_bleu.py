@@ -13,6 +13,7 @@ import json
 import os
 import stat
 
+from playground.textfiles import TextFileError, loads_json
 from playground.cli import print_json
 from playground.errors import SettingsError
 from playground.lab.metrics import (DEFAULT_SELF_BLEU_MODE, SELF_BLEU_HELP, SELF_BLEU_MODES,
@@ -53,7 +54,9 @@ def read_texts(path: str, max_bytes: int | None = None) -> list[str]:
     except UnicodeDecodeError as err:
         raise SettingsError([f"{path}: not UTF-8 text (byte {err.start})"]) from None
     try:
-        texts = json.loads(text)
+        texts = loads_json(text, path)
+    except TextFileError as err:
+        raise SettingsError([str(err)]) from None
     except json.JSONDecodeError as err:
         raise SettingsError([f"{path}: not valid JSON ({err.msg}, line {err.lineno})"]) from None
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):

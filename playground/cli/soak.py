@@ -6,15 +6,15 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 from __future__ import annotations
 
 from playground.cli import print_json, say
-from playground.cli.common import add_model_argument, load_model
+from playground.cli.common import add_model_argument, in_range, load_model
 from playground.room.loadtest import run_soak
 
 
 def register(sub) -> None:
     p = sub.add_parser("soak", help="many simulated sessions for minutes; checks every stream")
-    p.add_argument("--sessions", type=int, default=32)
-    p.add_argument("--minutes", type=float, default=5.0)
-    p.add_argument("--new-tokens", type=int, default=24)
+    p.add_argument("--sessions", type=in_range(1, 256), default=32)
+    p.add_argument("--minutes", type=in_range(0.05, 600, float), default=5.0)
+    p.add_argument("--new-tokens", type=in_range(1, 512), default=24)
     add_model_argument(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)

@@ -13,7 +13,7 @@ from playground.serving.chat import render_chat, render_raw
 from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
-from playground.textfiles import TextFileError, read_text
+from playground.textfiles import TextFileError, loads_json, read_text
 from playground.errors import PromptError
 from playground.prompting.templates import FewShot
 
@@ -51,7 +51,7 @@ def register(sub) -> None:
 
 def read_json(path: str, what: str):
     try:  # bounded, regular files only, encoding detected: /dev/zero or a FIFO cannot hang it
-        return json.loads(read_text(path, what=f"{what} file"))
+        return loads_json(read_text(path, what=f"{what} file"), f"the {what} file {path}")
     except TextFileError as err:
         raise PromptError(str(err)) from None
     except json.JSONDecodeError as err:

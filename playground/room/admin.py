@@ -159,6 +159,21 @@ def resident_report(registry) -> list[dict]:
     return rows
 
 
+def share_report(registry) -> dict[str, dict]:
+    """Each participant's place in the fair scheduler, over every resident model: tokens
+    served (the virtual counters), rows in a batch now, rows waiting, and their share of the
+    row slots. Keyed by browser session id ("" = the command line)."""
+    out: dict[str, dict] = {}
+    for m in registry.resident():
+        for row in getattr(m.service, "shares", lambda: [])():
+            mine = out.setdefault(row["participant"], {"served": 0.0, "running_rows": 0,
+                                                      "waiting_rows": 0, "share_rows": 0})
+            mine["served"] += row["counter"]
+            for key in ("running_rows", "waiting_rows", "share_rows"):
+                mine[key] += row[key]
+    return out
+
+
 def budget_report(registry) -> dict:
     """Model memory in use against the budget, in MB."""
     used, budget = registry.used_bytes(), registry.budget_bytes

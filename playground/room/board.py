@@ -22,6 +22,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
+from playground.textfiles import visible
 from playground.errors import BoardError
 from playground.room.fields import LinkError
 from playground.room.links import encode_link
@@ -90,8 +91,13 @@ def current_step(store: RoomStore) -> str:
 def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str = "",
              model: str = "", settings: dict | None = None, metric_name: str = "",
              metric: float | None = None, inputs: dict | None = None,
-             posts_per_minute: int = 4, now: float | None = None) -> Post:
-    """Check the limits and store one post; raises ``BoardError`` with the reason."""
+             posts_per_minute: int = 4, now: float | None = None, client: str = "",
+             room_posts_per_minute: int = 0) -> Post:
+    """Check the limits and store one post; raises ``BoardError`` with the reason.
+
+    ``posts_per_minute`` counts the posts of one participant: those with the same ``client``
+    (a browser's id, which a reload keeps) or, without one, of the same ``session``.
+    ``room_posts_per_minute`` counts every post of the room (0 = no cap)."""
     now = time.time() if now is None else now
     text = str(text or "")
     name = " ".join(str(name or "").split())[:MAX_NAME]  # one line, no control characters
@@ -111,9 +117,17 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
                          params={"most": MAX_POST_BYTES // 1024, "size": f"{size / 1024:.1f}"})
     if metric is not None and not math.isfinite(float(metric)):
         metric = None
+    if room_posts_per_minute > 0:
+        n = store.query("SELECT COUNT(*) AS n FROM posts WHERE created > ?",
+                        (now - WINDOW_S,))[0]["n"]
+        if n >= room_posts_per_minute:
+            raise BoardError(f"the room board takes {room_posts_per_minute} posts a minute from "
+                             f"everyone together and is full for now; try again in a minute",
+                             key="errors.board_room_full", params={"n": room_posts_per_minute})
     if posts_per_minute > 0:
-        recent = store.query("SELECT created FROM posts WHERE session = ? AND created > ? "
-                             "ORDER BY created", (session, now - WINDOW_S))
+        column, who = ("client", client) if client else ("session", session)
+        recent = store.query(f"SELECT created FROM posts WHERE {column} = ? AND created > ? "
+                             "ORDER BY created", (who, now - WINDOW_S))
         if len(recent) >= posts_per_minute:
             wait = recent[len(recent) - posts_per_minute]["created"] + WINDOW_S - now
             raise BoardError(f"you can post {posts_per_minute} times a minute to the room "
@@ -123,9 +137,9 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
     step = current_step(store)
     rowid = store.execute(
         "INSERT INTO posts (created, session, name, page, model, text, settings, metric_name, "
-        "metric, step, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "metric, step, inputs, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (now, session, name, page, model, text, settings_json, metric_name,
-         None if metric is None else float(metric), step, inputs_json))
+         None if metric is None else float(metric), step, inputs_json, client))
     store.bump("board")
     return get_post(store, rowid)
 
@@ -181,8 +195,14 @@ def clear(store: RoomStore) -> int:
     return n
 
 
+def _shown(row: dict) -> dict:
+    """A post's row as exports show it: control characters and bidi overrides in what the
+    participant typed (name, text) made visible (``textfiles.visible``)."""
+    return {**row, "name": visible(row["name"]), "text": visible(row["text"])}
+
+
 def export_json(posts: list[Post]) -> str:
-    return json.dumps([p.row() for p in posts], ensure_ascii=False, indent=2)
+    return json.dumps([_shown(p.row()) for p in posts], ensure_ascii=False, indent=2)
 
 
 def export_csv(posts: list[Post]) -> str:
@@ -192,7 +212,7 @@ def export_csv(posts: list[Post]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS))
     writer.writeheader()
     for p in posts:
-        row = p.row()
+        row = _shown(p.row())
         row["settings"] = json.dumps(row["settings"], ensure_ascii=False, sort_keys=True)
         writer.writerow({k: _cell(v) for k, v in row.items()})
     return out.getvalue()

@@ -12,7 +12,10 @@ generation service, so what is measured is the product's own path:
   of the same prompts (greedy): aggregate tok/s, ratios, p50/p95 time to first token;
 - seeds: does each row give the same tokens alone as in the batch of N?
 - bitsandbytes int8 / nf4 / nf4-dq-bf16 of one shape (``playground.room.gpucheck_bnb``);
-- a profile of one decode step (``playground.serving.stepprofile``).
+- a profile of one decode step (``playground.serving.stepprofile``);
+- syncs: tensor -> Python conversions per decode step at 4 and 16 rows, and CUDA syncs;
+- scaling: 8/16/32 sessions, service vs ``model.generate`` vs the bandwidth roofline, and the
+  largest batch the free memory holds (``playground.room.gpucheck_scaling``).
 
 Package ``playground.room``: may import the feature packages (``lab``, ``prompting``, ``quant``,
 ``rag``), ``serving``, ``config``, ``errors``.
@@ -31,6 +34,7 @@ import torch
 from playground.config import Config, load_config
 from playground.quant.presets import process_rss_mb, release_memory
 from playground.room.gpucheck_bnb import check_bitsandbytes
+from playground.room.gpucheck_scaling import check_scaling, check_syncs
 from playground.room.loadtest import percentile, run_concurrently, session_request
 from playground.serving import random_weights
 from playground.serving.catalog import CATALOG
@@ -57,6 +61,7 @@ class CheckPlan:
     profile_steps: int      # decode steps timed by the profile
     deadline_s: float       # sections not started by then are skipped (the JSON still comes)
     bnb_needs_cuda: bool = True
+    scaling: tuple[int, ...] = (8, 16, 32)  # session counts of the scaling section
 
     @classmethod
     def default(cls, device: torch.device, shapes=None, **changes) -> "CheckPlan":
@@ -67,7 +72,8 @@ class CheckPlan:
                    sessions=32 if cuda else 8, new_tokens=128 if cuda else 16,
                    sequential=8 if cuda else 4, bnb_sessions=32 if cuda else 4,
                    bnb_new_tokens=64 if cuda else 8, profile_steps=16 if cuda else 8,
-                   deadline_s=420.0 if cuda else 600.0)
+                   deadline_s=420.0 if cuda else 600.0,
+                   scaling=(8, 16, 32) if cuda else (2, 4))
         plan = dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
         return dataclasses.replace(plan, sequential=max(1, min(plan.sequential, plan.sessions)))
 
@@ -309,7 +315,7 @@ def run_gpucheck(plan: CheckPlan, tokenizer_dir, config: Config | None = None,
     registry = make_registry(plan, tokenizer_dir, config)
     doc: dict = {"device": device_info(registry), "plan": dataclasses.asdict(plan),
                  "residency": None, "throughput": {}, "seeds": {}, "profile": {},
-                 "bitsandbytes": None}
+                 "syncs": {}, "scaling": {}, "bitsandbytes": None}
 
     def run(fn, *args):
         if time.perf_counter() - start > plan.deadline_s:
@@ -338,13 +344,23 @@ def run_gpucheck(plan: CheckPlan, tokenizer_dir, config: Config | None = None,
         def both(shape=shape):
             loaded = registry.load(random_weights.PREFIX + shape, progress=progress,
                                    instructor=True)
-            return (*check_throughput(loaded, plan, progress), check_profile(loaded, plan))
+            return (*check_throughput(loaded, plan, progress), check_profile(loaded, plan),
+                    check_syncs(loaded, min(32, plan.new_tokens)))
         parts = run(both)
         if isinstance(parts, dict):  # skipped or failed: the same note in each section
-            parts = (parts, parts, parts)
+            parts = (parts, parts, parts, parts)
         save("throughput", parts[0], shape)
         save("seeds", parts[1], shape)
         save("profile", parts[2], shape)
+        save("syncs", parts[3], shape)
+
+        def scaling(shape=shape):
+            loaded = registry.load(random_weights.PREFIX + shape, progress=progress,
+                                   instructor=True)
+            progress(f"{loaded.name}: {', '.join(map(str, plan.scaling))} sessions…")
+            return check_scaling(loaded, static_generate, plan.scaling,
+                                 min(64, plan.new_tokens))
+        save("scaling", run(scaling), shape)
     bnb_shape = "llama-1b" if "llama-1b" in plan.shapes else plan.shapes[0]
     save("bitsandbytes", run(check_bitsandbytes, registry, bnb_shape, plan.bnb_sessions,
                              plan.bnb_new_tokens, plan.bnb_needs_cuda, progress))

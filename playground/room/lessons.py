@@ -27,6 +27,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from playground.textfiles import TextFileError, check_nesting, read_bytes
 from playground.errors import PlaygroundError
 from playground.room.links import LinkError, encode_link, page_spec
 
@@ -74,12 +75,10 @@ def list_plans(configured: str = "") -> list[Path]:
 def load_plan(path: str | Path) -> Plan:
     """Read and check a whole plan. Raises ``LessonError`` naming the file and the line."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()[:MAX_PLAN_BYTES + 1]
-    except OSError as err:
-        raise LessonError(f"{p.name}: cannot be read ({err.strerror or err})") from None
-    if len(raw) > MAX_PLAN_BYTES:
-        raise LessonError(f"{p.name}: over {MAX_PLAN_BYTES // 1024} KB; a plan is a short list")
+    try:  # bounded and regular files only: /dev/zero or a FIFO named as a plan is refused
+        raw = read_bytes(p, MAX_PLAN_BYTES, what="lesson plan")
+    except TextFileError as err:
+        raise LessonError(f"{p.name}: {err}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -89,9 +88,12 @@ def load_plan(path: str | Path) -> Plan:
 
 def parse_plan(text: str, name: str = "plan", shown: str = "plan.toml") -> Plan:
     try:
+        check_nesting(text, shown)
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:  # its message ends "(at line N, column M)"
         raise LessonError(f"{shown}: {err}") from None
+    except TextFileError as err:
+        raise LessonError(str(err)) from None
     lines = [i + 1 for i, line in enumerate(text.splitlines())
              if re.match(r"\s*\[\[\s*step\s*\]\]", line)]
     unknown = sorted(set(data) - {"title", "step"})

@@ -29,6 +29,7 @@ import zlib
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from playground.textfiles import loads_json
 from playground.errors import SettingsError
 from playground.room.fields import Field, FieldError, LinkError
 from playground.room.pages import PAGES, PageSpec, page_spec
@@ -202,13 +203,22 @@ def _unpack(text: str) -> dict:
             raise LinkError(f"{COMPACT}: the compact part is too large; ignored")
         if not inflater.eof:  # cut short: zlib gives what it has without complaining
             raise ValueError("truncated")
-        data = json.loads(raw.decode("utf-8"))
+        data = loads_json(raw.decode("utf-8"), COMPACT)  # TextFileError is a ValueError
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
         raise LinkError(f"{COMPACT}: the compact part of the link is damaged (cut short when "
                         f"copied?); its inputs were ignored") from None
     if not isinstance(data, dict):
         raise LinkError(f"{COMPACT}: the compact part of the link is damaged; ignored")
     return data
+
+
+def default_inputs(spec) -> dict:
+    """Every input of a page at its default, in the page's order (a preset decides its
+    sliders, the persona its system prompt: later defaults read earlier values)."""
+    values: dict = {}
+    for f in spec.fields:
+        values[f.name] = f.default_for(values)
+    return values
 
 
 def spec_fields(page: str) -> list[Field]:

@@ -215,3 +215,36 @@ def start_rehearsal(loaded, sessions: int, minutes: float, new_tokens: int) -> J
 
 def last_rehearsal() -> Job | None:
     return _last[-1] if _last else None
+
+
+def run_dtype_bench(name: str, dtypes: list[str], sessions: int = 16, new_tokens: int = 64,
+                    progress=lambda _m: None) -> dict:
+    """The concurrent phase of ``run_bench`` once per CPU dtype (``[models] cpu_dtype``), each
+    with the model loaded afresh in that dtype, in one run: tok/s of each and the ratio to the
+    first. Texts may differ between dtypes (bf16 rounds differently); each dtype's own texts
+    are what its pages would show."""
+    from dataclasses import replace
+
+    from playground.config import load_config
+    from playground.serving.registry import Registry
+
+    config = load_config()
+    requests = [session_request(i, new_tokens) for i in range(sessions)]
+    out = {}
+    for dtype in dtypes:
+        registry = Registry(replace(config, models=replace(config.models, cpu_dtype=dtype)))
+        loaded = registry.load(name, progress=progress, instructor=True)
+        try:
+            loaded.service.submit(GenerationRequest.single(
+                GenerationSettings(max_new_tokens=2), Prompt.raw("warm up"))).result()
+            progress(f"{dtype} ({str(loaded.dtype).removeprefix('torch.')}): {sessions} "
+                     f"clients at once…")
+            results, wall_s = run_concurrently(loaded.service, requests)
+            out[dtype] = {**_summary(results, wall_s),
+                          "loaded_as": str(loaded.dtype).removeprefix("torch.")}
+        finally:
+            registry.unload(loaded.name)
+    first = out[dtypes[0]]["tokens_per_s"]
+    for dtype in dtypes:
+        out[dtype]["ratio_to_first"] = round(out[dtype]["tokens_per_s"] / first, 2)
+    return {"model": name, "sessions": sessions, "new_tokens": new_tokens, "dtypes": out}

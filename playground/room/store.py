@@ -68,6 +68,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE posts ADD COLUMN inputs TEXT NOT NULL DEFAULT '{}';
     CREATE INDEX posts_session ON posts (session, created);
     """,
+    # 3: who posted across reloads (a browser's cookie id): the per-participant post limit
+    """
+    ALTER TABLE posts ADD COLUMN client TEXT NOT NULL DEFAULT '';
+    CREATE INDEX posts_client ON posts (client, created);
+    """,
 )
 
 

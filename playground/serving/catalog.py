@@ -129,11 +129,3 @@ def resolve(name: str, catalog: dict[str, ModelSpec] | None = None,
         key="errors.unknown_model" if allow_paths else "errors.unknown_model_no_folders",
         params={"name": shown, "names": ", ".join(catalog)})
 
-
-def resolve_error(name: str) -> UnknownModelError:
-    """What a participant hears for a name they may not load, whatever is on the disk."""
-    shown = name if len(name) <= 60 else name[:57] + "..."
-    return UnknownModelError(f"unknown model {shown!r}: pick one from the list or type a "
-                             f"Hugging Face id such as HuggingFaceTB/SmolLM2-360M-Instruct "
-                             f"(folders on the server are for the instructor)",
-                             key="errors.unknown_model_hidden", params={"name": shown})

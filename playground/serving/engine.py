@@ -14,6 +14,7 @@ layer).
 
 from __future__ import annotations
 
+import copy
 import inspect
 from dataclasses import dataclass, field
 from typing import Callable
@@ -49,9 +50,12 @@ class Row:
 class _Batch:
     """The running rows and their tensors, all in the same (batch) order."""
 
-    def __init__(self, rows, cache, attention, positions, logits, device):
+    def __init__(self, rows, cache, attention, positions, logits, device, pads):
         self.rows = rows
         self.cache, self.attention = cache, attention
+        # each row's count of masked (left-padding) columns, kept on the host so trimming
+        # the padding never reads the mask back from the device
+        self.pads = pads
         self.positions, self.logits = positions, logits
         self.filters = RowFilters.from_settings([r.settings for r in rows], device=device)
         self.generators = [make_generator(r.seed, device) if r.settings.do_sample else None
@@ -72,6 +76,7 @@ class _Batch:
         for i, ids in enumerate(prompts):  # left padding: every row's last prompt token aligned
             input_ids[i, width - len(ids):] = torch.tensor(ids, device=device)
             attention[i, width - len(ids):] = 1
+        pads = [width - len(prompts[of_row[r]]) for r in range(len(rows))]
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache()
         out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
@@ -81,21 +86,23 @@ class _Batch:
             index = torch.tensor(of_row, device=device)
             cache.batch_select_indices(index)
             attention, positions, logits = attention[index], positions[index], logits[index]
-        return cls(list(rows), cache, attention, positions[:, -1:], logits, device)
+        return cls(list(rows), cache, attention, positions[:, -1:], logits, device, pads)
 
     def keep(self, index: list[int]) -> None:
         """Only the rows at ``index`` stay (finished rows leave the batch and the cache)."""
         if len(index) == len(self.rows):
             return
         if not index:  # the batch is over; its tensors are dropped with it
-            self.rows, self.generators = [], []
+            self.rows, self.generators, self.pads = [], [], []
             return
         t = torch.tensor(index, device=self.attention.device)
         self.cache.batch_select_indices(t)
         self.attention, self.positions = self.attention[t], self.positions[t]
-        self.filters = self.filters.select(t)
+        self.logits = self.logits[t]
+        self.filters = self.filters.select(index)
         self.rows = [self.rows[i] for i in index]
         self.generators = [self.generators[i] for i in index]
+        self.pads = [self.pads[i] for i in index]
         self._trim_padding()
 
     def _trim_padding(self) -> None:
@@ -109,10 +116,10 @@ class _Batch:
         """
         if not self.mergeable():
             return
-        used = self.attention.any(dim=0)
-        start = int(used.nonzero()[0]) if bool(used.any()) else 0
+        start = min(self.pads, default=0)
         if start == 0:
             return
+        self.pads = [p - start for p in self.pads]
         self.attention = self.attention[:, start:]
         for layer in self.cache.layers:
             layer.keys = layer.keys[:, :, start:, :]
@@ -141,11 +148,31 @@ class _Batch:
                                     _pad_left(other.attention, theirs, dim=1)], dim=0)
         self.positions = torch.cat([self.positions, other.positions], dim=0)
         self.logits = torch.cat([self.logits, other.logits], dim=0)
-        self.filters = RowFilters(*(torch.cat([getattr(self.filters, f), getattr(other.filters, f)])
-                                    for f in ("do_sample", "temperature", "top_k", "top_p",
-                                              "min_p", "epsilon")))
+        self.filters = self.filters.concat(other.filters)
+        self.pads = [p + mine for p in self.pads] + [p + theirs for p in other.pads]
         self.rows += other.rows
         self.generators += other.generators
+
+    def split(self, index: list[int]) -> "_Batch":
+        """Take the rows at ``index`` out into a batch of their own (a parked row keeps its
+        cache, mask, positions, next-token logits, filters and generator: ``absorb`` puts it
+        back exactly where it was). This batch keeps the others."""
+        t = torch.tensor(index, device=self.attention.device)
+        cache = copy.copy(self.cache)
+        cache.layers = []
+        for layer in self.cache.layers:
+            part = copy.copy(layer)
+            part.keys, part.values = layer.keys[t], layer.values[t]
+            cache.layers.append(part)
+        out = _Batch.__new__(_Batch)
+        out.rows = [self.rows[i] for i in index]
+        out.cache, out.attention, out.positions = cache, self.attention[t], self.positions[t]
+        out.logits, out.filters = self.logits[t], self.filters.select(index)
+        out.generators = [self.generators[i] for i in index]
+        out.pads = [self.pads[i] for i in index]
+        gone = set(index)
+        self.keep([i for i in range(len(self.rows)) if i not in gone])
+        return out
 
 
 def _last_logits_only(model) -> dict:
@@ -182,17 +209,20 @@ def _steer(batch: _Batch, tokens: torch.Tensor, trace: FilterTrace) -> torch.Ten
     return out
 
 
-def _finish_step(batch: _Batch, tokens: torch.Tensor, trace: FilterTrace,
-                 eos_ids: set[int]) -> list[int]:
-    """Hand each row its token; return the batch positions of rows that go on."""
+def _finish_step(batch: _Batch, tokens: list[int], trace: FilterTrace, eos_ids: set[int],
+                 logits: torch.Tensor | None = None) -> list[int]:
+    """Hand each row its token (``tokens``: the step's tokens, already on the host); return
+    the batch positions of rows that go on. ``logits``: the step's raw logits, for the
+    lens's recorders (default: the batch's current ones)."""
+    logits = batch.logits if logits is None else logits
     keep = []
     for b, row in enumerate(batch.rows):
-        token = int(tokens[b])
+        token = tokens[b]
         if row.stop():
             row.finish_reason = "stopped"
             continue
         if row.on_step is not None:
-            row.on_step(batch.logits[b], trace, b, token)
+            row.on_step(logits[b], trace, b, token)
         if token in eos_ids:
             row.finish_reason = "eos"
             continue
@@ -211,33 +241,102 @@ def _finish_step(batch: _Batch, tokens: torch.Tensor, trace: FilterTrace,
     return keep
 
 
+class _HostCopy:
+    """The step's tokens on their way to the host.
+
+    On a GPU the copy goes into pinned memory without blocking, and an event marks its end, so
+    the next forward pass can be queued before the tokens are read; elsewhere it is a plain
+    copy. ``tokens()`` is the one place a decode step waits for the device.
+    """
+
+    def __init__(self, tokens: torch.Tensor):
+        if tokens.device.type == "cuda":
+            self._host = torch.empty(tokens.shape, dtype=tokens.dtype, pin_memory=True)
+            self._host.copy_(tokens, non_blocking=True)
+            self._event = torch.cuda.Event()
+            self._event.record()
+        else:
+            self._host, self._event = tokens, None
+
+    def tokens(self) -> list[int]:
+        if self._event is not None:
+            self._event.synchronize()
+        return self._host.tolist()
+
+
 @torch.inference_mode()
 def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
-              admit: Callable[[int], list[Row]] | None = None) -> None:
+              admit: Callable[[int], list[Row] | tuple[list[Row], list[Row]]] | None = None,
+              overlap: bool | None = None) -> None:
     """Generate every row to completion (eos, its max_new_tokens, or its ``stop()``).
 
     ``on_token`` is called from this thread right after each row's token is chosen.
     ``on_step(raw_logits_row, trace, batch_index, token)`` lets the decoding lens record the
     real distribution of a row at each step. A row's ``probe`` sees each step's filters and its
     generator (the lens's "draw n times"), and its ``forced`` tokens replace its first draws
-    (the lens's branch). ``admit(running_rows)`` is asked at every step
-    boundary for rows that should join now; an empty list means none.
+    (the lens's branch). ``admit(running_rows)`` is asked at every step boundary for rows
+    that should join now (an empty list means none), or for a pair (rows that join, running
+    rows to park): a parked row leaves the batch with its whole state (its KV cache, next
+    logits, generator) and comes back, exactly where it left off, when ``admit`` names it
+    again. The fair scheduler parks a few rows of whoever holds more than their share, so a
+    newcomer gets a slot within a step however long the running rows are.
+
+    A step reads the device once: its tokens, copied to the host together. With ``overlap``
+    (default: on a GPU) the next step's forward pass is queued for every row before that copy
+    is waited for, so Python's bookkeeping runs while the GPU computes; a row that finished
+    in this step then costs one token of wasted work, and leaves the batch after it.
     """
+    overlap = model.device.type == "cuda" if overlap is None else overlap
     batch = _Batch.prefill(model, rows, pad_id)
+    parked: dict[int, _Batch] = {}  # id(row) -> the row, parked with its cache
     while True:
         tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators)
         if any(r.forced or r.probe is not None for r in batch.rows):
             tokens = _steer(batch, tokens, trace)
-        keep = _finish_step(batch, tokens, trace, eos_ids)
+        copy_, logits = _HostCopy(tokens), batch.logits
+        if overlap:  # queue the next forward for every row, then do the bookkeeping
+            batch.step(model, tokens)
+        keep = _finish_step(batch, copy_.tokens(), trace, eos_ids, logits)
+        # finished rows leave (with overlap: from the cache and logits of the step just run)
         batch.keep(keep)
-        newcomers = admit(len(keep)) if admit is not None and batch.mergeable() else []
-        if keep:
+        if keep and not overlap:
             batch.step(model, tokens[keep] if len(keep) < len(tokens) else tokens)
-        if newcomers:
-            joined = _Batch.prefill(model, newcomers, pad_id)
+        if not batch.mergeable():
             if keep:
-                batch.absorb(joined)
-            else:
-                batch = joined
-        elif not keep:
+                continue
             return
+        joining, park = _ask(admit, len(batch.rows)) if admit is not None else ([], [])
+        for row in park:  # its slot goes to someone else; it keeps its state for later
+            at = next((i for i, r in enumerate(batch.rows) if r is row), None)
+            if at is not None:
+                parked[id(row)] = batch.split([at])
+        if not batch.rows and not joining and parked:  # never end with rows parked
+            joining = [r for b in parked.values() for r in b.rows]
+        batch = _join(model, batch, joining, parked, pad_id)
+        if batch is None:
+            return
+
+
+def _ask(admit, running: int) -> tuple[list[Row], list[Row]]:
+    """``admit(running row count)`` -> (rows that join now, running rows to park). An
+    ``admit`` that returns a plain list only adds rows."""
+    answer = admit(running)
+    if isinstance(answer, tuple):
+        return list(answer[0]), list(answer[1])
+    return list(answer), []
+
+
+def _join(model, batch: _Batch, joining: list[Row], parked: dict[int, _Batch],
+          pad_id: int) -> "_Batch | None":
+    """The batch with ``joining`` rows added: parked rows come back with their own state, new
+    rows are prefilled (together); None when nothing is left to run."""
+    fresh = [r for r in joining if id(r) not in parked]
+    back = [parked.pop(id(r)) for r in joining if id(r) in parked]
+    if fresh:
+        back.append(_Batch.prefill(model, fresh, pad_id))
+    for other in back:
+        if batch.rows:
+            batch.absorb(other)
+        else:
+            batch = other
+    return batch if batch.rows else None

@@ -36,7 +36,7 @@ import torch
 
 from playground.serving import random_weights
 from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
-                                resolve, resolve_error, with_config_entries)
+                                resolve, with_config_entries)
 from playground.config import Config, LimitsConfig, ServiceConfig, load_config
 from playground.serving.hubsize import check_fits, free_disk_bytes, hub_size
 from playground.serving.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
@@ -101,10 +101,28 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def pick_dtype(device: torch.device) -> torch.dtype:
-    """bf16 on GPUs that have it, else fp16 on GPU; fp32 on CPU (fp16 matmuls are slow there)."""
+def cpu_has_fast_bf16() -> bool:
+    """Does this processor compute bf16 natively (AMX or AVX512-BF16)? Linux's flags say."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            flags = set()
+            for line in f:
+                if line.startswith("flags"):
+                    flags.update(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        return False
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+def pick_dtype(device: torch.device, cpu_dtype: str = "float32") -> torch.dtype:
+    """bf16 on GPUs that have it, else fp16 on GPU. On a CPU ``cpu_dtype`` decides
+    (``[models] cpu_dtype``): float32 (the default: what the tutorial's code gives), bfloat16,
+    or auto (bf16 where the processor has AMX or avx512_bf16; fp16 matmuls are slow on CPUs)."""
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if cpu_dtype == "bfloat16" or (cpu_dtype == "auto" and cpu_has_fast_bf16()):
+        return torch.bfloat16
     return torch.float32
 
 
@@ -191,6 +209,30 @@ def _hub_error(spec: ModelSpec, err: BaseException) -> Exception:
     return ModelLoadError(f"{spec.location} could not be loaded: {_reason(err)}")
 
 
+# what from_pretrained reads of a Hub repository (weights, configs, tokenizer, templates)
+HUB_FILES = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.py"]
+
+
+def hub_folder(repo_id: str, token: str | None = None) -> str:
+    """Where ``from_pretrained`` reads the Hub model ``repo_id``: its snapshot in the Hugging
+    Face cache, else the id itself (transformers downloads it), but never a folder or file of
+    the server's working directory that happens to be spelled like the id.
+
+    ``from_pretrained("tests/e2e")`` would read the app's own ``tests/e2e`` folder, and what it
+    answered (a tokenizer error, "not a valid JSON file") told a participant which server
+    paths exist. An id that names a local path is fetched from the Hub into the cache instead:
+    offline it fails exactly as an id that names nothing does."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id, local_files_only=True, token=token)
+    except Exception:  # noqa: BLE001 - not cached (or a broken entry): fetch it below
+        pass
+    if not os.path.lexists(repo_id):
+        return repo_id
+    return snapshot_download(repo_id, token=token, allow_patterns=HUB_FILES)
+
+
 def load_error(spec: ModelSpec, err: BaseException, device: torch.device) -> Exception:
     """The participant-facing error for a failed load of ``spec`` (frees memory after an OOM)."""
     if isinstance(err, (ModelLoadError, UnknownModelError)):
@@ -225,6 +267,7 @@ class Registry:
         self.catalog = with_config_entries(CATALOG if catalog is None else catalog,
                                            self.config.catalog)  # + [[catalog]] tables
         self.device = pick_device()
+        self.dtype = pick_dtype(self.device, self.config.models.cpu_dtype)
         self._loaded: dict[str, LoadedModel] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -285,10 +328,6 @@ class Registry:
             raise ModelNotAllowedError(
                 f"{spec.name} is not on this workshop's model list; pick one from the list or "
                 f"ask the instructor to load it")
-        if not instructor and spec.source == "hf" and os.path.lexists(spec.location):
-            # from_pretrained would read a folder of the app's working directory that happens
-            # to be spelled like a Hub id: answer as for any unknown name
-            raise resolve_error(spec.name)
         progress = progress or (lambda _msg: None)
         with lock:
             with self._lock:
@@ -312,7 +351,7 @@ class Registry:
         if size is None:
             return None
         return check_fits(spec.name, size, self.budget_bytes,
-                          _BYTES_PER_PARAM.get(pick_dtype(self.device), 4), free_disk_bytes,
+                          _BYTES_PER_PARAM.get(self.dtype, 4), free_disk_bytes,
                           progress)
 
     def _make_room(self, spec: ModelSpec | None, progress: Progress, keep: str = "",
@@ -328,9 +367,9 @@ class Registry:
             elif spec.source == "local":
                 folder = spec.location
             if need is None:
-                need = (random_weights.estimate_bytes(spec, pick_dtype(self.device))
+                need = (random_weights.estimate_bytes(spec, self.dtype)
                         if spec.source == random_weights.SOURCE
-                        else estimate_bytes(folder, pick_dtype(self.device)))
+                        else estimate_bytes(folder, self.dtype))
         need = need or 0
         with self._residency:
             try:
@@ -373,8 +412,9 @@ class Registry:
         if spec.source in ("embedded", "gguf-package"):
             return _converted_copy(spec, self.config.cache_dir,
                                    progress or (lambda _msg: None)), {}
-        return spec.location, {"token": token,
-                               "trust_remote_code": self.config.models.trust_remote_code}
+        where = hub_folder(spec.location, token) if spec.source == "hf" else spec.location
+        return where, {"token": token,
+                       "trust_remote_code": self.config.models.trust_remote_code}
 
     def _load(self, spec: ModelSpec, token: str | None, progress: Progress) -> LoadedModel:
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -384,7 +424,7 @@ class Registry:
             from playground.serving.remote_service import connect
             return connect(spec, self.config.service, self.config.limits)
         start = time.perf_counter()
-        dtype = pick_dtype(self.device)
+        dtype = self.dtype
         if spec.source == "local" and not (Path(spec.location) / "config.json").is_file():
             raise ModelLoadError(f"the folder {spec.location} holds no transformers model (no "
                                  f"config.json); give a folder written by save_pretrained")

@@ -28,9 +28,38 @@ STAGES = ("top_k", "top_p", "min_p", "epsilon")
 _NEG_INF = float("-inf")
 
 
+_FIELDS = ("do_sample", "temperature", "top_k", "top_p", "min_p", "epsilon")
+_SETTING = {"epsilon": "epsilon_cutoff"}  # the GenerationSettings name, where it differs
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """The same per-row values as Python lists, on the host.
+
+    Which filters run, and over which rows, is decided from these: reading the device tensors
+    for it (``bool(t.any())``, ``int(k.max())``) would stop the CPU until the GPU has caught up,
+    several times per step. Lists are concatenated and selected with the tensors.
+    """
+
+    do_sample: list[bool]
+    temperature: list[float]
+    top_k: list[int]
+    top_p: list[float]
+    min_p: list[float]
+    epsilon: list[float]
+
+    def rows_where(self, stage: str) -> list[int]:
+        """The rows for which ``stage`` is on (top_k>0, top_p<1, min_p>0, epsilon>0)."""
+        values = getattr(self, stage)
+        if stage == "top_p":
+            return [i for i, v in enumerate(values) if v < 1]
+        return [i for i, v in enumerate(values) if v > 0]
+
+
 @dataclass(frozen=True)
 class RowFilters:
-    """Filter parameters for a batch: each tensor has one entry per row (shape ``[B]``).
+    """Filter parameters for a batch: each tensor has one entry per row (shape ``[B]``), and
+    ``host`` holds the same values as Python lists (see ``HostSettings``).
 
     top_p is kept in float64 because transformers computes ``1 - top_p`` in Python (double)
     before comparing with float32 cumulative probabilities; doing the same keeps the nucleus
@@ -43,26 +72,29 @@ class RowFilters:
     top_p: torch.Tensor        # float64, 1 = off
     min_p: torch.Tensor        # float32, 0 = off
     epsilon: torch.Tensor      # float32, 0 = off
+    host: HostSettings
 
     @classmethod
     def from_settings(cls, rows: list[GenerationSettings],
                       device: torch.device | str = "cpu") -> "RowFilters":
-        def col(name, dtype):
-            return torch.tensor([getattr(s, name) for s in rows], dtype=dtype, device=device)
+        host = HostSettings(*([getattr(s, _SETTING.get(f, f)) for s in rows] for f in _FIELDS))
+        dtypes = (torch.bool, torch.float32, torch.long, torch.float64, torch.float32,
+                  torch.float32)
+        return cls(*(torch.tensor(getattr(host, f), dtype=d, device=device)
+                     for f, d in zip(_FIELDS, dtypes)), host=host)
 
-        return cls(
-            do_sample=col("do_sample", torch.bool),
-            temperature=col("temperature", torch.float32),
-            top_k=col("top_k", torch.long),
-            top_p=col("top_p", torch.float64),
-            min_p=col("min_p", torch.float32),
-            epsilon=col("epsilon_cutoff", torch.float32),
-        )
-
-    def select(self, index: torch.Tensor) -> "RowFilters":
+    def select(self, index: list[int]) -> "RowFilters":
         """The filters of a subset of rows (when finished rows leave the batch)."""
-        return RowFilters(*(getattr(self, f)[index] for f in
-                            ("do_sample", "temperature", "top_k", "top_p", "min_p", "epsilon")))
+        device_index = torch.tensor(index, dtype=torch.long, device=self.top_k.device)
+        return RowFilters(*(getattr(self, f)[device_index] for f in _FIELDS),
+                          host=HostSettings(*([getattr(self.host, f)[i] for i in index]
+                                              for f in _FIELDS)))
+
+    def concat(self, other: "RowFilters") -> "RowFilters":
+        """These rows, then ``other``'s (rows that join the batch)."""
+        return RowFilters(*(torch.cat([getattr(self, f), getattr(other, f)]) for f in _FIELDS),
+                          host=HostSettings(*(getattr(self.host, f) + getattr(other.host, f)
+                                              for f in _FIELDS)))
 
     def active(self, stage: str) -> torch.Tensor:
         """Bool ``[B]``: the rows for which ``stage`` is on (top_k>0, top_p<1, min_p>0, eps>0)."""
@@ -99,11 +131,16 @@ def sorted_values(scores: torch.Tensor) -> torch.Tensor:
     return torch.sort(scores, dim=-1, descending=False).values
 
 
-def top_k_mask(scores: torch.Tensor, top_k: torch.Tensor) -> torch.Tensor:
-    """Tokens below the k-th largest score (ties with it are kept). Rows with k=0: none."""
+def top_k_mask(scores: torch.Tensor, top_k: torch.Tensor,
+               largest_k: int | None = None) -> torch.Tensor:
+    """Tokens below the k-th largest score (ties with it are kept). Rows with k=0: none.
+
+    ``largest_k``: the largest k of these rows, from the host-side settings; without it the
+    device is asked (a host-device sync on a GPU).
+    """
     vocab = scores.shape[-1]
     k = top_k.clamp(min=1, max=vocab)
-    largest_k = int(k.max())
+    largest_k = min(max(int(largest_k if largest_k is not None else k.max()), 1), vocab)
     if largest_k <= 256:  # a small topk is cheaper than sorting the whole vocabulary
         kth = torch.topk(scores, largest_k, dim=-1).values.gather(-1, (k - 1).unsqueeze(-1))
     else:
@@ -160,12 +197,14 @@ def filter_logits(logits: torch.Tensor, filters: RowFilters) -> FilterTrace:
 
     A stage runs only on the rows where it is on, and a stage that is off for every row costs
     nothing (on a CPU, these full-vocabulary passes cost as much per step as a small model's
-    forward pass). Rows that decode greedily are traced too (their filters are what the
-    settings say) but ``choose_tokens`` ignores the filters for them and takes the argmax of
-    the raw logits.
+    forward pass). Which rows those are is read from the host-side settings, never from the
+    device. Rows that decode greedily are traced too (their filters are what the settings
+    say) but ``choose_tokens`` ignores the filters for them and takes the argmax of the raw
+    logits.
     """
+    host = filters.host
     scores = logits.float()  # the input is never written: see ``owned`` below
-    if bool((filters.temperature != 1).any()):
+    if any(t != 1 for t in host.temperature):
         scores = apply_temperature(scores, filters.temperature)
     tempered = scores
     nothing = torch.zeros_like(scores, dtype=torch.bool)  # shared by stages that are off
@@ -173,18 +212,19 @@ def filter_logits(logits: torch.Tensor, filters: RowFilters) -> FilterTrace:
     owned = False  # scores may still be the input or ``tempered``: copy before writing
     for stage in STAGES:
         fn, field = _MASKS[stage]
-        on = filters.active(stage)
-        if not bool(on.any()):
+        on = host.rows_where(field)
+        if not on:
             removed_by[stage] = nothing
             continue
+        extra = {"largest_k": max(host.top_k[i] for i in on)} if stage == "top_k" else {}
         # a token already removed by an earlier stage (-inf) is not counted again
-        if bool(on.all()):
-            removed = fn(scores, getattr(filters, field)) & (scores > _NEG_INF)
+        if len(on) == len(host.top_k):
+            removed = fn(scores, getattr(filters, field), **extra) & (scores > _NEG_INF)
             scores, owned = scores.masked_fill(removed, _NEG_INF), True
         else:  # only the rows where the stage is on are read and written
-            rows = torch.nonzero(on).flatten()
+            rows = torch.tensor(on, dtype=torch.long, device=scores.device)
             part = scores[rows]
-            cut = fn(part, getattr(filters, field)[rows]) & (part > _NEG_INF)
+            cut = fn(part, getattr(filters, field)[rows], **extra) & (part > _NEG_INF)
             removed = nothing.clone()
             removed[rows] = cut
             if not owned:
@@ -196,35 +236,59 @@ def filter_logits(logits: torch.Tensor, filters: RowFilters) -> FilterTrace:
 
 def choose_tokens(logits: torch.Tensor, filters: RowFilters,
                   generators: list[torch.Generator | None]) -> tuple[torch.Tensor, FilterTrace]:
-    """Pick one token per row: argmax for greedy rows, a seeded draw for sampling rows."""
+    """Pick one token per row: argmax for greedy rows, a seeded draw for sampling rows.
+
+    The tokens stay on the device (a ``[B]`` tensor): nothing here reads a value back, so the
+    caller copies the whole step's tokens to the host once.
+    """
     trace = filter_logits(logits, filters)
     chosen = logits.argmax(dim=-1)
-    rows = torch.nonzero(filters.do_sample).flatten().tolist()
+    rows = [i for i, sample in enumerate(filters.host.do_sample) if sample]
     if rows:
-        probs = trace.filtered[rows].softmax(dim=-1)
-        for j, row in enumerate(rows):
-            # one draw per row with that row's generator, the very draw transformers' sampler
-            # makes, so a single row seeded with torch.manual_seed(s) gives the same token
-            chosen[row] = draw(probs[j], generators[row])
+        index = torch.tensor(rows, dtype=torch.long, device=logits.device)
+        probs = trace.filtered[index].softmax(dim=-1)
+        chosen[index] = draw_rows(probs, [generators[r] for r in rows])
     return chosen, trace
 
 
-def draw(probs: torch.Tensor, generator: torch.Generator) -> int:
-    """One token from the distribution ``probs`` (shape ``[V]``): exactly the token, and the
-    generator state afterwards, of ``torch.multinomial(probs[None], 1, generator=generator)``.
+def draw_rows(probs: torch.Tensor, generators: list[torch.Generator]) -> torch.Tensor:
+    """One token per row of ``probs`` (``[S, V]``), row ``j`` drawn with ``generators[j]``:
+    for each row exactly the token, and the generator state afterwards, of
+    ``torch.multinomial(probs[j:j+1], 1, generator=generators[j])``. Returns a ``[S]`` tensor
+    on the device, read by no one here.
+
+    ``torch.multinomial(p, 1)`` is ``argmax(p / q)`` with ``q ~ Exp(1)`` drawn from the
+    generator. So each row's noise is drawn with its own generator (one small kernel per
+    seeded row, no sync) and one argmax over the batch picks every row's token.
+    """
+    if probs.device.type == "cpu":
+        return torch.stack([_draw_cpu(probs[j], g) for j, g in enumerate(generators)])
+    noise = torch.empty_like(probs)
+    for j, g in enumerate(generators):
+        noise[j].exponential_(generator=g)
+    return (probs / noise).argmax(dim=-1)
+
+
+def _draw_cpu(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """``draw`` for a CPU row, as a 0-d tensor.
 
     On a CPU, torch.multinomial draws one sample as argmax(p / q) with q ~ Exp(1) made one
     element at a time as -log1p(-u) from double uniforms u. Drawing the same uniforms with
     ``torch.rand`` (same generator stream) and taking the logarithm only where p > 0 gives the
     same token at about a third of the cost, which matters with 49k tokens per row per step.
-    A test checks the equality against torch.multinomial; elsewhere (GPU) torch is called.
+    A test checks the equality against torch.multinomial.
     """
-    if probs.device.type != "cpu" or generator.device.type != "cpu":
-        return int(torch.multinomial(probs.unsqueeze(0), 1, generator=generator)[0, 0])
     u = torch.rand(probs.shape[-1], dtype=torch.float64, generator=generator)
     kept = torch.nonzero(probs > 0).flatten()
     q = (-torch.log1p(-u[kept])).to(probs.dtype)
-    return int(kept[(probs[kept] / q).argmax()])
+    return kept[(probs[kept] / q).argmax()]
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator) -> int:
+    """One token from the distribution ``probs`` (shape ``[V]``): exactly the token, and the
+    generator state afterwards, of ``torch.multinomial(probs[None], 1, generator=generator)``
+    (the lens's "draw n times"; the decode step uses ``draw_rows`` and reads nothing back)."""
+    return int(draw_rows(probs.unsqueeze(0), [generator])[0])
 
 
 def draw_many(probs: torch.Tensor, generator: torch.Generator | None, n: int) -> list[int]:

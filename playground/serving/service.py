@@ -30,7 +30,9 @@ import torch
 from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
 from playground.serving.engine import Row, run_batch
-from playground.serving.fairshare import SessionLedger, session_ledger, who
+from playground.serving.fairshare import SessionLedger, participant, session_ledger, who
+from playground.serving.admission import FairAdmission
+from playground.serving.scheduler import FairScheduler
 from playground.errors import (OutOfMemoryError, PlaygroundError, RequestCancelled,
                                ServiceBusyError, SettingsError, report_unexpected)
 from playground.serving.handles import (GenerationHandle, GenerationRequest, GenerationResult,
@@ -56,7 +58,7 @@ def _stop_owner_threads() -> None:
         service.close(wait_s=5)
 
 
-class GenerationService:
+class GenerationService(FairAdmission):
     """Owns one resident model. ``submit`` is thread-safe; generation runs on one thread."""
 
     def __init__(self, loaded, config: ServiceConfig | None = None,
@@ -74,6 +76,15 @@ class GenerationService:
         self._running_rows = 0
         self._running_tokens = 0
         self._by_session: dict[str, GenerationHandle] = {}
+        # the fair scheduler's state (``_admit_fair``): handles whose rows are prepared and
+        # not all in the batch, the rows in the batch (id -> (row, handle)), parked rows' ids
+        self._sched = FairScheduler(self.max_batch_rows, self.config.park_per_step)
+        self._started: list[GenerationHandle] = []
+        self._in_batch: dict[int, tuple[Row, GenerationHandle]] = {}
+        self._parked: set[int] = set()
+        self.parks = 0  # rows parked for others so far (tests and the Admin page read it)
+        self._row_handle: dict[int, GenerationHandle] = {}
+        self._row_stream: dict[int, _RowStream] = {}
         self._token_times: deque[float] = deque()
         self.completed = 0
         self.generated_tokens = 0
@@ -198,6 +209,7 @@ class GenerationService:
         with self._cond:
             self._token_times.append(time.perf_counter())
             self.generated_tokens += 1
+            self._sched.served(participant(session)[0])
         self.ledger.count_token(session)
 
     # -- the owner thread ----------------------------------------------------------------
@@ -210,6 +222,7 @@ class GenerationService:
                     return
             time.sleep(self.config.gather_ms / 1000)  # let a room's simultaneous clicks gather
             rows = self._admit_rows(running=0)
+            rows = rows[0] if isinstance(rows, tuple) else rows
             if not rows:
                 continue
             failed = False
@@ -225,9 +238,15 @@ class GenerationService:
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
 
-    def _admit_rows(self, running: int) -> list[Row]:
-        """Rows of waiting requests that fit beside ``running`` rows (at least one request
-        when nothing runs, however large)."""
+    def _admit_rows(self, running: int) -> list[Row] | tuple[list[Row], list[Row]]:
+        """Rows that join the batch now (and, with the fair scheduler, running rows to park)."""
+        if self.config.scheduler == "fair":
+            return self._admit_fair(running)
+        return self._admit_fifo(running)
+
+    def _admit_fifo(self, running: int) -> list[Row]:
+        """Whole waiting requests, first come first served, that fit beside ``running`` rows
+        (at least one request when nothing runs, however large)."""
         taken = []
         with self._cond:
             if running == 0:
@@ -292,6 +311,7 @@ class GenerationService:
                                          handle.request.record_steps or 10,
                                          self.loaded.tokenizer, self.loaded.tokenizer_lock)
             row.on_done = lambda row=row, stream=stream: self._row_done(stream, row)
+            self._row_stream[id(row)] = stream
             rows.append(row)
         return rows
 
@@ -314,6 +334,14 @@ class GenerationService:
         return ids
 
     def _row_done(self, stream: _RowStream, row: Row) -> None:
+        with self._cond:
+            self._in_batch.pop(id(row), None)
+            self._parked.discard(id(row))
+            self._row_handle.pop(id(row), None)
+            self._row_stream.pop(id(row), None)
+        self._finish_row(stream, row)
+
+    def _finish_row(self, stream: _RowStream, row: Row, ran: bool = True) -> None:
         sample, handle = stream.sample, stream.handle
         if stream.hit_stop:
             sample.finish_reason = "stop string"
@@ -324,8 +352,9 @@ class GenerationService:
         else:
             sample.finish_reason = row.finish_reason
         with self._cond:
-            self._running_rows -= 1
-            self._running_tokens -= self._budget_tokens(handle)
+            if ran:  # a row that never ran held no slot
+                self._running_rows -= 1
+                self._running_tokens -= self._budget_tokens(handle)
             handle._rows_left -= 1
             last = handle._rows_left == 0
         if last:
@@ -350,6 +379,11 @@ class GenerationService:
             err = PlaygroundError(report_unexpected(err, f"generation on {self.loaded.name}"))
         with self._cond:
             running = list(self._running)
+            self._started.clear()
+            self._in_batch.clear()
+            self._parked.clear()
+            self._row_handle.clear()
+            self._row_stream.clear()
         for handle in running:
             self._release(handle, err)
 

@@ -51,7 +51,7 @@ def _time_steps(model, rows: list[Row], pad_id: int, steps: int) -> dict:
         tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators)
         _sync(device)
         t1 = time.perf_counter()
-        keep = _finish_step(batch, tokens, trace, set())
+        keep = _finish_step(batch, tokens.tolist(), trace, set())
         batch.keep(keep)
         t2 = time.perf_counter()
         if not keep:

@@ -15,6 +15,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from playground.textfiles import visible
 from playground.errors import PlaygroundError
 from playground.lab import metrics
 from playground.room import board
@@ -23,6 +24,7 @@ from playground.room.links import page_spec
 from playground.room.store import room_store
 from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui.i18n import error_text, t, tr
+from playground.ui.identity import client_id
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
 from playground.ui.share import read_inputs
@@ -67,9 +69,11 @@ def _post(page: str, options: list[dict], key: str) -> None:
     name = st.session_state.get(f"{key}_name", "")
     st.session_state[NAME] = name
     try:
+        room = registry().config.room
         p = board.add_post(room_store(), session=session_id(), page=page, name=name,
-                           inputs=page_inputs(page),
-                           posts_per_minute=registry().config.room.posts_per_minute,
+                           inputs=page_inputs(page), client=client_id(),
+                           posts_per_minute=room.posts_per_minute,
+                           room_posts_per_minute=room.room_posts_per_minute,
                            **{k: v for k, v in choice.items() if k != "label"})
         session_ledger().touch(session_id(), name=name)
         st.session_state[f"{key}_flash"] = ("ok", t("board_view.posted", id=p.id))
@@ -160,7 +164,8 @@ def _posts(page: str | None, step: str | None, admin: bool) -> list[board.Post]:
 
 def show_post(p: board.Post, admin: bool) -> None:
     with st.container(border=True, key=f"board_post_{p.id}"):
-        meta = [p.name or t("board_view.anonymous"), page_title(p.page), p.model,
+        # what participants typed: control characters and bidi overrides shown, not obeyed
+        meta = [visible(p.name) or t("board_view.anonymous"), page_title(p.page), p.model,
                 tr(ago(time.time() - p.created))]
         if p.metric is not None:
             meta.append(f"{p.metric_name} {p.metric:.2f}")
@@ -168,7 +173,7 @@ def show_post(p: board.Post, admin: bool) -> None:
             meta.append(t("board_view.step", step=p.step))
         flags = ("📌 " if p.pinned else "") + (t("board_view.hidden") + " " if p.hidden else "")
         st.text(flags + " · ".join(m for m in meta if m))
-        st.text(p.text)
+        st.text(visible(p.text))
         shown = {k: v for k, v in p.settings.items()
                  if k in ("do_sample", "temperature", "top_p", "top_k", "min_p",
                           "epsilon_cutoff", "max_new_tokens", "num_return_sequences", "seed")}

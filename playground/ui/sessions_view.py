@@ -10,6 +10,7 @@ import time
 
 import streamlit as st
 
+from playground.room.admin import share_report
 from playground.serving.fairshare import session_ledger
 from playground.ui.i18n import header, t
 
@@ -52,18 +53,23 @@ def sessions_section(registry) -> None:
         if not rows:
             st.caption(t("sessions_view.nobody"))
             return
-        head = st.columns([2, 3, 3, 2, 2, 2])
+        shares = share_report(registry)
+        head = st.columns([2, 3, 3, 2, 2, 2, 2])
         for col, title in zip(head, ("id", "name", "page", "running / all requests",
-                                     "tokens (last min)")):
+                                     "tokens (last min)", "rows now / share")):
             col.caption(header(title))
         for r in rows:
-            cols = st.columns([2, 3, 3, 2, 2, 2])
+            cols = st.columns([2, 3, 3, 2, 2, 2, 2])
+            mine = shares.get(r["session"])
             cols[0].text(r["id"])
             cols[1].text(r["name"] or "–")  # chosen by the participant: plain text only
             cols[2].text(r["page"])
             cols[3].text(f"{r['running requests']} / {r['requests']}")
             cols[4].text(str(r["tokens (last min)"]))
-            cols[5].button(t("sessions_view.stop"), key=f"admin_stop_{r['id']}", on_click=_stop,
+            cols[5].text(t("sessions_view.share", running=mine["running_rows"],
+                           share=mine["share_rows"], waiting=mine["waiting_rows"])
+                         if mine else "–")
+            cols[6].button(t("sessions_view.stop"), key=f"admin_stop_{r['id']}", on_click=_stop,
                            args=(r["session"], r["id"]),
                            disabled=not r["running requests"],
                            help=t("sessions_view.stop_help"))

@@ -11,6 +11,7 @@ import streamlit as st
 from playground.diagnostics import device_summary
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
 from playground.ui.i18n import language_selector, t
+from playground.ui.identity import keep_client_id
 
 OTHER = "Other Hugging Face id…"
 
@@ -64,3 +65,4 @@ def render_sidebar() -> None:
         language_selector()
         _pick_model()
         _device_and_state()
+        keep_client_id()  # the board's limit follows the browser, not the tab

@@ -19,6 +19,7 @@ import re
 import streamlit as st
 
 from playground.errors import PlaygroundError, report_unexpected
+from playground.textfiles import visible
 from playground.ui.i18n import error_text as translated, t, tr
 
 _LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
@@ -33,6 +34,8 @@ _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _LINE_START = re.compile(r"^(\u00a0*)([#>+\-=]|\d+[.)])", re.MULTILINE)
 _CODE = re.compile(r"(`[^`\n]+`)")  # a one-line code span
 _URL = re.compile(r"(?i)\b(https?|ftp|www)([:.])")  # GFM would link bare http://... and www.
+# Streamlit's own directives: :red[text], :blue-background[text], :material/icon:, :smile:
+_DIRECTIVE = re.compile(r":(?=[A-Za-z][\w/-]*\\?[\[:])")
 
 
 def as_text(text: str | None, empty: str | None = None) -> str:
@@ -41,7 +44,7 @@ def as_text(text: str | None, empty: str | None = None) -> str:
     language) when there is nothing to show."""
     if not text:
         return t("common.empty") if empty is None else empty
-    text = text.replace("\r\n", "\n")
+    text = visible(text.replace("\r\n", "\n"))  # NUL, ANSI escapes, bidi overrides shown
     # leading spaces would start an indented code block, where escapes show as backslashes
     text = _LEADING.sub(lambda m: m.group(0).replace("\t", "    ").replace(" ", "\u00a0"), text)
     # `code` spans stay as they are: their content is shown literally already (no image, link
@@ -56,6 +59,7 @@ def as_text(text: str | None, empty: str | None = None) -> str:
 def _escape(text: str) -> str:
     text = _INLINE.sub(r"\\\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
+    text = _DIRECTIVE.sub(r"\\:", text)
     return _URL.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 

@@ -100,3 +100,31 @@ def test_the_profile_splits_a_decode_step_and_bitsandbytes_waits_for_cuda(report
     assert "CUDA" in report["bitsandbytes"]["skipped"]
     assert report["device"]["device"] == "cpu" and report["device"]["dtype"] == "float32"
     assert "tiny" in report["targets"] and "memory_back_to_start" in report["targets"]
+
+
+def test_the_check_counts_the_decode_step_conversions_and_they_do_not_grow_with_rows(report):
+    syncs = report["syncs"]["tiny"]
+    four, sixteen = syncs["rows_4"], syncs["rows_16"]
+    assert four["steps"] > 0 and sixteen["steps"] > 0
+    assert four["per_step_max"] <= 3 and sixteen["per_step_max"] == four["per_step_max"]
+    assert "cuda_syncs" not in four  # counted by torch.cuda only on a GPU
+
+
+def test_the_scaling_section_compares_the_service_with_generate_at_each_count(report):
+    scaling = report["scaling"]["tiny"]
+    assert set(scaling["by_sessions"]) == {"2", "4"}
+    for row in scaling["by_sessions"].values():
+        assert row["service"]["tokens_per_s"] > 0 and row["generate_static"] > 0
+        assert row["service_vs_generate"] > 0
+    assert scaling["bandwidth_gbs"] is None  # a CPU: no roofline claimed
+    fit = scaling["largest_batch"]
+    assert fit["kv_mb_per_row"] > 0 and fit["rows_that_fit_estimate"] > 0
+
+
+def test_the_roofline_knows_the_device_names_it_lists():
+    from playground.room.gpucheck_scaling import bandwidth_gbs
+
+    assert bandwidth_gbs("NVIDIA H200") == 4800
+    assert bandwidth_gbs("NVIDIA H100 80GB HBM3") == 3350
+    assert bandwidth_gbs("NVIDIA A100-SXM4-80GB") == 2039
+    assert bandwidth_gbs("some new part") is None

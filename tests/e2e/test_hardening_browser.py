@@ -57,13 +57,20 @@ def test_no_image_from_a_chat_message_or_its_reply_is_fetched(new_session, image
     assert seen == ["/control.png"]
 
 
-def test_every_edit_of_the_sidebar_model_id_is_kept(new_session):
-    page = new_session()
+def choose_other_id(page) -> None:
+    """Pick "Other Hugging Face id…" in the sidebar's model box: typed into the box's filter,
+    since the list shows only its first few options (the rest are drawn as it scrolls)."""
     model = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
         has_text="Model").first  # the sidebar's first selectbox is the language
     model.get_by_role("button", name="Open").click()
+    page.keyboard.type("Other Hugging")
     page.get_by_role("option", name="Other Hugging Face id…").click()
     wait_idle(page)
+
+
+def test_every_edit_of_the_sidebar_model_id_is_kept(new_session):
+    page = new_session()
+    choose_other_id(page)
     field = page.get_by_label("Hugging Face id", exact=True)
     for typed in ("org1/m1", "org2/m2", "org3/m3"):
         fill(page, "Hugging Face id", typed)

@@ -183,3 +183,40 @@ def test_requests_pressed_together_start_in_one_batch(smol, chat_prompt):
         assert all(r.new_tokens == 6 for r in results)
     finally:
         service.close()
+
+
+def test_overlapped_steps_write_the_same_texts_and_waste_at_most_one_token_a_row(smol):
+    """The GPU's overlap (the next forward queued before the step's tokens are read), run
+    on the CPU: rows that finish, stop or join mid-way write what they write without it,
+    and each finished row costs one forward step at most."""
+    prompts = [chat_ids(smol, t) for t in ("Tell me about dragons.", "Hi", "Count to ten.")]
+    settings = [S(max_new_tokens=12), S(do_sample=True, seed=3, top_p=0.9, max_new_tokens=5),
+                S(do_sample=True, seed=4, top_k=20, max_new_tokens=9)]
+
+    def rows():
+        out = [Row(prompt_ids=p, settings=s, seed=s.seed, on_token=lambda _t: None)
+               for p, s in zip(prompts, settings)]
+        out[0].stop = lambda r=out[0]: len(r.generated) >= 7  # a Stop after 7 tokens
+        return out
+
+    def run(overlap):
+        rs, calls, steps = rows(), [0], []
+
+        def admit(_running):
+            calls[0] += 1
+            return [rs[2]] if calls[0] == 3 else []
+
+        hook = smol.model.register_forward_pre_hook(
+            lambda _m, _a, kw: steps.append(kw["input_ids"].shape[0]), with_kwargs=True)
+        try:
+            run_batch(smol.model, rs[:2], {2}, 2, admit=admit, overlap=overlap)
+        finally:
+            hook.remove()
+        return [r.generated for r in rs], [r.finish_reason for r in rs], steps
+
+    texts, reasons, plain_steps = run(False)
+    overlapped, overlapped_reasons, steps = run(True)
+    assert overlapped == texts and overlapped_reasons == reasons
+    assert reasons[:2] == ["stopped", "length"]
+    wasted = sum(steps) - sum(plain_steps)  # row-steps computed for rows already finished
+    assert 0 < wasted <= len(texts)

@@ -9,7 +9,7 @@ from huggingface_hub.errors import GatedRepoError
 
 from playground.serving import registry as reg_mod
 from playground.config import Config, ModelsConfig
-from playground.errors import (GatedModelError, HubUnreachableError, ModelNotInstalledError,
+from playground.errors import (GatedModelError, PlaygroundError, HubUnreachableError, ModelNotInstalledError,
                                UnknownModelError)
 from playground.serving.registry import CATALOG, ModelSpec, Registry, _hub_error, resolve
 
@@ -142,12 +142,20 @@ def test_participants_never_reach_server_folders_and_learn_nothing_about_them(tm
 
 
 def test_a_hub_id_spelled_like_a_folder_of_the_app_is_not_read(tmp_path, monkeypatch):
+    """The folder is never read (its config.json would fail loudly), and the answer is the
+    one an id that names nothing gets: no way to learn which server paths exist."""
     (tmp_path / "org" / "model").mkdir(parents=True)
+    (tmp_path / "org" / "model" / "config.json").write_text("not JSON")
+    (tmp_path / "org" / "file").write_text("a file")
     monkeypatch.chdir(tmp_path)  # from_pretrained("org/model") would read this folder
     reg = Registry()
-    with pytest.raises(UnknownModelError, match="for the instructor"):
-        reg.load("org/model")
-    assert reg.loads == 0
+    answers = []
+    for name in ("org/model", "org/file", "org/nothing"):
+        with pytest.raises(PlaygroundError) as info:
+            reg.load(name)
+        answers.append((type(info.value).__name__, str(info.value).replace(name, "<id>")))
+    assert answers[0] == answers[1] == answers[2], answers
+    assert "JSON" not in answers[0][1] and "tokenizer" not in answers[0][1]
 
 
 def test_one_model_one_name_whatever_the_spelling(tmp_path):

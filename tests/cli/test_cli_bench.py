@@ -1,0 +1,44 @@
+"""``bench``: numbers out of range are refused with the range; ``--fairness`` compares the
+schedulers in one run; ``--dtypes`` loads the model in each CPU dtype."""
+
+import json
+
+import pytest
+
+from playground.cli import main
+
+
+def run_cli(capsys, *argv):
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse refuses a value: status 2, message on stderr
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--sessions", "-1"], "argument --sessions: must be in 1..256, got -1"),
+    (["--sessions", "0"], "must be in 1..256, got 0"),
+    (["--new-tokens", "x"], "argument --new-tokens: must be a whole number, got 'x'"),
+    (["--fairness", "--fair-seconds", "-1"], "must be in 1..600, got -1"),
+    (["--dtypes", "float16"], "--dtypes takes float32, bfloat16, auto, got float16"),
+])
+def test_bench_refuses_numbers_out_of_range_with_the_range(capsys, argv, says):
+    code, _out, err = run_cli(capsys, "bench", *argv)
+    assert code == 2 and says in err
+    assert "Traceback" not in err and "error id" not in err
+
+
+def test_fairness_bench_lets_the_newcomer_in_first_with_the_fair_scheduler(smol, capsys):
+    code, out, err = run_cli(capsys, "bench", "--fairness", "--fair-rows", "16",
+                             "--fair-tokens", "24", "--fair-sessions", "4", "--fair-seconds",
+                             "2", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    fifo, fair = report["newcomer"]["fifo"], report["newcomer"]["fair"]
+    assert fair["tokens"] == fifo["tokens"] == 8
+    assert fair["rows_parked_for_others"] >= 1 and fifo["rows_parked_for_others"] == 0
+    for name in ("fifo", "fair"):
+        spread = report["spread"][name]
+        assert spread["sessions"] == 4 and spread["tokens_max"] >= spread["tokens_min"] >= 0
