@@ -31,13 +31,13 @@ from playground.serving.settings import GenerationSettings
 ESSAY = Prompt.chat([{"role": "user", "content": "Write a long essay about dragons."}])
 
 
-def _request(rows: int, tokens: int, seed: int) -> GenerationRequest:
+def request_for(rows: int, tokens: int, seed: int) -> GenerationRequest:
     return GenerationRequest((ESSAY,), (GenerationSettings(
         do_sample=True, temperature=0.9, top_p=0.95, seed=seed, max_new_tokens=tokens,
         num_return_sequences=rows),))
 
 
-def _as(service, who: str, request):
+def submit_as(service, who: str, request):
     fairshare.acting_for(f"{who}/bench")
     try:
         return service.submit(request)
@@ -50,14 +50,14 @@ def newcomer(loaded, scheduler: str, rows: int = 16, tokens: int = 256,
     service = GenerationService(loaded, replace(loaded.service.config, scheduler=scheduler,
                                                 gather_ms=0))
     try:
-        big = [_as(service, f"heavy{i}", _request(rows, tokens, i)) for i in range(3)]
+        big = [submit_as(service, f"heavy{i}", request_for(rows, tokens, i)) for i in range(3)]
         deadline = time.monotonic() + timeout_s
         while not any(s.token_ids for h in big for s in h.samples):
             if time.monotonic() > deadline:
                 raise PlaygroundError("the heavy requests did not start in time")
             time.sleep(0.01)
         start = time.perf_counter()
-        small = _as(service, "newcomer", _request(1, 8, 99))
+        small = submit_as(service, "newcomer", request_for(1, 8, 99))
         result = small.result(timeout=timeout_s)
         total = time.perf_counter() - start
         for h in big:
@@ -78,7 +78,7 @@ def spread(loaded, scheduler: str, sessions: int = 30, seconds: float = 20.0,
     def client(i: int) -> None:
         while time.monotonic() < stop_at:
             try:
-                handle = _as(service, f"p{i:02d}", _request(1 + i % 8, tokens, i))
+                handle = submit_as(service, f"p{i:02d}", request_for(1 + i % 8, tokens, i))
             except ServiceBusyError:
                 time.sleep(0.05)
                 continue

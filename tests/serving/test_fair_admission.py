@@ -4,28 +4,9 @@ fourth out, and rows that are parked and come back write what they would have wr
 import time
 from dataclasses import replace
 
-import pytest
-
 from playground.config import ServiceConfig
-from playground.serving import fairshare
-from playground.serving.service import GenerationRequest, GenerationService, Prompt, generate
-from playground.serving.settings import GenerationSettings as S
-
-ESSAY = Prompt.chat([{"role": "user", "content": "Write a long essay about dragons."}])
-
-
-def _request(rows: int, tokens: int, seed: int = 1) -> GenerationRequest:
-    return GenerationRequest((ESSAY,), (S(do_sample=True, seed=seed, max_new_tokens=tokens,
-                                          num_return_sequences=rows),))
-
-
-def _submit_as(service, who: str, request):
-    fairshare.acting_for(f"{who}/generate")
-    try:
-        return service.submit(request)
-    finally:
-        fairshare.acting_for(None)
-
+from playground.room.fairbench import request_for, submit_as
+from playground.serving.service import GenerationService, generate
 
 def _tokens(handles) -> int:
     return sum(len(s.token_ids) for h in handles for s in h.samples)
@@ -33,13 +14,13 @@ def _tokens(handles) -> int:
 
 def _three_at_the_limits_then_a_newcomer(smol, scheduler: str, wait_s: float):
     service = GenerationService(smol, replace(ServiceConfig(gather_ms=0), scheduler=scheduler))
-    big = [_submit_as(service, f"heavy{i}", _request(16, 256, seed=i)) for i in range(3)]
+    big = [submit_as(service, f"heavy{i}", request_for(16, 256, seed=i)) for i in range(3)]
     try:
         deadline = time.monotonic() + 120
         while _tokens(big) < 32 and time.monotonic() < deadline:  # the batch is full and going
             time.sleep(0.05)
         before = _tokens(big)
-        small = _submit_as(service, "newcomer", _request(1, 8, seed=9))
+        small = submit_as(service, "newcomer", request_for(1, 8, seed=9))
         end, at_first = time.monotonic() + wait_s, None
         while not small.done and time.monotonic() < end:
             if at_first is None and small.samples[0].token_ids:
@@ -88,15 +69,15 @@ def test_first_come_first_served_keeps_the_newcomer_waiting(smol):
 def test_parked_rows_come_back_exactly_where_they_were(smol):
     """Rows of a participant holding every slot are parked for a newcomer and resumed: each
     writes the same tokens as when it runs with nobody else there."""
-    alone = generate(smol, _request(6, 24, seed=5), timeout=600).samples
+    alone = generate(smol, request_for(6, 24, seed=5), timeout=600).samples
     service = GenerationService(smol, replace(ServiceConfig(gather_ms=0, max_batch_rows=6),
                                               scheduler="fair"))
     try:
-        heavy = _submit_as(service, "heavy", _request(6, 24, seed=5))
+        heavy = submit_as(service, "heavy", request_for(6, 24, seed=5))
         deadline = time.monotonic() + 60
         while _tokens([heavy]) < 12 and time.monotonic() < deadline:
             time.sleep(0.02)
-        light = [_submit_as(service, f"light{i}", _request(1, 6, seed=i)) for i in range(3)]
+        light = [submit_as(service, f"light{i}", request_for(1, 6, seed=i)) for i in range(3)]
         for h in light:
             h.result(timeout=300)
         together = heavy.result(timeout=300).samples
