@@ -35,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
             self._json(200, {"object": "list", "data": [
-                {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "test"}]})
+                {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "vllm"}]})
         else:
             self._json(404, {"error": {"message": "no such route"}})
 

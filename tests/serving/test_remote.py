@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from playground.serving.capcheck import check
+
 from playground.serving.catalog import ModelSpec
 from playground.codegen import generate_code
 from playground.config import load_config
@@ -47,6 +49,9 @@ def test_remote_model_loads_without_weights_or_memory_budget(engine):
 
 def test_chat_samples_stream_with_their_own_seeds_and_settings(engine):
     loaded = remote_registry(engine.base_url).load(NAME)
+    cap = check(loaded, refresh=True)  # the capability check runs before the first sample
+    assert cap["engine"] == "vllm" and cap["samples"] and cap["seed"] and cap["streams"]
+    engine.requests.clear()
     settings = sampling(temperature=0.7, top_p=0.9, top_k=20, min_p=0.05,
                         num_return_sequences=3, seed=7)
     handle = loaded.service.submit(GenerationRequest.single(settings, CHAT))
