@@ -15,11 +15,16 @@ def register(sub) -> None:
     p.add_argument("--sessions", type=int, default=16)
     p.add_argument("--new-tokens", type=int, default=64)
     add_model_argument(p)
+    p.add_argument("--peer", metavar="URL", help="also run the sessions against this "
+                   "OpenAI-compatible engine (e.g. http://127.0.0.1:8081/v1), one core each")
+    p.add_argument("--peer-model", default="default", help="the model id the peer serves")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.peer:
+        return run_peer_cli(args)
     report = run_bench(load_model(args.model), args.sessions, args.new_tokens, progress=say)
     if args.json:
         print_json(report)
@@ -31,4 +36,20 @@ def run(args) -> int:
               f"{r['latency_p50_s']} s p95 {r['latency_p95_s']} s")
     print(f"ratio (concurrent / sequential tok/s): {report['ratio']}x; identical texts both "
           f"ways: {report['same_text_both_ways']}/{report['sessions']}")
+    return 0
+
+
+def run_peer_cli(args) -> int:
+    from playground.cli.bench_peer import run_peer
+
+    report = run_peer(load_model(args.model), args.peer, args.peer_model, args.sessions,
+                      args.new_tokens, progress=say)
+    if args.json:
+        print_json(report)
+        return 0
+    for side in ("service", "peer"):
+        r = report[side]
+        print(f"{side:>8}: {r['new_tokens']} tokens in {r['wall_s']} s = {r['tokens_per_s']} "
+              f"tok/s; TTFT p50 {r['ttft_p50_s']} s; latency p50 {r['latency_p50_s']} s")
+    print(f"ratio (service / peer {report['peer_engine']} tok/s): {report['ratio']}x")
     return 0
