@@ -76,8 +76,9 @@ def check(loaded, max_tokens: int = 12, refresh: bool = False) -> dict:
             result["logprobs"] = False
     except Exception as err:
         result["error"] = str(translate(err, loaded.spec))
-    with _LOCK:
-        _CACHE[key] = result
+    if result["error"] is None:  # an engine down for a moment is checked again next time
+        with _LOCK:
+            _CACHE[key] = result
     loaded.capabilities = result
     return result
 
