@@ -275,3 +275,15 @@ def test_prompt_lab_shows_remote_outputs_without_a_local_tokenizer(engine, monke
     finally:
         reg.unload(NAME)
         reg.evicted.pop(NAME, None)
+
+
+def test_remote_lens_shows_the_engines_top_n_with_probabilities(engine):
+    from playground.serving.remote_lens import top_candidates
+
+    loaded = remote_registry(engine.base_url).load(NAME)
+    lens = top_candidates(loaded, CHAT, GenerationSettings(max_new_tokens=2), top=3)
+    assert lens["text"] == "Once upon" and [s["token"] for s in lens["steps"]] == ["Once", " upon"]
+    first = lens["steps"][0]["candidates"]
+    assert [t for t, _ in first] == ["Once", "alt1", "alt2"]
+    assert first[0][1] > first[1][1] > first[2][1] and abs(first[0][1] - 0.905) < 0.001
+    assert "top 3" in lens["label"] and "not the full distribution" in lens["label"]
