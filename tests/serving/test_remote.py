@@ -287,3 +287,16 @@ def test_remote_lens_shows_the_engines_top_n_with_probabilities(engine):
     assert [t for t, _ in first] == ["Once", "alt1", "alt2"]
     assert first[0][1] > first[1][1] > first[2][1] and abs(first[0][1] - 0.905) < 0.001
     assert "top 3" in lens["label"] and "not the full distribution" in lens["label"]
+
+
+def test_lens_cli_on_a_remote_engine_prints_its_top_n(engine, tmp_path, monkeypatch, capsys):
+    from playground.cli import main
+
+    toml = tmp_path / "playground.toml"
+    toml.write_text(f'[[catalog]]\nname = "{NAME}"\nlocation = "{MODEL_ID}"\n'
+                    f'base_url = "{engine.base_url}"\n')
+    monkeypatch.setenv("PLAYGROUND_CONFIG", str(toml))
+    assert main(["lens", "--model", NAME, "--top", "2", "--greedy"]) == 0
+    out = capsys.readouterr().out
+    assert "the engine's top 2 (vllm): not the full distribution" in out
+    assert "step 0: chose 'Once' (0.905); top: 'Once' 0.905, 'alt1' 0.333" in out
