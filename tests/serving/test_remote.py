@@ -289,14 +289,13 @@ def test_remote_lens_shows_the_engines_top_n_with_probabilities(engine):
     assert "top 3" in lens["label"] and "not the full distribution" in lens["label"]
 
 
-def test_lens_cli_on_a_remote_engine_prints_its_top_n(engine, tmp_path, monkeypatch, capsys):
+def test_lens_cli_on_a_remote_engine_prints_its_top_n(engine, monkeypatch, capsys):
     from playground.cli import main
+    from playground.serving import registry
 
-    toml = tmp_path / "playground.toml"
-    toml.write_text(f'[[catalog]]\nname = "{NAME}"\nlocation = "{MODEL_ID}"\n'
-                    f'base_url = "{engine.base_url}"\n')
-    monkeypatch.setenv("PLAYGROUND_CONFIG", str(toml))
-    assert main(["lens", "--model", NAME, "--top", "2", "--greedy"]) == 0
-    out = capsys.readouterr().out
+    monkeypatch.setattr(registry, "_default", remote_registry(engine.base_url))
+    code = main(["lens", "--model", NAME, "--top", "2", "--greedy"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
     assert "the engine's top 2 (vllm): not the full distribution" in out
     assert "step 0: chose 'Once' (0.905); top: 'Once' 0.905, 'alt1' 0.333" in out
