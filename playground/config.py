@@ -64,6 +64,7 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     api_key_env = ""        # env var holding the server's API key ("" = none needed)
     chat = true             # chat messages (chat/completions) or raw text (completions)
     unsupported = ["epsilon_cutoff"]  # settings the engine cannot honour: reported, not sent
+    engine = "vllm"         # optional: vllm, llama.cpp, transformers, tgi, ollama, openai (else detected)
     description = ""
 
 Environment: PLAYGROUND_CONFIG (path of the toml), PLAYGROUND_CACHE_DIR (overrides cache_dir),
@@ -167,6 +168,7 @@ class UiConfig:
                                   f"got {self.language!r}")
 
 
+_ENGINES = ("vllm", "llama.cpp", "transformers", "tgi", "ollama", "openai")
 _SETTINGS = ("temperature", "top_p", "top_k", "min_p", "epsilon_cutoff", "seed")
 
 
@@ -180,6 +182,7 @@ class CatalogEntry:
     chat: bool = True
     unsupported: tuple[str, ...] = ()
     description: str = ""
+    engine: str = ""  # vllm, llama.cpp, transformers, tgi, ollama, openai; "" = detect
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unsupported", tuple(self.unsupported))
@@ -190,6 +193,9 @@ class CatalogEntry:
             raise PlaygroundError(f"{where}: source must be openai, hf or local")
         if self.source == "openai" and not self.base_url.startswith(("http://", "https://")):
             raise PlaygroundError(f"{where}: base_url must be an http(s):// address")
+        if self.engine and self.engine not in _ENGINES:
+            raise PlaygroundError(f"{where}: engine may be {', '.join(_ENGINES)}; "
+                                  f"got {self.engine!r}")
         bad = [u for u in self.unsupported if u not in _SETTINGS]
         if bad:
             raise PlaygroundError(f"{where}: unsupported may list {', '.join(_SETTINGS)}; "

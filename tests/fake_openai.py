@@ -35,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
             self._json(200, {"object": "list", "data": [
-                {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "test"}]})
+                {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "vllm"}]})
         else:
             self._json(404, {"error": {"message": "no such route"}})
 
@@ -51,6 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("model") != MODEL_ID:
             return self._json(404, {"error": {"message": f"model {body.get('model')} "
                                                           f"does not exist"}})
+        if chat and not body.get("stream") and body.get("logprobs"):
+            return self._json(200, _with_logprobs(body))
         self._stream(body, chat)
 
     def _stream(self, body: dict, chat: bool) -> None:
@@ -132,3 +134,15 @@ class FakeEngine(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(5)
+
+
+def _with_logprobs(body: dict) -> dict:
+    """A non-streamed chat answer with logprobs: two steps, each with top_logprobs candidates."""
+    n = int(body.get("top_logprobs") or 1)
+    steps = [{"token": w, "logprob": -0.1, "top_logprobs": [
+        {"token": w if i == 0 else f"alt{i}", "logprob": -0.1 - i} for i in range(n)]}
+        for w in ("Once", " upon")]
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": MODEL_ID,
+            "choices": [{"index": 0, "finish_reason": "length",
+                         "message": {"role": "assistant", "content": "Once upon"},
+                         "logprobs": {"content": steps}}]}

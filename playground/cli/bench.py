@@ -32,6 +32,9 @@ def register(sub) -> None:
     g.add_argument("--fair-sessions", type=in_range(2, 256), default=30,
                    help="participants of the busy room")
     g.add_argument("--fair-seconds", type=in_range(1, 600, float), default=20.0)
+    p.add_argument("--peer", metavar="URL", help="also run the sessions against this "
+                   "OpenAI-compatible engine (e.g. http://127.0.0.1:8081/v1), one core each")
+    p.add_argument("--peer-model", default="default", help="the model id the peer serves")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -42,6 +45,8 @@ def run(args) -> int:
     if wrong:
         say(f"error: --dtypes takes {', '.join(CPU_DTYPES)}, got {', '.join(wrong)}")
         return 2
+    if args.peer:
+        return run_peer_cli(args)
     loaded = load_model(args.model)
     if args.fairness:
         return _fairness(loaded, args)
@@ -79,4 +84,20 @@ def _fairness(loaded, args) -> int:
         print(f"{name:>5}: {r['sessions']} participants for {r['seconds']:.0f} s: tokens served "
               f"min {r['tokens_min']}, median {r['tokens_median']}, max {r['tokens_max']} "
               f"(max/min {r['max_over_min']})")
+    return 0
+
+
+def run_peer_cli(args) -> int:
+    from playground.cli.bench_peer import run_peer
+
+    report = run_peer(load_model(args.model), args.peer, args.peer_model, args.sessions,
+                      args.new_tokens, progress=say)
+    if args.json:
+        print_json(report)
+        return 0
+    for side in ("service", "peer"):
+        r = report[side]
+        print(f"{side:>8}: {r['new_tokens']} tokens in {r['wall_s']} s = {r['tokens_per_s']} "
+              f"tok/s; TTFT p50 {r['ttft_p50_s']} s; latency p50 {r['latency_p50_s']} s")
+    print(f"ratio (service / peer {report['peer_engine']} tok/s): {report['ratio']}x")
     return 0

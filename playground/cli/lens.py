@@ -55,6 +55,8 @@ def run(args) -> int:
     branch_at = _parse_branch(args.branch) if args.branch else None
     loaded = load_model(args.model)
     prompt = Prompt.raw(args.prompt) if args.raw else Prompt.chat(build_messages(args.prompt))
+    if getattr(loaded, "dtype", None) == "remote":
+        return _remote(args, loaded, prompt, settings)
     result = loaded.service.submit(GenerationRequest((prompt,), (settings,),
                                                      record_steps=args.top)).result()
     sample = result.samples[0]
@@ -125,4 +127,22 @@ def _steer(args, loaded, prompt, settings, sample, branch_at, draws) -> int:
             print(f"  {t['token']:<16} p {t['probability']:7.2%}  drawn {t['count']:>5} "
                   f"= {t['frequency']:7.2%}  (± {t['std_error']:.2%} s.e.)")
         print(f"largest difference: {d['largest_difference']:+.2%}")
+    return 0
+
+
+def _remote(args, loaded, prompt, settings) -> int:
+    """A remote engine: its top-N candidates per step (logprobs), labelled as such."""
+    from playground.serving.remote_lens import top_candidates
+
+    lens_ = top_candidates(loaded, prompt, settings, top=min(args.top, 20))
+    if args.json:
+        print_json({"model": loaded.name, "engine": loaded.engine, "label": lens_["label"],
+                    "text": lens_["text"], "steps": lens_["steps"]})
+        return 0
+    print(lens_["label"])
+    for i, step in enumerate(lens_["steps"]):
+        if args.step is not None and i != args.step:
+            continue
+        cands = ", ".join(f"{t!r} {p:.3f}" for t, p in step["candidates"])
+        print(f"step {i}: chose {step['token']!r} ({step['prob']:.3f}); top: {cands}")
     return 0

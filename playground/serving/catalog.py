@@ -41,6 +41,7 @@ class ModelSpec:
     base_url: str | None = None     # remote engines: e.g. http://gpu-box:8000/v1
     api_key_env: str | None = None  # remote engines: env var holding the API key (never shown)
     unsupported: tuple[str, ...] = ()  # settings the remote engine cannot honour
+    engine: str | None = None  # remote engines: serving.engines name; None = detect on connect
 
     @property
     def remote(self) -> bool:
@@ -70,7 +71,8 @@ def spec_from_entry(entry) -> ModelSpec:
                      entry.description or (f"served by {entry.base_url}" if entry.base_url
                                            else ""),
                      base_url=entry.base_url or None, api_key_env=entry.api_key_env or None,
-                     unsupported=tuple(entry.unsupported))
+                     unsupported=tuple(entry.unsupported),
+                     engine=getattr(entry, "engine", "") or None)
 
 
 def with_config_entries(catalog: dict[str, ModelSpec], entries) -> dict[str, ModelSpec]:

@@ -47,13 +47,22 @@ class RemoteDevice:
         return f"remote engine at {self.base_url}"
 
 
-def unsupported_warnings(spec: ModelSpec, variants) -> list[str]:
+def skipped(spec: ModelSpec, engine_name: str | None = None) -> tuple[str, ...]:
+    """Settings not sent to this engine: the entry's ``unsupported`` plus what it cannot read."""
+    from playground.serving.engines import engine, not_honoured
+
+    name = engine_name or spec.engine
+    known = not_honoured(engine(name)) if name else ()
+    return tuple(dict.fromkeys(NEVER_SENT + tuple(spec.unsupported) + known))
+
+
+def unsupported_warnings(spec: ModelSpec, variants, engine_name: str | None = None) -> list[str]:
     """One sentence per setting that is on but that this engine cannot apply."""
     out: list[str] = []
     for s in variants:
         if not s.do_sample:
             continue  # greedy uses no sampling knob, so nothing is lost
-        for name in dict.fromkeys(NEVER_SENT + tuple(spec.unsupported)):
+        for name in skipped(spec, engine_name):
             if name == "seed":
                 msg = (f"the remote engine serving {spec.name} ignores seeds: these samples "
                        f"will differ from run to run")
@@ -69,15 +78,21 @@ def unsupported_warnings(spec: ModelSpec, variants) -> list[str]:
 
 
 def request_params(spec: ModelSpec, settings: GenerationSettings, seed: int,
-                   stop_strings=()) -> dict:
-    """Keyword arguments of the openai client's ``create`` for one row.
+                   stop_strings=(), engine_name: str | None = None) -> dict:
+    """Keyword arguments of the openai client's ``create`` for one row, as ``engine`` reads them.
 
     Engines have defaults of their own (llama.cpp: top_k 40, min_p 0.05; vLLM: the model's
-    generation_config), so the "off" values are sent explicitly when sampling.
+    generation_config), so the "off" values are sent explicitly when sampling. Without a known
+    engine (``serving.engines``) top_k / min_p go in the body, as vLLM and llama.cpp read them.
     """
-    skip = set(spec.unsupported) | set(NEVER_SENT)
-    kw: dict = {"model": spec.location, "max_tokens": settings.max_new_tokens,
-                "stream": True, "stream_options": {"include_usage": True}}
+    from playground.serving.engines import engine, greedy_fields, sampling_fields
+
+    name = engine_name or spec.engine
+    eng = engine(name if name else "vllm")
+    skip = set(skipped(spec, name))
+    kw: dict = {"model": spec.location, "max_tokens": settings.max_new_tokens, "stream": True}
+    if eng.stream_options:
+        kw["stream_options"] = {"include_usage": True}
     if "seed" not in skip:
         kw["seed"] = seed
     stops = [s for s in stop_strings if s]
@@ -85,18 +100,12 @@ def request_params(spec: ModelSpec, settings: GenerationSettings, seed: int,
         kw["stop"] = stops
     if not settings.do_sample:
         kw["temperature"] = 0.0  # the OpenAI API's way of saying greedy
-        return kw
-    if "temperature" not in skip:
-        kw["temperature"] = settings.temperature
-    if "top_p" not in skip:
-        kw["top_p"] = settings.top_p
-    extra = {}
-    if "top_k" not in skip:
-        extra["top_k"] = settings.top_k or -1  # vLLM and llama.cpp: -1 = off
-    if "min_p" not in skip:
-        extra["min_p"] = settings.min_p
+        extra = greedy_fields(eng)
+    else:
+        top, extra = sampling_fields(eng, settings, skip)
+        kw.update(top)
     if extra:
-        kw["extra_body"] = extra  # not in the OpenAI schema; vLLM and llama.cpp read them
+        kw["extra_body"] = extra  # not in the OpenAI schema: only what this engine reads
     return kw
 
 
@@ -138,11 +147,28 @@ def translate(err: BaseException, spec: ModelSpec) -> PlaygroundError:
     if isinstance(err, openai.RateLimitError):
         return ServiceBusyError(f"{where} is busy, try again in a moment")
     if isinstance(err, openai.APIStatusError):
-        detail = str(getattr(err, "message", "") or "").splitlines()[:1]
+        detail = [engine_message(err)]
         return RemoteEngineError(f"{where} refused the request (HTTP {err.status_code})" +
-                                 (f": {detail[0][:300]}" if detail else ""))
+                                 (f": {detail[0]}" if detail[0] else ""))
     return RemoteEngineError(f"{where} sent an answer the playground cannot read "
                              f"({type(err).__name__})")
+
+
+def engine_message(err) -> str:
+    """The engine's own words from an error answer (FastAPI's detail, OpenAI's error.message)."""
+    body = getattr(err, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        msg = inner.get("message") or inner.get("detail") if isinstance(inner, dict) else inner
+        if msg:
+            return str(msg).splitlines()[0][:300]
+    response = getattr(err, "response", None)
+    try:
+        text = response.text if response is not None else ""
+    except Exception:
+        text = ""
+    text = text or str(getattr(err, "message", "") or "")
+    return text.splitlines()[0][:300] if text else ""
 
 
 @dataclass
@@ -160,6 +186,8 @@ class RemoteModel:
     context_length: int = DEFAULT_CONTEXT
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock)
     last_used: float = field(default_factory=time.monotonic)
+    engine: str = "openai"       # serving.engines name: from the entry or detected on connect
+    capabilities: dict | None = None  # serving.capcheck's result, once checked
     _service: object = None
 
     @property

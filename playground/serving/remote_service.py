@@ -12,6 +12,7 @@ layer).
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import deque
@@ -76,7 +77,10 @@ class RemoteService:
         handle.participant = participant
         handle.rendered = [self.render(p) for p in request.prompts]
         handle.prompt_tokens = [None] * len(request.prompts)  # filled from the engine's usage
-        handle.warnings = unsupported_warnings(self.spec, request.variants)
+        handle.warnings = unsupported_warnings(self.spec, request.variants, self.loaded.engine)
+        if any(v.do_sample for v in request.variants):
+            from playground.serving.capcheck import warnings_for
+            handle.warnings += [w for w in warnings_for(self.loaded) if w not in handle.warnings]
         job = _Job(handle)
         with self._lock:
             if self._closed:
@@ -239,7 +243,7 @@ class RemoteService:
     def _open(self, handle: GenerationHandle, row: int):
         p, v, _ = handle.request.row_keys()[row]
         kw = request_params(self.spec, handle.request.variants[v], handle.samples[row].seed,
-                            handle.request.stop_strings)
+                            handle.request.stop_strings, self.loaded.engine)
         rendered = handle.rendered[p]
         if rendered.messages is not None and rendered.fallback != "plain-text":
             return self._client.chat.completions.create(messages=rendered.messages, **kw)
@@ -309,7 +313,12 @@ def connect(spec: ModelSpec, service: ServiceConfig | None = None,
             raise translate(err, spec) from None
     except Exception as err:
         raise translate(err, spec) from None
+    from playground.serving.engines import detect
+    headers = {}
+    if spec.api_key_env and os.environ.get(spec.api_key_env):
+        headers["Authorization"] = f"Bearer {os.environ[spec.api_key_env]}"
+    name = spec.engine or detect(spec.base_url or "", headers=headers)
     model = RemoteModel(spec, service or ServiceConfig(), limits or LimitsConfig(),
-                        load_seconds=time.perf_counter() - start)
+                        load_seconds=time.perf_counter() - start, engine=name)
     model._service = RemoteService(model, model.service_config, model.limits)
     return model

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from playground.serving.capcheck import check
+
 from playground.serving.catalog import ModelSpec
 from playground.codegen import generate_code
 from playground.config import load_config
@@ -47,6 +49,9 @@ def test_remote_model_loads_without_weights_or_memory_budget(engine):
 
 def test_chat_samples_stream_with_their_own_seeds_and_settings(engine):
     loaded = remote_registry(engine.base_url).load(NAME)
+    cap = check(loaded, refresh=True)  # the capability check runs before the first sample
+    assert cap["engine"] == "vllm" and cap["samples"] and cap["seed"] and cap["streams"]
+    engine.requests.clear()
     settings = sampling(temperature=0.7, top_p=0.9, top_k=20, min_p=0.05,
                         num_return_sequences=3, seed=7)
     handle = loaded.service.submit(GenerationRequest.single(settings, CHAT))
@@ -270,3 +275,27 @@ def test_prompt_lab_shows_remote_outputs_without_a_local_tokenizer(engine, monke
     finally:
         reg.unload(NAME)
         reg.evicted.pop(NAME, None)
+
+
+def test_remote_lens_shows_the_engines_top_n_with_probabilities(engine):
+    from playground.serving.remote_lens import top_candidates
+
+    loaded = remote_registry(engine.base_url).load(NAME)
+    lens = top_candidates(loaded, CHAT, GenerationSettings(max_new_tokens=2), top=3)
+    assert lens["text"] == "Once upon" and [s["token"] for s in lens["steps"]] == ["Once", " upon"]
+    first = lens["steps"][0]["candidates"]
+    assert [t for t, _ in first] == ["Once", "alt1", "alt2"]
+    assert first[0][1] > first[1][1] > first[2][1] and abs(first[0][1] - 0.905) < 0.001
+    assert "top 3" in lens["label"] and "not the full distribution" in lens["label"]
+
+
+def test_lens_cli_on_a_remote_engine_prints_its_top_n(engine, monkeypatch, capsys):
+    from playground.cli import main
+    from playground.serving import registry
+
+    monkeypatch.setattr(registry, "_default", remote_registry(engine.base_url))
+    code = main(["lens", "--model", NAME, "--top", "2", "--greedy"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "the engine's top 2 (vllm): not the full distribution" in out
+    assert "step 0: chose 'Once' (0.905); top: 'Once' 0.905, 'alt1' 0.333" in out
