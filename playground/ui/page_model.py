@@ -13,9 +13,8 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.room import langdefaults
-from playground.room.pages import PAGES, configured_model
+from playground.room.pages import MODEL_KEY, PAGES, configured_model
 from playground.ui.i18n import language
-from playground.ui.resources import MODEL_KEY
 
 CHOICES = "model_by_group"   # session: group -> the model picked for it
 WRITTEN = "model_written"    # session: what this module last put into MODEL_KEY
