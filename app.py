@@ -50,6 +50,6 @@ PAGES = {
 page = st.navigation(PAGES, expanded=True)  # all pages visible, not "View 3 more"
 st.session_state["app_shell"] = True  # see playground.ui.resources.ensure_app_shell
 room_bar(page)  # a link's inputs (before any widget), the room's step, presenter view
-render_sidebar()
+render_sidebar(page.url_path)
 touch_presence(page.url_path)  # the Admin page's list of participants
 page.run()

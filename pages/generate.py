@@ -33,6 +33,8 @@ system = st.text_input(t("generate.system_prompt_optional"), key="gen_system",
 text = st.text_area(t("generate.prompt"), "Tell me a story about a dragon.", key="gen_prompt", height=100)
 if loaded.spec.source == "embedded":  # SmolLM2-135M-Instruct: English in, English out
     st.caption(t("generate.english_only", name=loaded.name))
+elif chat and loaded.is_chat is False:  # gemma-3-270m: a base model, no chat template
+    st.caption(t("langmodel.gemma_no_chat", name=loaded.name))
 
 prompt = Prompt.chat(build_messages(text, system)) if chat else Prompt.raw(text)
 if chat and not text.strip():

@@ -105,6 +105,8 @@ shown = table.assign(status=table["status"].map(dict(STATUS_LABELS))).rename(
 for col in [f"{v} %" for v in MEASURES.values()]:
     shown[col] = (shown[col] * 100).round(2)
 st.dataframe(coloured_status(shown, t("sampling_lab.what_happened")), hide_index=True, width="stretch")
+if shown.astype(str).apply(lambda c: c.str.contains("<0x", regex=False)).any().any():
+    st.caption(t("langmodel.byte_fallback"))  # byte-fallback tokens: part of a character
 st.caption(t("sampling_lens.the_token_chosen_at"))
 if st.session_state.get("lens_made"):
     steer(loaded, *st.session_state["lens_made"], result, step, top_n)

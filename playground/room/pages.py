@@ -27,6 +27,7 @@ from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS as QUANT_MAX
 from playground.quant.presets import DEFAULT_PRESETS, PRESETS as QUANT_PRESETS
 from playground.rag.prompt import BUDGET
 from playground.rag.search import MAX_RESULTS, REGIONS, TIME_LABELS
+from playground.room import langdefaults as lang
 from playground.room.fields import (MAX_ROWS, Field, FieldError, LinkError, filter_fields,
                                     settings_fields)
 from playground.serving.settings import SEED, TEMPERATURE, TOP_P, GenerationSettings
@@ -70,18 +71,22 @@ def _model_check(name: str) -> None:
                          f"Hugging Face id (org/name)")
 
 
-def _default_model(values: dict) -> str:
+def configured_model() -> str:
     from playground.config import load_config
     return load_config().models.default
 
 
-def _model() -> Field:
-    return Field("model", MODEL_KEY, "text", _default_model, check=_model_check, max_len=200)
+def _model(page: str = "") -> Field:
+    """The page's model: in a Japanese tab a raw-text page starts on gemma-3-270m
+    (``langdefaults.default_model``); the sidebar's picker shows and sets it."""
+    return Field("model", MODEL_KEY, "text",
+                 lambda values: lang.default_model(page, configured_model()),
+                 check=_model_check, max_len=200)
 
 
-def _prompt(prefix: str, default: str = DRAGON) -> list[Field]:
+def _prompt(prefix: str, default: str = DRAGON, page: str = "") -> list[Field]:
     """``ui.sampling_lab.prompt_input``: the prompt box and the chat switch (model's default)."""
-    return [Field("prompt", f"{prefix}_prompt", "text", default),
+    return [Field("prompt", f"{prefix}_prompt", "text", lang.prompt(page, default)),
             Field("chat", f"{prefix}_chat", "bool", None)]
 
 
@@ -120,7 +125,7 @@ def _compare_fields() -> list[Field]:
     out = [Field("columns", "compare_k", "int", 4, MIN_COLUMNS, MAX_COLUMNS),
            Field("n", "compare_n", "int", 3, 2, 8),
            Field("max_new_tokens", "compare_max_new", "int", 48, 8, 256),
-           Field("seed", "compare_seed", "int", 0, SEED.low, SEED.high), *_prompt("compare")]
+           Field("seed", "compare_seed", "int", 0, SEED.low, SEED.high), *_prompt("compare", page="sampling_compare")]
     for i in range(MAX_COLUMNS):
         p = f"col{i + 1}."
         out.append(Field(p + "preset", f"compare_col{i}_preset", "choice", DEFAULT_COLUMNS[i],
@@ -167,7 +172,7 @@ def _rag_fields() -> list[Field]:
         Field("source", "rag_source", "choice", "web", options=tuple(RAG_SOURCE),
               widget=RAG_SOURCE),
         Field("question", "rag_question", "text", "", max_len=500),
-        _model()]
+        _model("rag")]
 
 
 def _build() -> dict[str, PageSpec]:
@@ -177,15 +182,16 @@ def _build() -> dict[str, PageSpec]:
             *settings_fields("gen"),
             Field("chat", "gen_input", "bool", None, widget=GEN_LABELS),
             Field("system", "gen_system", "text", "", max_len=2000),
-            Field("prompt", "gen_prompt", "text", DRAGON), _model()), path=""),
+            Field("prompt", "gen_prompt", "text", lang.prompt("generate", DRAGON)),
+            _model("generate")), path=""),
         PageSpec("sampling_compare", "Compare settings", "compare",
-                 (*_compare_fields(), _model())),
+                 (*_compare_fields(), _model("sampling_compare"))),
         PageSpec("sampling_lens", "Decoding lens", "lens", (
             *filter_fields("lens", "", lambda v: LENS, group="settings"),
             Field("max_new_tokens", "lens_max_new", "int", 16, 1, 64),
             Field("seed", "lens_seed", "int", 0, SEED.low, SEED.high),
             Field("candidates", "lens_top", "int", 15, 5, MAX_CANDIDATES),
-            *_prompt("lens"), _model())),
+            *_prompt("lens", page="sampling_lens"), _model("sampling_lens"))),
         PageSpec("sampling_toy", "Toy distribution", "toy", (
             Field("example", "toy_example", "choice", list(EXAMPLES)[0],
                   options=tuple(EXAMPLES)),
@@ -199,11 +205,12 @@ def _build() -> dict[str, PageSpec]:
             Field("n", "sweep_n", "int", 3, 2, 8),
             Field("max_new_tokens", "sweep_max_new", "int", 32, 8, 128),
             Field("seed", "sweep_seed", "int", 0, SEED.low, SEED.high),
-            *_prompt("sweep"), _model())),
+            *_prompt("sweep", page="sampling_sweep"), _model("sampling_sweep"))),
         PageSpec("prompt_lab", "Prompt lab", "prompt_lab", (
             *settings_fields("lab", GenerationSettings(max_new_tokens=48)), *_stop("lab"),
-            Field("templates", "lab_templates", "text", f"\n{SEPARATOR}\n".join(
-                DEFAULT_TEMPLATES)),
+            Field("templates", "lab_templates", "text", lang.by_language(
+                f"\n{SEPARATOR}\n".join(DEFAULT_TEMPLATES),
+                f"\n{SEPARATOR}\n".join(lang.JA_TEMPLATES))),
             Field("content", "lab_content", "text", DEFAULT_CONTENT),
             Field("send", "lab_send", "choice", None, options=tuple(LAB_SEND), widget=LAB_SEND),
             Field("view", "lab_tpl_view", "choice", "without", options=tuple(VIEW),
@@ -218,7 +225,7 @@ def _build() -> dict[str, PageSpec]:
             Field("few_send", "lab_few_send", "choice", None, options=tuple(LAB_SEND),
                   widget=LAB_SEND),
             Field("shots_compare", "lab_few_compare", "bool", True),
-            _model())),
+            _model("prompt_lab"))),
         PageSpec("base_vs_chat", "Base vs chat", "base_vs_chat", (
             *settings_fields("bvc", GenerationSettings(max_new_tokens=40)), *_stop("bvc"),
             Field("model_a", "bvc_model_0", "text", "smollm2-135m-instruct",
@@ -232,27 +239,28 @@ def _build() -> dict[str, PageSpec]:
             Field("template", "tmpl_choice", "choice", "own", options=tuple(TEMPLATE_CHOICES)),
             Field("messages", "tmpl_messages", "rows", CHAT_START, columns=("role", "content"),
                   check=_messages, max_len=2000),
-            _model())),
+            _model("chat_template"))),
         PageSpec("tokenizer_model", "Tokenizer & model", "tokenizer", (
-            Field("text", "tok_text", "text",
-                  "Tell me a story about a dragon.\nSupercalifragilisticexpialidocious! "
-                  "ドラゴンの物語"),
-            Field("add_special", "tok_add_special", "bool", False), _model())),
+            Field("text", "tok_text", "text", lang.prompt(
+                "tokenizer_model", "Tell me a story about a dragon.\n"
+                "Supercalifragilisticexpialidocious! ドラゴンの物語")),
+            Field("add_special", "tok_add_special", "bool", False), _model("tokenizer_model"))),
         PageSpec("persona_chat", "Persona chat", "persona", (
             Field("persona", "persona_preset", "choice", list(PERSONAS)[0],
                   options=tuple(PERSONAS)),
             Field("system", "persona_system_{persona}", "text",
                   lambda v: PERSONAS[v["persona"]], max_len=2000),
             *settings_fields("persona", PERSONA),
-            Field("show_prompt", "persona_show_prompt", "bool", False), _model())),
+            Field("show_prompt", "persona_show_prompt", "bool", False), _model("persona_chat"))),
         PageSpec("rag", "RAG: answers from sources", "rag", tuple(_rag_fields())),
         PageSpec("quantization", "Quantization: 32 to 4 bits", "quantization", (
             Field("presets", "quant_presets", "list", list(DEFAULT_PRESETS),
                   options=tuple(QUANT_PRESETS)),
-            Field("prompt", "quant_prompt", "text", DEFAULT_PROMPT, max_len=2000),
+            Field("prompt", "quant_prompt", "text", lang.prompt("quantization", DEFAULT_PROMPT),
+                  max_len=2000),
             Field("max_new_tokens", "quant_max_new", "int", 32, QUANT_MAX_NEW.low,
                   QUANT_MAX_NEW.high),
-            Field("raw", "quant_raw", "bool", False), _model())),
+            Field("raw", "quant_raw", "bool", False), _model("quantization"))),
     ]
     return {s.name: s for s in specs}
 

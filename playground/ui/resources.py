@@ -56,6 +56,8 @@ def current_model(where=None, needs_local: str | None = None) -> LoadedModel:
 
 def _current_model(where=None) -> LoadedModel:
     ensure_app_shell()
+    from playground.ui import page_model  # the page's model (its language and group)
+    page_model.prepare()
     reg = registry()
     name = model_name()
     try:

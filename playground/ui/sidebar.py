@@ -9,23 +9,33 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.diagnostics import device_summary
+from playground.room.langdefaults import CHAT_PAGES
+from playground.ui import page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
-from playground.ui.i18n import language_selector, t
+from playground.ui.i18n import language, language_selector, t
 from playground.ui.identity import keep_client_id
 
 OTHER = "Other Hugging Face id…"
 
 
-def _pick_model() -> None:
+def _label(reg, n: str) -> str:
+    if n == OTHER:
+        return t("sidebar.other")
+    spec = reg.catalog[n]
+    where = {"hf": "", "openai": t("sidebar.remote")}.get(spec.source, t("sidebar.offline"))
+    return n + where + (t("langmodel.writes_" + spec.writes) if spec.writes else "")
+
+
+def _pick_model(page: str) -> None:
     reg = registry()
     names = list(reg.catalog) + [OTHER]
     current = st.session_state.get(MODEL_KEY) or reg.config.models.default
     index = names.index(current) if current in names else len(names) - 1
     choice = st.selectbox(t("sidebar.model"), names, index=index,
-                          format_func=lambda n: t("sidebar.other") if n == OTHER else
-                          n + {"hf": "", "openai": t("sidebar.remote")}.get(reg.catalog[n].source,
-                                                                         t("sidebar.offline")),
-                          help=t("sidebar.every_tab_shares_the") + " " + t("sidebar.english_only"))
+                          format_func=lambda n: _label(reg, n),
+                          help=t("sidebar.every_tab_shares_the") + " " + t("langmodel.help"))
+    if language() == "ja" and page in CHAT_PAGES:
+        st.caption(t("langmodel.chat_page"))
     if choice == OTHER:
         # a keyed field: with value= from the session the widget's identity changed on every
         # edit, so Streamlit reset it to the previous value (every second edit was undone)
@@ -33,10 +43,10 @@ def _pick_model() -> None:
             st.session_state["sidebar_hf_id"] = "" if current in reg.catalog else current
         typed = st.text_input(t("sidebar.hugging_face_id"), key="sidebar_hf_id", max_chars=200,
                               placeholder=t("sidebar.org_model_e_g"))
-        if typed.strip():
-            st.session_state[MODEL_KEY] = typed.strip()
-    else:
-        st.session_state[MODEL_KEY] = choice
+        if typed.strip() and typed.strip() != current:
+            page_model.picked(page, typed.strip())
+    elif choice != current:
+        page_model.picked(page, choice)
     if choice == OTHER or reg.catalog[choice].source == "hf":
         _token_field()
 
@@ -60,9 +70,10 @@ def _device_and_state() -> None:
         st.caption(t("sidebar.name_v1_0f_mb", name=m.name, v1=m.footprint_bytes / 2**20, removeprefix=str(m.dtype).removeprefix('torch.'), queue_depth=m.service.queue_depth()))
 
 
-def render_sidebar() -> None:
+def render_sidebar(url_path: str | None = None) -> None:
     with st.sidebar:
         language_selector()
-        _pick_model()
+        page = page_model.prepare(url_path)
+        _pick_model(page)
         _device_and_state()
         keep_client_id()  # the board's limit follows the browser, not the tab

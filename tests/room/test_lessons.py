@@ -87,3 +87,22 @@ def test_a_bad_plan_file_is_shown_on_the_page_with_its_line(nav_app, tmp_path, m
     at = nav_app(state={"admin_ok": True})
     assert not at.exception
     assert any("line 3" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_step_has_a_title_and_a_japanese_title_checked_as_one_line():
+    plan = parse_plan('[[step]]\npage = "toy"\ntitle = "Sharper"\ntitle_ja = "鋭く"\n')
+    step = plan.steps[0]
+    assert (step.title_for("en"), step.title_for("ja")) == ("Sharper", "鋭く")
+    assert parse_plan('[[step]]\npage = "toy"\ntitle = "Only English"\n').steps[0].title_for(
+        "ja") == "Only English"
+    with pytest.raises(LessonError, match=r"step 1 \(line 1\): title_ja must be one line"):
+        parse_plan('[[step]]\npage = "toy"\ntitle_ja = "二\\n行"\n')
+    with pytest.raises(LessonError, match="title must be one line"):
+        parse_plan('[[step]]\npage = "toy"\ntitle = 3\n')
+
+
+def test_the_plans_japanese_steps_use_gemma_with_japanese_titles():
+    ja_steps = [s for s in PLAN.steps if s.inputs.get("model") == "gemma-3-270m"]
+    assert {s.page for s in ja_steps} >= {"generate", "sampling_compare", "sampling_lens",
+                                          "prompt_lab"}
+    assert all(s.title_ja and s.note_ja and s.title for s in ja_steps)

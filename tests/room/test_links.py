@@ -71,7 +71,7 @@ def test_a_damaged_compact_part_is_a_note_not_an_error():
     link = encode_link("prompt_lab", {"templates": "a {content}\n---\nb {content}"})
     _, inputs, notes = decode_link(link[:-6])
     assert "damaged" in notes[0] and inputs["templates"] == PAGES["prompt_lab"].field(
-        "templates").default
+        "templates").default_for({})
 
 
 def test_a_link_over_the_limit_is_refused_with_the_limit_named():

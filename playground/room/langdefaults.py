@@ -1,0 +1,80 @@
+"""Defaults that depend on the tab's language and the page: which model a page starts on and
+its default prompts.
+
+In a Japanese tab the pages that continue raw text start on ``JA_MODEL`` (gemma-3-270m, Gemma
+3 270M base, which writes Japanese) with Japanese prompts; the chat pages stay on the
+configured default (SmolLM2-135M-Instruct: gemma has no chat template). An English tab keeps
+the configured default and the English prompts.
+
+The field layer (``playground.room.pages``) asks ``language()``; the web app installs the
+session's language with ``set_language_source`` (``playground.ui.sidebar`` does, at import),
+the command line stays English unless it passes its own.
+
+Package ``playground.room``: may import the feature packages, ``serving``, ``config``,
+``errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+JA_MODEL = "gemma-3-270m"
+# pages that continue raw text: in a Japanese tab they start on JA_MODEL
+RAW_PAGES = ("generate", "sampling_compare", "sampling_lens", "sampling_sweep", "prompt_lab",
+             "quantization", "tokenizer_model")
+# chat pages: they stay on the chat model whatever the language
+CHAT_PAGES = ("persona_chat", "rag", "chat_template")
+
+JA_PROMPT = "昔々、あるところに"
+JA_PROMPTS = {
+    "generate": JA_PROMPT, "sampling_compare": JA_PROMPT, "sampling_lens": "大規模言語モデルとは、",
+    "sampling_sweep": JA_PROMPT, "quantization": JA_PROMPT,
+    "tokenizer_model": "昔々、あるところにドラゴンがいました。\nTell me a story about a dragon.",
+}
+JA_TEMPLATES = [
+    "英語: {content}\n日本語:",
+    "次の文を日本語に訳してください: {content}\n訳:",
+    "{content} (日本語で):",
+    "ドラゴンの物語: {content}",
+]
+JA_CONTENT = "Tell me a story about a dragon."
+
+_source: dict[str, Callable[[], str]] = {"fn": lambda: "en"}
+
+
+def set_language_source(fn: Callable[[], str]) -> None:
+    """Where ``language()`` reads the tab's language from (the web app's session)."""
+    _source["fn"] = fn
+
+
+def language() -> str:
+    try:
+        return "ja" if _source["fn"]() == "ja" else "en"
+    except Exception:  # no session (a thread without a script run): the English defaults
+        return "en"
+
+
+def default_model(page: str, configured: str, lang: str | None = None) -> str:
+    """The model ``page`` starts on in a tab of ``lang`` (``configured``: playground.toml's)."""
+    lang = lang or language()
+    return JA_MODEL if lang == "ja" and page in RAW_PAGES else configured
+
+
+def model_group(page: str, lang: str | None = None) -> str:
+    """Pages that share one model choice in a tab: every page in an English tab (as before);
+    in a Japanese tab the raw-text pages share one and the chat pages another."""
+    if (lang or language()) != "ja":
+        return "all"
+    return "raw" if page in RAW_PAGES else "chat"
+
+
+def by_language(en, ja) -> Callable[[dict], object]:
+    """A field default: ``ja`` in a Japanese tab, ``en`` otherwise."""
+    def default(values: dict):
+        return ja if language() == "ja" else en
+    default.by_language = True  # the web app seeds such inputs in a Japanese tab
+    return default
+
+
+def prompt(page: str, en: str) -> Callable[[dict], str]:
+    return by_language(en, JA_PROMPTS.get(page, en))
