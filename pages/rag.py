@@ -13,6 +13,7 @@ from playground.ui.rag_view import (answer_slots, documents_input, renderer, ret
                                     show_answers, show_prompt, show_sources)
 from playground.ui.board_view import post_answer
 from playground.ui.resources import current_model, registry
+from playground.ui.text import error_text
 from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
                                    stream_outputs)
 from playground.ui.i18n import t, tr
@@ -83,7 +84,7 @@ if go:
                    "Passages ranked by BM25 (word overlap, rare words count more).")
         shown = True
     except SearchError as err:
-        st.session_state["rag_failed"] = str(err)
+        st.session_state["rag_failed"] = error_text(err)  # this tab's language
     except Exception as err:
         show_error(err)
 

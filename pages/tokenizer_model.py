@@ -56,6 +56,6 @@ st.dataframe(headers(special_tokens(loaded.tokenizer)), hide_index=True, width="
 
 summary = summarize(loaded)
 st.subheader(t("tokenizer_model.the_model_name", name=summary.name))
-st.table({"": [tr(k) for k, _ in summary.rows()], t("tokenizer_model.value"): [v for _, v in summary.rows()]})
+st.table({"": [tr(k) for k, _ in summary.rows()], t("tokenizer_model.value"): [tr(v) for _, v in summary.rows()]})
 with st.expander(t("tokenizer_model.the_full_configuration_config")):
     st.json(config_dict(loaded), expanded=False)

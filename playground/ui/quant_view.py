@@ -36,7 +36,7 @@ def follow_job(job: Job) -> Comparison | None:
             bar.progress(0.0, text=t("quant_view.waiting_in_line_one", others=others) + " "
                                    + waiting_text(job))
         else:
-            bar.progress(job.fraction, text=f"{tr(job.message)}. {waiting_text(job)}")
+            bar.progress(job.fraction, text=_line(tr(job.message), waiting_text(job)))
         time.sleep(0.3)
     bar.empty()
     try:
@@ -50,8 +50,14 @@ def follow_job(job: Job) -> Comparison | None:
     return None
 
 
+def _line(message: str, waiting: str) -> str:
+    """The progress message and the place in line, with one full stop between them."""
+    end = "" if message.endswith(("…", ".", "。")) else "."
+    return f"{message}{end} {waiting}".strip()
+
+
 def _memory_column(c: Comparison) -> str:
-    return "GPU allocated (MB)" if c.device == "cuda" else "RSS growth (MB)"
+    return t("quant_cards.gpu_allocated_mb") if c.device == "cuda" else t("quant_cards.rss_growth_mb")
 
 
 def agreement_chart(c: Comparison) -> alt.Chart:
@@ -71,7 +77,7 @@ def agreement_chart(c: Comparison) -> alt.Chart:
 
 def _output_html(row: PresetRow) -> str:
     """The text, escaped, with everything from the first divergent token highlighted."""
-    text = row.text or "(empty)"
+    text = row.text or t("quant_cards.empty")
     cut = len(text) if row.divergence_char is None else row.divergence_char
     same, rest = html.escape(text[:cut]), html.escape(text[cut:])
     marked = (f'<mark style="background:#ffd6a5;border-radius:3px">{rest}</mark>'
@@ -87,11 +93,12 @@ def show_outputs(c: Comparison, per_row: int = 4) -> None:
             with col.container(border=True):
                 st.markdown(f"**{row.preset}**")
                 if row.preset == c.reference:
-                    note = "the reference"
+                    note = t("quant_cards.the_reference")
                 elif row.identical:
-                    note = f"same text as {c.reference}"
+                    note = t("quant_cards.same_text_as", reference=c.reference)
                 else:
-                    note = (f"diverges at token {row.first_divergence} · chrF {row.chrf:.1f}")
+                    note = t("quant_cards.diverges_at", token=row.first_divergence,
+                             chrf=f"{row.chrf:.1f}")
                 st.caption(t("quant_view.note_new_tokens_tokens", note=note, new_tokens=row.new_tokens))
                 st.html(_output_html(row))
 
