@@ -7,6 +7,7 @@ from playground.prompting.pairs import pair_note
 from playground.prompting.templates import SEPARATOR, split_blocks
 from playground.serving.service import GenerationRequest, Prompt
 from playground.serving.settings import GenerationSettings
+from playground.ui.inputs import KEEP
 from playground.ui.lab import comparison_grid
 from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_explain,
                                           model_picker, stop_strings, stream_handles)
@@ -47,10 +48,10 @@ for col, label, default in zip(pick, [t("base_vs_chat.model_a"), t("base_vs_chat
 if all(names) and (note := pair_note(*names)) is not None:  # the pair, loaded or not
     st.info(tr(note), icon=":material/info:")
 
-text = st.text_area(t("base_vs_chat.prompts"), f"\n{SEPARATOR}\n".join(PROMPTS), height=150, key="bvc_prompts",
+text = st.text_area(t("base_vs_chat.prompts"), f"\n{SEPARATOR}\n".join(PROMPTS), height=150, persist_state=KEEP, key="bvc_prompts",
                     help=t("base_vs_chat.separate_prompts_with_a", SEPARATOR=SEPARATOR))
 prompts = split_blocks(text)
-mode = st.radio(t("base_vs_chat.send_the_prompts_as"), [OWN, RAW, CHAT], key="bvc_send",
+mode = st.radio(t("base_vs_chat.send_the_prompts_as"), [OWN, RAW, CHAT], persist_state=KEEP, key="bvc_send",
                 format_func=lambda m: t("base_vs_chat.send_" + {OWN: "own", RAW: "raw", CHAT: "chat"}[m]))
 if not prompts:
     st.error(t("base_vs_chat.type_at_least_one"))

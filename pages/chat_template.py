@@ -4,6 +4,7 @@ import json
 
 import streamlit as st
 
+from playground.ui.inputs import KEEP
 from playground.ui.text import show_error
 from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.errors import PlaygroundError
@@ -27,7 +28,7 @@ st.caption(t("chat_template.a_chat_model_was"))
 loaded = current_model(
     needs_local="The chat-template inspector renders with the model's own tokenizer")
 choice = st.radio(t("chat_template.template"), list(TEMPLATE_CHOICES), format_func=lambda c: tr(TEMPLATE_CHOICES[c]),
-                  horizontal=True, key="tmpl_choice",
+                  horizontal=True, persist_state=KEEP, key="tmpl_choice",
                   help=t("chat_template.the_stand_ins_use"))
 rows = st.data_editor(
     editor_rows("tmpl_messages", START), num_rows="dynamic", key="tmpl_messages", width="stretch",

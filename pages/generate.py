@@ -6,6 +6,7 @@ from playground.serving.chat import build_messages
 from playground.serving.determinism import seed_promise
 from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
+from playground.ui.inputs import KEEP
 from playground.ui.board_view import post_samples
 from playground.ui.code_view import generation_code
 from playground.ui.resources import current_model, registry
@@ -26,11 +27,11 @@ with st.sidebar:
 loaded = current_model()
 
 chat = st.radio(t("generate.input"), ["Chat (the model's chat template)", "Raw text (plain continuation)"],
-                index=0 if loaded.is_chat else 1, horizontal=True, key="gen_input",
+                index=0 if loaded.is_chat else 1, horizontal=True, persist_state=KEEP, key="gen_input",
                 format_func=lambda m: t("generate.input_" + m[:3].lower())).startswith("Chat")
-system = st.text_input(t("generate.system_prompt_optional"), key="gen_system",
+system = st.text_input(t("generate.system_prompt_optional"), persist_state=KEEP, key="gen_system",
                        placeholder=t("generate.e_g_you_are")) if chat else None
-text = st.text_area(t("generate.prompt"), "Tell me a story about a dragon.", key="gen_prompt", height=100)
+text = st.text_area(t("generate.prompt"), "Tell me a story about a dragon.", persist_state=KEEP, key="gen_prompt", height=100)
 if loaded.spec.source == "embedded":  # SmolLM2-135M-Instruct: English in, English out
     st.caption(t("generate.english_only", name=loaded.name))
 elif chat and loaded.is_chat is False:  # gemma-3-270m: a base model, no chat template
@@ -81,7 +82,8 @@ if last is not None:
     if slots is None or len(slots) != len(result.samples):
         slots = output_slots(len(result.samples))
     for slot, sample in zip(slots, result.samples):
-        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({tr(sample.finish_reason)})*"
+        why = t("finish.length") if sample.finish_reason == "length" else tr(sample.finish_reason)
+        note = "" if sample.finish_reason in ("eos", None) else f"  \n*({why})*"
         slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))
     show_warnings(result.warnings)

@@ -9,7 +9,7 @@ from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, re
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
 from playground.ui.board_view import post_reply
-from playground.ui.inputs import bounded_number
+from playground.ui.inputs import KEEP, bounded_number
 from playground.ui.code_view import chat_code
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
@@ -25,18 +25,18 @@ st.caption(t("persona_chat.the_system_prompt_gives"))
 loaded = current_model()
 with st.sidebar:
     st.subheader(t("persona_chat.persona"))
-    preset = st.selectbox(t("persona_chat.persona_2"), list(PERSONAS), key="persona_preset", format_func=tr)
+    preset = st.selectbox(t("persona_chat.persona_2"), list(PERSONAS), persist_state=KEEP, key="persona_preset", format_func=tr)
     # One editor per preset: switching shows that preset's text with your edits to it, and a
     # rerun racing the switch cannot write one preset's text into another's editor.
     edits = st.session_state.setdefault("persona_edits", {})
     system = edits[preset] = st.text_area(
-        t("persona_chat.system_prompt"), edits.get(preset, PERSONAS[preset]), key=f"persona_system_{preset}",
+        t("persona_chat.system_prompt"), edits.get(preset, PERSONAS[preset]), persist_state=KEEP, key=f"persona_system_{preset}",
         height=130, help=t("persona_chat.edit_freely_it_is"))
     if loaded.spec.source == "embedded" and re.search("[\u3040-\u30ff\u4e00-\u9fff]", system):
         st.caption(t("persona_chat.english_only", name=loaded.name))  # e.g. the Kansai preset
     budget = bounded_number(
         t("persona_chat.context_budget_tokens"), MIN_BUDGET, loaded.context_length, loaded.context_length,
-        step=64, key="persona_budget",
+        step=64, persist_state=KEEP, key="persona_budget",
         help=t("persona_chat.prompt_reply_must_fit", name=loaded.name, context_length=loaded.context_length))
     st.subheader(t("persona_chat.decoding"))
     settings = settings_widgets("persona", st.sidebar, defaults=DEFAULTS)
@@ -53,7 +53,7 @@ stop_col.button(t("persona_chat.stop"), help=t("persona_chat.stops_only_your_own
 answered = bool(turns) and turns[-1]["role"] == "assistant"
 regen = regen_col.button(t("persona_chat.regenerate_last_reply"), disabled=settings is None or not answered)
 clear = clear_col.button(t("persona_chat.clear_chat"))
-show_prompt = show_col.toggle(t("persona_chat.show_the_rendered_prompt"), key="persona_show_prompt")
+show_prompt = show_col.toggle(t("persona_chat.show_the_rendered_prompt"), persist_state=KEEP, key="persona_show_prompt")
 message = st.chat_input(t("persona_chat.say_something_to_the"), disabled=settings is None)
 
 if clear:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.ui.inputs import KEEP
 from playground.ui.text import show_error
 from playground.errors import PlaygroundError
 from playground.prompting.templates import (DEFAULT_CONTENT, DEFAULT_TEMPLATES, SEPARATOR,
@@ -31,14 +32,14 @@ with templates_tab:
     left, right = st.columns([3, 2])
     templates = left.text_area(
         t("prompt_lab.instruction_templates"), f"\n{SEPARATOR}\n".join(DEFAULT_TEMPLATES), height=220,
-        key="lab_templates", help=t("prompt_lab.put_content_where_the", SEPARATOR=SEPARATOR))
+        persist_state=KEEP, key="lab_templates", help=t("prompt_lab.put_content_where_the", SEPARATOR=SEPARATOR))
     if loaded.spec.source == "embedded" and "Japanese" in templates:  # the translation templates
         left.caption(t("prompt_lab.english_only", name=loaded.name))
-    content = right.text_area(t("prompt_lab.content"), DEFAULT_CONTENT, height=120, key="lab_content",
+    content = right.text_area(t("prompt_lab.content"), DEFAULT_CONTENT, height=120, persist_state=KEEP, key="lab_content",
                               help=t("prompt_lab.several_contents_separate_them", SEPARATOR=SEPARATOR))
     send = right.radio(t("prompt_lab.send_each_prompt_as"), [CHAT, RAW], index=0 if loaded.is_chat else 1,
                        format_func=lambda m: t("prompt_lab.send_chat" if m == CHAT else "prompt_lab.send_raw"),
-                       key="lab_send")
+                       persist_state=KEEP, key="lab_send")
     try:
         filled = lab_prompts(split_blocks(templates), split_blocks(content))
     except PlaygroundError as err:
@@ -75,9 +76,9 @@ with few_tab:
         st.caption(t("prompt_lab.the_same_strings_from"))
         fsend = st.radio(t("prompt_lab.send_as"), [CHAT, RAW], index=0 if loaded.is_chat else 1,
                          format_func=lambda m: t("prompt_lab.send_chat" if m == CHAT else "prompt_lab.send_raw"),
-                         key="lab_few_send", horizontal=True)
+                         persist_state=KEEP, key="lab_few_send", horizontal=True)
         compare = st.toggle(t("prompt_lab.compare_0_1_shots"), value=True,
-                            key="lab_few_compare")
+                            persist_state=KEEP, key="lab_few_compare")
         shots = range(len(few.examples) + 1) if compare else [len(few.examples)]
         versions = [few.with_shots(k) for k in shots]
         fprompts = [Prompt.chat(v.as_messages()) if fsend == CHAT else Prompt.raw(v.as_text())

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.ui.inputs import KEEP
 from playground.ui.text import show_error
 from playground.errors import PlaygroundError
 from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
@@ -24,8 +25,8 @@ with st.spinner(t("quantization.checking_what_this_server")):
 with st.sidebar:
     st.subheader(t("quantization.quantization_2"))
     max_new = st.slider("max_new_tokens", int(MAX_NEW_TOKENS.low), int(MAX_NEW_TOKENS.high),
-                        32, key="quant_max_new", help=tr(MAX_NEW_TOKENS.help))
-    raw = st.toggle(t("quantization.raw_text_no_chat"), key="quant_raw",
+                        32, persist_state=KEEP, key="quant_max_new", help=tr(MAX_NEW_TOKENS.help))
+    raw = st.toggle(t("quantization.raw_text_no_chat"), persist_state=KEEP, key="quant_raw",
                     help=t("quantization.continue_the_prompt_as"))
 
 name = model_name()
@@ -33,13 +34,13 @@ st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.d
 if (note := reference_note(reg, name)) is not None:
     st.info(tr(note), icon=":material/info:")
 presets = st.multiselect(
-    t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), key="quant_presets",
+    t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), persist_state=KEEP, key="quant_presets",
     format_func=lambda p: p if why_not(PRESETS[p], machine) is None else p + t("quantization.not_here"),
     help="; ".join(f"{p.name}: {tr(p.summary)}" for p in PRESETS.values()))
 unavailable = {p: why_not(PRESETS[p], machine) for p in presets if why_not(PRESETS[p], machine)}
 for p, reason in unavailable.items():
     st.caption(t("quantization.p_will_be_skipped", p=p, reason=tr(reason)))
-prompt = st.text_area(t("quantization.prompt"), DEFAULT_PROMPT, key="quant_prompt", height=80)
+prompt = st.text_area(t("quantization.prompt"), DEFAULT_PROMPT, persist_state=KEEP, key="quant_prompt", height=80)
 
 left, right, _ = st.columns([1.3, 1, 5])
 go = left.button(t("quantization.run_comparison"), type="primary", key="quant_go")

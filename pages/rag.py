@@ -9,6 +9,7 @@ from playground.rag.gate import shared_provider, web_search
 from playground.rag.search import PACKAGE_NOTE
 from playground.rag.prompt import build_prompt
 from playground.serving.settings import GenerationSettings
+from playground.ui.inputs import KEEP
 from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
                                     show_answers, show_prompt, show_sources)
 from playground.ui.board_view import post_answer
@@ -32,13 +33,13 @@ with st.sidebar:
 
 loaded = current_model()
 
-mode = st.radio(t("rag.sources_from"), [WEB, DOCS], horizontal=True, key="rag_source",
+mode = st.radio(t("rag.sources_from"), [WEB, DOCS], horizontal=True, persist_state=KEEP, key="rag_source",
                 format_func=lambda m: t("rag.web" if m == WEB else "rag.docs"),
                 help=t("rag.web_search_needs_the") + " " + tr(PACKAGE_NOTE))
 documents = documents_input("rag", config) if mode == DOCS else []
 if mode == WEB:
     shared_provider(config.provider)  # import the search library now, not during the search
-question = st.text_input(t("rag.question"), key="rag_question",
+question = st.text_input(t("rag.question"), persist_state=KEEP, key="rag_question",
                          placeholder=t("rag.e_g_how_high"))
 
 left, right, _ = st.columns([2, 1, 5])

@@ -9,7 +9,7 @@ from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, P
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
 from playground.ui.board_view import post_columns
-from playground.ui.inputs import bounded_number
+from playground.ui.inputs import KEEP, bounded_number
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_values,
@@ -23,10 +23,10 @@ st.caption(t("sampling_compare.one_prompt_one_seed"))
 
 with st.sidebar:
     st.subheader(t("sampling_compare.compare"))
-    k = st.slider(t("sampling_compare.columns"), MIN_COLUMNS, MAX_COLUMNS, 4, key="compare_k")
-    n = st.slider(t("sampling_compare.samples_per_column"), 2, 8, 3, key="compare_n",
+    k = st.slider(t("sampling_compare.columns"), MIN_COLUMNS, MAX_COLUMNS, 4, persist_state=KEEP, key="compare_k")
+    n = st.slider(t("sampling_compare.samples_per_column"), 2, 8, 3, persist_state=KEEP, key="compare_n",
                   help=t("sampling_compare.self_bleu_compares_each"))
-    max_new = st.slider("max_new_tokens", 8, 256, 48, key="compare_max_new")
+    max_new = st.slider("max_new_tokens", 8, 256, 48, persist_state=KEEP, key="compare_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="compare_seed",
                            help=t("sampling_compare.sample_i_of_every"))
     mode = self_bleu_mode("compare")
@@ -41,7 +41,7 @@ columns, problems = [], False
 for i, col in enumerate(st.columns(k)):
     prefix = f"compare_col{i}"
     name = col.selectbox(t("sampling_compare.column_v0", v0=i + 1), list(PRESETS), format_func=tr,
-                         index=list(PRESETS).index(DEFAULT_COLUMNS[i]), key=f"{prefix}_preset",
+                         index=list(PRESETS).index(DEFAULT_COLUMNS[i]), persist_state=KEEP, key=f"{prefix}_preset",
                          on_change=lambda p=prefix: load_values(
                              p, preset(st.session_state[f"{p}_preset"])))
     with col.expander(t("sampling_compare.edit_settings")):

@@ -7,7 +7,7 @@ from playground.errors import SettingsError
 from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
-from playground.ui.inputs import bounded_number
+from playground.ui.inputs import KEEP, bounded_number
 from playground.ui.lens_view import steer
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
@@ -26,9 +26,9 @@ with st.sidebar:
     # top_k below the candidates shown, so that top-k and top-p removals both show up
     values = filter_widgets("lens", {"do_sample": True, "temperature": 0.8, "top_p": 0.9,
                                      "top_k": 10, "epsilon_cutoff": 0.02})
-    max_new = st.slider("max_new_tokens", 1, 64, 16, key="lens_max_new")
+    max_new = st.slider("max_new_tokens", 1, 64, 16, persist_state=KEEP, key="lens_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
-    top_n = st.slider(t("sampling_lens.candidates_shown_per_step"), 5, MAX_CANDIDATES, 15, key="lens_top")
+    top_n = st.slider(t("sampling_lens.candidates_shown_per_step"), 5, MAX_CANDIDATES, 15, persist_state=KEEP, key="lens_top")
 
 if seed is None:  # out of range: the sidebar says which range
     st.stop()

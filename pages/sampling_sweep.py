@@ -8,7 +8,7 @@ from playground.serving.settings import SEED
 from playground.lab.sweep import MAX_SWEEP_TOKENS, make_plan, parse_values
 from playground.room.shared import shared_sweep
 from playground.ui.shared_view import cached_note, follow, interrupted
-from playground.ui.inputs import bounded_number
+from playground.ui.inputs import KEEP, bounded_number
 from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
 from playground.ui.self_bleu_view import explain, self_bleu_mode
@@ -20,12 +20,12 @@ st.caption(t("sampling_sweep.every_cell_draws_n"))
 
 with st.sidebar:
     st.subheader(t("sampling_sweep.sweep"))
-    top_p_text = st.text_input(t("sampling_sweep.top_p_values"), "0.1, 0.5, 0.9", key="sweep_top_p",
+    top_p_text = st.text_input(t("sampling_sweep.top_p_values"), "0.1, 0.5, 0.9", persist_state=KEEP, key="sweep_top_p",
                                help=t("sampling_sweep.comma_separated_each_in"))
-    temp_text = st.text_input(t("sampling_sweep.temperature_values"), "0.5, 1.0, 1.5", key="sweep_temperature",
+    temp_text = st.text_input(t("sampling_sweep.temperature_values"), "0.5, 1.0, 1.5", persist_state=KEEP, key="sweep_temperature",
                               help=t("sampling_sweep.comma_separated_each_in_2"))
-    n = st.slider(t("sampling_sweep.samples_per_cell"), 2, 8, 3, key="sweep_n")
-    max_new = st.slider("max_new_tokens", 8, 128, 32, key="sweep_max_new")
+    n = st.slider(t("sampling_sweep.samples_per_cell"), 2, 8, 3, persist_state=KEEP, key="sweep_n")
+    max_new = st.slider("max_new_tokens", 8, 128, 32, persist_state=KEEP, key="sweep_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="sweep_seed")
     mode = self_bleu_mode("sweep")
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from playground.errors import SettingsError
 from playground.lab.toy import EXAMPLES, summary, toy_distribution, toy_settings
+from playground.ui.inputs import KEEP
 from playground.ui.sampling_lab import (STATUS_LABELS, coloured_status, distribution_chart,
                                         filter_widgets, load_values, show_problems)
 from playground.ui.i18n import t, tr
@@ -12,7 +13,7 @@ from playground.ui.i18n import t, tr
 st.title(t("sampling_toy.toy_distribution"))
 st.caption(t("sampling_toy.ten_made_up_candidates"))
 
-st.selectbox(t("sampling_toy.tutorial_example"), list(EXAMPLES), key="toy_example", format_func=tr,
+st.selectbox(t("sampling_toy.tutorial_example"), list(EXAMPLES), persist_state=KEEP, key="toy_example", format_func=tr,
              on_change=lambda: load_values("toy", EXAMPLES[st.session_state["toy_example"]]),
              help=t("sampling_toy.loads_the_settings_of"))
 left, right = st.columns([1, 2])

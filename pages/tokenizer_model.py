@@ -6,6 +6,7 @@ import streamlit as st
 
 from playground.prompting.modelinfo import config_dict, summarize
 from playground.prompting.tokens import special_tokens, tokenize, vocabulary_style
+from playground.ui.inputs import KEEP
 from playground.ui.prompt_widgets import show_tokens
 from playground.ui.resources import current_model
 from playground.ui.i18n import Labels, headers, t, tr
@@ -19,10 +20,10 @@ st.caption(t("tokenizer_model.the_model_never_sees"))
 
 loaded = current_model(
     needs_local="The tokenizer explorer reads the model's own tokenizer and weights")
-text = st.text_area(t("tokenizer_model.text"), EXAMPLE, height=100, key="tok_text")
+text = st.text_area(t("tokenizer_model.text"), EXAMPLE, height=100, persist_state=KEEP, key="tok_text")
 st.caption(t("tokenizer_model.special_tokens_typed"))
 add_special = st.toggle(t("tokenizer_model.add_the_tokenizer_s"),
-                        key="tok_add_special")
+                        persist_state=KEEP, key="tok_add_special")
 if not text:
     st.info(t("tokenizer_model.type_some_text_to"))
 else:

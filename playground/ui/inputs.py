@@ -15,11 +15,18 @@ import streamlit as st
 
 from playground.ui.i18n import t
 
+# Every page input belongs to the session: Streamlit keeps a widget's value while the widget is
+# not drawn (another page, a hidden slider) and gives it back when it is drawn again
+# (``persist_state="session"``, Streamlit >= 1.67). Pass ``persist_state=KEEP`` to every input
+# that playground.room.pages lists (tests/pages/test_keep_inputs.py).
+KEEP = "session"
+
 
 def bounded_number(label: str, low, high, value, key: str, container=None, **kwargs):
     """A number field for ``[low, high]`` (ints if ``low`` is an int); None, after an error
     naming the range, while the typed value is outside it."""
     c = container or st
+    kwargs.setdefault("persist_state", KEEP)
     whole = isinstance(low, int) and isinstance(high, int)
     number = c.number_input(label, value=int(value) if whole else float(value), key=key,
                             step=kwargs.pop("step", 1 if whole else None), **kwargs)

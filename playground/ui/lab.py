@@ -13,6 +13,7 @@ from playground.errors import PlaygroundError
 from playground.prompting.templates import DEFAULT_FEW_SHOT, FewShot, output_views
 from playground.serving.service import GenerationRequest, GenerationResult, Prompt
 from playground.serving.settings import GenerationSettings
+from playground.ui.inputs import KEEP
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
 from playground.ui.share import editor_rows
 from playground.ui.widgets import show_error, timings_caption
@@ -26,16 +27,16 @@ def few_shot_editor(prefix: str) -> FewShot | None:
     """Instruction, labels, an editable table of examples and the query; None after an error."""
     d = DEFAULT_FEW_SHOT
     instruction = st.text_input(t("lab.instruction_repeated_in_every"), d.instruction,
-                                key=f"{prefix}_instruction")
+                                persist_state=KEEP, key=f"{prefix}_instruction")
     left, right = st.columns(2)
-    input_label = left.text_input(t("lab.input_label"), d.input_label, key=f"{prefix}_in_label")
-    output_label = right.text_input(t("lab.output_label"), d.output_label, key=f"{prefix}_out_label")
+    input_label = left.text_input(t("lab.input_label"), d.input_label, persist_state=KEEP, key=f"{prefix}_in_label")
+    output_label = right.text_input(t("lab.output_label"), d.output_label, persist_state=KEEP, key=f"{prefix}_out_label")
     rows = st.data_editor(editor_rows(f"{prefix}_examples",
                                       [{"input": x, "output": y} for x, y in d.examples]),
                           num_rows="dynamic", key=f"{prefix}_examples", width="stretch",
                           column_config={"input": t("lab.example_input"), "output": t("lab.example_output")})
     query = st.text_input(t("lab.query_the_input_the"), d.query,
-                          key=f"{prefix}_query")
+                          persist_state=KEEP, key=f"{prefix}_query")
     examples = tuple((str(r.get("input") or ""), str(r.get("output") or "")) for r in rows
                      if (r.get("input") or r.get("output")))
     try:
@@ -65,7 +66,7 @@ def run_prompts(key: str, loaded, labels: list[str], prompts: list[Prompt],
         st.session_state[key] = (interrupted[0], *st.session_state[f"{key}_sent"])
     view = st.radio(t("lab.show_the_output"), ["without the prompt", WITH_PROMPT], horizontal=True,
                     format_func=lambda v: t("lab.view_" + v.split()[0]),
-                    key=f"{key}_view", help=t("lab.both_are_cut_from"))
+                    persist_state=KEEP, key=f"{key}_view", help=t("lab.both_are_cut_from"))
     if go and settings is not None and prompts:
         try:
             request = GenerationRequest(prompts=tuple(prompts), variants=(settings,),

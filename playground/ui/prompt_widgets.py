@@ -17,6 +17,7 @@ from playground.prompting.templates import STOP_CHOICES
 from playground.serving.registry import LoadedModel, package_dir
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.prompting.tokens import TokenView
+from playground.ui.inputs import KEEP
 from playground.ui.resources import TOKEN_KEY, registry
 from playground.ui.text import as_text, show_error
 from playground.ui.widgets import CURSOR
@@ -100,14 +101,14 @@ def show_tokens(views: list[TokenView], roles: list[str] | None = None) -> None:
 def stop_strings(prefix: str, container=None) -> tuple[str, ...]:
     """Radio: stop at nothing / the first newline / a string of one's own."""
     c = container or st
-    choice = c.radio(t("prompt_widgets.stop_generating_at"), [*STOP_CHOICES, CUSTOM_STOP], key=f"{prefix}_stop_at",
+    choice = c.radio(t("prompt_widgets.stop_generating_at"), [*STOP_CHOICES, CUSTOM_STOP], persist_state=KEEP, key=f"{prefix}_stop_at",
                      format_func=lambda c: t({"the first newline": "prompt_widgets.stop_newline",
                                             CUSTOM_STOP: "prompt_widgets.stop_custom"}.get(
                          c, "prompt_widgets.stop_nothing")),
                      help=t("prompt_widgets.the_stop_string_itself"))
     if choice != CUSTOM_STOP:
         return STOP_CHOICES[choice]
-    custom = c.text_input(t("prompt_widgets.stop_string"), key=f"{prefix}_stop_text",
+    custom = c.text_input(t("prompt_widgets.stop_string"), persist_state=KEEP, key=f"{prefix}_stop_text",
                           help=t("prompt_widgets.type_n_for_a"))
     return (custom.replace("\\n", "\n"),) if custom else ()
 
@@ -116,10 +117,10 @@ def model_picker(label: str, key: str, default: str) -> str:
     """A catalog name or a typed Hugging Face id (this page only; the sidebar is untouched)."""
     names = list(registry().catalog) + [OTHER]
     choice = st.selectbox(label, names, index=names.index(default) if default in names else 0,
-                          key=key, format_func=lambda n: t("sidebar.other") if n == OTHER else n)
+                          persist_state=KEEP, key=key, format_func=lambda n: t("sidebar.other") if n == OTHER else n)
     if choice != OTHER:
         return choice
-    return st.text_input(t("prompt_widgets.label_hugging_face_id", label=label), key=f"{key}_id",
+    return st.text_input(t("prompt_widgets.label_hugging_face_id", label=label), persist_state=KEEP, key=f"{key}_id",
                          placeholder=t("prompt_widgets.e_g_meta_llama")).strip()
 
 

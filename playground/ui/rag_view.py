@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.ui.inputs import KEEP
 from playground.ui.text import show_error
 from playground.config import SearchConfig
 from playground.errors import DocumentError, SettingsError
@@ -32,17 +33,17 @@ def retrieval_widgets(prefix: str, config: SearchConfig, container) -> tuple:
     regions = list(REGIONS) if config.region in REGIONS else [config.region, *REGIONS]
     default = "jp-jp" if language() == "ja" and config.region == "wt-wt" else config.region
     region = c.selectbox(t("rag_view.region"), regions, index=regions.index(default),
-                         key=f"{prefix}_region",
+                         persist_state=KEEP, key=f"{prefix}_region",
                          format_func=lambda r: f"{r} ({tr(REGIONS.get(r, 'configured'))})")
     times = list(TIME_LABELS)
-    time = c.selectbox(t("rag_view.time_range"), times, key=f"{prefix}_time",
+    time = c.selectbox(t("rag_view.time_range"), times, persist_state=KEEP, key=f"{prefix}_time",
                        index=times.index(config.time) if config.time in times else 0,
                        format_func=lambda k: tr(TIME_LABELS[k]),
                        help=t("rag_view.langchain_s_wrapper_defaults"))
     n = c.slider(t("rag_view.results_passages"), int(MAX_RESULTS.low), int(MAX_RESULTS.high),
-                 min(max(config.max_results, 1), 10), key=f"{prefix}_n", help=tr(MAX_RESULTS.help))
+                 min(max(config.max_results, 1), 10), persist_state=KEEP, key=f"{prefix}_n", help=tr(MAX_RESULTS.help))
     budget = c.slider(t("rag_view.prompt_budget_tokens"), int(BUDGET.low), int(BUDGET.slider_high), 1024,
-                      int(BUDGET.step), key=f"{prefix}_budget", help=tr(BUDGET.help))
+                      int(BUDGET.step), persist_state=KEEP, key=f"{prefix}_budget", help=tr(BUDGET.help))
     c.caption(t("rag_view.web_search_get_the", get=tr(PROVIDER_NAMES.get(config.provider, config.provider)), v1=config.cache_ttl_s / 60))
     try:
         return SearchOptions(region=region, time=time, max_results=n), budget

@@ -17,6 +17,7 @@ from playground.serving.chat import build_messages
 from playground.errors import SettingsError
 from playground.serving.handles import Prompt
 from playground.serving.settings import EPSILON, MIN_P, TEMPERATURE, TOP_K, TOP_P
+from playground.ui.inputs import KEEP
 from playground.ui.i18n import Labels, t, tr
 
 STATUS_COLOURS = {"kept": "#4c78a8", "top_k": "#f58518", "top_p": "#d62728",
@@ -45,24 +46,24 @@ def filter_widgets(prefix: str, values: dict, container=None, sampling_toggle=Tr
         load_values(prefix, values)
     do_sample = True
     if sampling_toggle:
-        do_sample = c.toggle(t("sampling_lab.sampling"), key=f"{prefix}_do_sample",
+        do_sample = c.toggle(t("sampling_lab.sampling"), persist_state=KEEP, key=f"{prefix}_do_sample",
                              help=t("sampling_lab.off_greedy_always_the"))
     if not do_sample:
         c.caption(t("sampling_lab.greedy_always_the_most"))
         return {"do_sample": False}
     out = {"do_sample": True}
     out["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
-                                  step=TEMPERATURE.step, key=f"{prefix}_temperature",
+                                  step=TEMPERATURE.step, persist_state=KEEP, key=f"{prefix}_temperature",
                                   help=tr(TEMPERATURE.help))
-    out["top_p"] = c.slider("top_p", 0.0, TOP_P.high, step=TOP_P.step, key=f"{prefix}_top_p",
+    out["top_p"] = c.slider("top_p", 0.0, TOP_P.high, step=TOP_P.step, persist_state=KEEP, key=f"{prefix}_top_p",
                             help=tr(TOP_P.help))
     out["top_k"] = c.slider(t("sampling_lab.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
-                            step=int(TOP_K.step), key=f"{prefix}_top_k", help=tr(TOP_K.help))
+                            step=int(TOP_K.step), persist_state=KEEP, key=f"{prefix}_top_k", help=tr(TOP_K.help))
     out["min_p"] = c.slider(t("sampling_lab.min_p_0_off"), MIN_P.low, MIN_P.slider_high, step=MIN_P.step,
-                            key=f"{prefix}_min_p", help=tr(MIN_P.help))
+                            persist_state=KEEP, key=f"{prefix}_min_p", help=tr(MIN_P.help))
     out["epsilon_cutoff"] = c.slider(t("sampling_lab.epsilon_cutoff_0_off"), EPSILON.low,
                                      EPSILON.slider_high, step=EPSILON.step, format="%.3f",
-                                     key=f"{prefix}_epsilon_cutoff", help=tr(EPSILON.help))
+                                     persist_state=KEEP, key=f"{prefix}_epsilon_cutoff", help=tr(EPSILON.help))
     return out
 
 
@@ -70,8 +71,8 @@ def prompt_input(prefix: str, is_chat: bool,
                  default: str = "Tell me a story about a dragon.") -> Prompt:
     """The prompt box and the chat-template switch."""
     left, right = st.columns([4, 1])
-    text = left.text_area(t("sampling_lab.prompt"), default, key=f"{prefix}_prompt", height=80)
-    chat = right.toggle(t("sampling_lab.chat_template"), value=is_chat, key=f"{prefix}_chat",
+    text = left.text_area(t("sampling_lab.prompt"), default, persist_state=KEEP, key=f"{prefix}_prompt", height=80)
+    chat = right.toggle(t("sampling_lab.chat_template"), value=is_chat, persist_state=KEEP, key=f"{prefix}_chat",
                         help=t("sampling_lab.on_the_prompt_is"))
     return Prompt.chat(build_messages(text)) if chat else Prompt.raw(text)
 

@@ -11,7 +11,7 @@ import streamlit as st
 from playground.errors import PlaygroundError, SettingsError
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.ui import text as ui_text
-from playground.ui.inputs import bounded_number
+from playground.ui.inputs import KEEP, bounded_number
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
 from playground.ui.i18n import t, tr
@@ -26,28 +26,28 @@ def settings_widgets(prefix: str, container=None,
     d = defaults or GenerationSettings()
     mode = c.radio(t("widgets.decoding"), ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
                    format_func=lambda m: t(f"widgets.mode_{m.lower()}"),
-                   key=f"{prefix}_mode",
+                   persist_state=KEEP, key=f"{prefix}_mode",
                    help=t("widgets.greedy_always_takes_the"))
     sampling = mode == "Sampling"
     values = dict(do_sample=sampling)
     if sampling:
         values["temperature"] = c.slider("temperature", 0.0, TEMPERATURE.slider_high,
                                          d.temperature, TEMPERATURE.step,
-                                         key=f"{prefix}_temperature", help=tr(TEMPERATURE.help))
+                                         persist_state=KEEP, key=f"{prefix}_temperature", help=tr(TEMPERATURE.help))
         values["top_p"] = c.slider("top_p", 0.0, TOP_P.high, d.top_p, TOP_P.step,
-                                   key=f"{prefix}_top_p", help=tr(TOP_P.help))
+                                   persist_state=KEEP, key=f"{prefix}_top_p", help=tr(TOP_P.help))
         values["top_k"] = c.slider(t("widgets.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
-                                   d.top_k, int(TOP_K.step), key=f"{prefix}_top_k",
+                                   d.top_k, int(TOP_K.step), persist_state=KEEP, key=f"{prefix}_top_k",
                                    help=tr(TOP_K.help))
         values["min_p"] = c.slider(t("widgets.min_p_0_off"), MIN_P.low, MIN_P.slider_high, d.min_p,
-                                   MIN_P.step, key=f"{prefix}_min_p", help=tr(MIN_P.help))
+                                   MIN_P.step, persist_state=KEEP, key=f"{prefix}_min_p", help=tr(MIN_P.help))
         values["epsilon_cutoff"] = c.slider(t("widgets.epsilon_cutoff_0_off"), EPSILON.low,
                                             EPSILON.slider_high, d.epsilon_cutoff,
                                             EPSILON.step, format="%.3f",
-                                            key=f"{prefix}_epsilon", help=tr(EPSILON.help))
+                                            persist_state=KEEP, key=f"{prefix}_epsilon", help=tr(EPSILON.help))
         values["num_return_sequences"] = c.slider(
             t("widgets.samples_num_return_sequences"), int(NUM_RETURN_SEQUENCES.low),
-            int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, key=f"{prefix}_n",
+            int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, persist_state=KEEP, key=f"{prefix}_n",
             help=tr(NUM_RETURN_SEQUENCES.help))
         values["seed"] = bounded_number("seed", int(SEED.low), int(SEED.high), d.seed,
                                         key=f"{prefix}_seed", container=c, help=tr(SEED.help))
@@ -55,7 +55,7 @@ def settings_widgets(prefix: str, container=None,
             return None
     values["max_new_tokens"] = c.slider("max_new_tokens", int(MAX_NEW_TOKENS.low),
                                         int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
-                                        key=f"{prefix}_max_new_tokens",
+                                        persist_state=KEEP, key=f"{prefix}_max_new_tokens",
                                         help=tr(MAX_NEW_TOKENS.help))
     try:
         return GenerationSettings(**values)
