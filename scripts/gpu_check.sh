@@ -78,10 +78,11 @@ TREE=$( (git ls-files -z -co --exclude-standard; find "$DIR" -type f -print0) \
 echo "what travels: about $((TREE / 1024 / 1024)) MiB of the 64 MiB limit" >&2
 [ "$TREE" -lt $((60 * 1024 * 1024)) ] || echo "WARNING: the tree is too large to travel" >&2
 
-# The run: install the wheels, then the check. Sections not started after 300 s are skipped
+# The run: install the wheels, then the check. Sections not started after 360 s are skipped
 # and the JSON file is rewritten after every section, so a stopped run still returns what it
-# measured. Expected: 3-5 minutes for llama-1b and llama-7b; hard stop at 420 s.
+# measured (now with the syncs and 8/16/32-session scaling sections). Expected: 4-6 minutes
+# for llama-1b and llama-7b; hard stop at 480 s.
 read -r -d '' CMD <<'EOF' || true
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .gpucheck/wheels/*.whl && export PYTHONPATH=/tmp/site || exit 1; export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > $OUT/nvidia-smi.csv 2>&1; timeout 420 python3 -m playground gpucheck --shapes llama-1b,llama-7b --tokenizer .gpucheck/tokenizer --deadline-s 300 --out $OUT/gpucheck.json 2> $OUT/gpucheck.log; rc=$?; tail -n 5 $OUT/gpucheck.log; exit $rc
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .gpucheck/wheels/*.whl && export PYTHONPATH=/tmp/site || exit 1; export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > $OUT/nvidia-smi.csv 2>&1; timeout 480 python3 -m playground gpucheck --shapes llama-1b,llama-7b --tokenizer .gpucheck/tokenizer --deadline-s 360 --out $OUT/gpucheck.json 2> $OUT/gpucheck.log; rc=$?; tail -n 5 $OUT/gpucheck.log; exit $rc
 EOF
-"$PY" -c 'import json, sys; cmd = sys.argv[1].strip(); assert len(cmd) < 2000, len(cmd); print(json.dumps({"command": cmd, "carry": [".gpucheck"], "timeout_s": 450}, indent=2))' "$CMD"
+"$PY" -c 'import json, sys; cmd = sys.argv[1].strip(); assert len(cmd) < 2000, len(cmd); print(json.dumps({"command": cmd, "carry": [".gpucheck"], "timeout_s": 540}, indent=2))' "$CMD"
