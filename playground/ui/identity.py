@@ -17,7 +17,6 @@ import re
 import uuid
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 COOKIE = "playground_pid"
 _KEY = "client_pid"
@@ -44,5 +43,6 @@ def keep_client_id() -> None:
     if cookies.get(COOKIE) == st.session_state[_KEY] or st.session_state.get("client_pid_set"):
         return
     st.session_state["client_pid_set"] = True
-    components.html(f"<script>document.cookie = '{COOKIE}={st.session_state[_KEY]}; path=/; "
-                    f"max-age=2592000; SameSite=Strict';</script>", height=0)
+    # our own script and id (32 hex characters), never anything a participant typed
+    st.iframe(f"<script>document.cookie = '{COOKIE}={st.session_state[_KEY]}; path=/; "
+              f"max-age=2592000; SameSite=Strict';</script>", height=1)

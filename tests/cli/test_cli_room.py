@@ -25,9 +25,10 @@ def test_post_board_and_export_on_the_chosen_database(tmp_path, capsys):
     assert code == 0 and [p["text"] for p in json.loads(out)] == ["hello room"]
     code, out, _ = run_cli(capsys, "room", "export", "--csv", "--db", db)
     assert code == 0 and [r["text"] for r in csv.DictReader(io.StringIO(out))] == ["hello room"]
-    code, out, _ = run_cli(capsys, "room", "board", "--db", str(tmp_path / "other.sqlite3"),
-                           "--json")
-    assert json.loads(out) == []
+    code, out, err = run_cli(capsys, "room", "board", "--db", str(tmp_path / "other.sqlite3"),
+                             "--json")  # reading a database that is not there is an error
+    assert code == 1 and out == "" and "there is no room database at" in err
+    assert not (tmp_path / "other.sqlite3").exists()
 
 
 def test_the_cli_has_the_same_limits_as_a_session(tmp_path, capsys):
