@@ -11,8 +11,9 @@ boundary:
   idling earns no credit.
 - **Shares**: the ``max_rows`` slots are divided max-min fairly among the participants with
   work (nobody gets more than they asked for; what one does not need goes to the others), one
-  slot at a time to whoever has fewest so far (a stable order on ties, so shares do not
-  flap from step to step).
+  slot at a time to whoever has fewest so far; on a tie the least served (by counter, in
+  steps of ``quantum`` tokens, so shares rotate when there are more participants than slots
+  but do not flap with every token).
 - **Grants**: free slots go to participants below their share, the smallest counter first;
   slots left over go to anyone still waiting, the smallest counter first (no slot stays idle
   while someone waits).
@@ -44,11 +45,12 @@ class Plan:
 class FairScheduler:
     """Virtual token counters and the per-step plan of grants and parks."""
 
-    def __init__(self, max_rows: int, park_per_step: int = 4):
-        if max_rows < 1 or park_per_step < 0:
-            raise ValueError("max_rows must be >= 1 and park_per_step >= 0")
+    def __init__(self, max_rows: int, park_per_step: int = 4, quantum: int = 32):
+        if max_rows < 1 or park_per_step < 0 or quantum < 1:
+            raise ValueError("max_rows and quantum must be >= 1 and park_per_step >= 0")
         self.max_rows = max_rows
         self.park_per_step = park_per_step
+        self.quantum = quantum
         self.counters: dict[str, float] = {}
         self._active: set[str] = set()
 
@@ -75,9 +77,11 @@ class FairScheduler:
             open_ = [p for p in demand if share[p] < demand[p]]
             if not open_:
                 break
-            # ties by name, not by counter: counters move every step, and a share that
-            # followed them would park and resume rows back and forth
-            p = min(open_, key=lambda q: (share[q], q))
+            # ties: the least served first, their counters counted in steps of ``quantum``
+            # tokens, so that with more participants than slots the slots rotate, but a share
+            # does not follow every token (that would park and resume rows back and forth)
+            p = min(open_, key=lambda q: (share[q], int(self.counters.get(q, 0.0)
+                                                        // self.quantum), q))
             share[p] += 1
             left -= 1
         return share

@@ -72,3 +72,14 @@ def test_parking_is_bounded_per_step():
 def test_nonsense_sizes_are_refused(rows, step):
     with pytest.raises(ValueError):
         FairScheduler(rows, step)
+
+
+def test_with_more_participants_than_slots_the_slots_rotate_to_the_least_served():
+    s = FairScheduler(max_rows=2, quantum=8)
+    waiting = {p: 1 for p in "abcd"}
+    first = s.plan(running={}, waiting=waiting, free=2)
+    assert sorted(first.grants) == ["a", "b"]
+    for p in first.grants:
+        s.served(p, 40)  # a and b were served; c and d waited
+    later = s.plan(running={"a": 1, "b": 1}, waiting={"a": 1, "b": 1, "c": 1, "d": 1}, free=0)
+    assert later.parks == {"a": 1, "b": 1} and sorted(later.grants) == ["c", "d"]
