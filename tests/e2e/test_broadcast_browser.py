@@ -113,7 +113,9 @@ def test_a_shared_step_reaches_every_tab_and_opens_the_same_settings(browser, ro
                 "top_p 0.1 / T 0.8", timeout=30_000)
             expect(page.get_by_role("combobox", name="Column 2")).to_have_value(
                 "top_p 0.9 / T 0.8", timeout=30_000)
-            assert page.locator(".st-key-compare_seed input").input_value() == "3"
+            # the seed box is drawn by the same rerun as the columns, but may be read before
+            # that rerun has reached it: wait for it as for them (the texts below prove it)
+            expect(page.locator(".st-key-compare_seed input")).to_have_value("3", timeout=30_000)
             page.get_by_role("button", name="Generate").click()
             assert results(page) == expected  # same settings and seeds: the same texts
     finally:
