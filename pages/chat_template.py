@@ -26,7 +26,7 @@ st.title(t("chat_template.chat_template"))
 st.caption(t("chat_template.a_chat_model_was"))
 
 loaded = current_model(
-    needs_local="The chat-template inspector renders with the model's own tokenizer")
+    needs_local=t("resources.template_reads_local"))
 choice = st.radio(t("chat_template.template"), list(TEMPLATE_CHOICES), format_func=lambda c: tr(TEMPLATE_CHOICES[c]),
                   horizontal=True, persist_state=KEEP, key="tmpl_choice",
                   help=t("chat_template.the_stand_ins_use"))

@@ -8,7 +8,7 @@ from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
 from playground.ui.inputs import KEEP, bounded_number
-from playground.ui.lens_view import steer
+from playground.ui.lens_view import remote_lens, steer
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
@@ -38,9 +38,11 @@ except SettingsError as err:
     show_problems(err)
     settings = None
 
-loaded = current_model(
-    needs_local="The decoding lens reads the model's logits at every step")
+loaded = current_model()
 prompt = prompt_input("lens", loaded.is_chat)
+if loaded.tokenizer is None:  # a remote engine: its own top-N per step, from its logprobs
+    remote_lens(loaded, prompt, settings, top_n)
+    st.stop()
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("sampling_lens.generate"), type="primary", key="lens_go", disabled=settings is None)
 right.button(t("sampling_lens.stop"), key="lens_stop", help=t("sampling_lens.stops_only_your_own"))

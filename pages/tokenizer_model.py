@@ -19,7 +19,7 @@ st.title(t("tokenizer_model.tokenizer_model"))
 st.caption(t("tokenizer_model.the_model_never_sees"))
 
 loaded = current_model(
-    needs_local="The tokenizer explorer reads the model's own tokenizer and weights")
+    needs_local=t("resources.tokenizer_reads_local"))
 text = st.text_area(t("tokenizer_model.text"), EXAMPLE, height=100, persist_state=KEEP, key="tok_text")
 st.caption(t("tokenizer_model.special_tokens_typed"))
 add_special = st.toggle(t("tokenizer_model.add_the_tokenizer_s"),

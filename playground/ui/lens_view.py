@@ -116,3 +116,36 @@ def steer(loaded, prompt, settings, result, step: int, top_n: int) -> None:
         _draw_section(loaded, prompt, settings, sample, step, key, top_n)
     _show_branch(sample, step, key)
     _show_draw(key)
+
+
+def remote_lens(loaded, prompt, settings, top_n: int) -> None:
+    """The lens on a remote engine: the engine's own top-N per step (logprobs), labelled as its
+    top N (not the full distribution; after its own filters where the engine says so)."""
+    from playground.serving.remote_lens import top_candidates
+
+    top = min(top_n, 20)  # what OpenAI-compatible engines accept as top_logprobs
+    if st.button(t("sampling_lens.generate"), type="primary", key="lens_remote_go",
+                 disabled=settings is None):
+        try:
+            st.session_state["lens_remote"] = (loaded.name, top_candidates(
+                loaded, prompt, settings, top=top))
+        except Exception as err:  # an engine without logprobs, a refused field, a dead engine
+            show_error(err)
+    name, out = st.session_state.get("lens_remote") or (None, None)
+    if out is None or name != loaded.name:
+        st.info(t("sampling_lens.remote_press_generate", name=loaded.name, engine=loaded.engine))
+        return
+    label = t("sampling_lens.remote_label", top=len(out["steps"][0]["candidates"]),
+              engine=loaded.engine)
+    if loaded.engine == "llama.cpp":
+        label += t("sampling_lens.remote_after_filters")
+    st.caption(label)
+    st.markdown(t("sampling_lens.output_v0", v0=as_text(out["text"])))
+    rows = []
+    for i, step in enumerate(out["steps"]):
+        row = {t("sampling_lens.step"): i,
+               t("sampling_lens.chosen_token"): f"{step['token']!r} {step['prob']:.1%}"}
+        for rank, (token, p) in enumerate(step["candidates"], 1):
+            row[f"#{rank}"] = f"{token!r} {p:.1%}"
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
