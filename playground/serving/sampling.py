@@ -11,6 +11,12 @@ epsilon 0, temperature 1) leaves that row untouched, as transformers skips the w
 Each row then draws its token with its own ``torch.Generator``, so a row's seed decides its text
 whatever else shares the batch. The input logits are never modified in place.
 
+The decode step asks for no trace unless a decoding-lens row records (``choose_tokens(...,
+trace=False)``): greedy rows then take the argmax of their raw logits (in the model's dtype:
+exact for bf16), only the sampling rows are cast to float32 and filtered, without the
+trace's masks, and every sampling row is drawn in shared passes. Same tokens, same generator
+states: the traced path stays the reference, and tests compare the two.
+
 Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
 layer).
 """
