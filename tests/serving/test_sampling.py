@@ -255,6 +255,8 @@ def test_bf16_logits_choose_what_their_float32_copy_chooses(trace):
     assert torch.equal(a, b)
     assert all(x is None or torch.equal(x.get_state(), y.get_state())
                for x, y in zip(gens16, gens32))
+    greedy = [i for i, s in enumerate(rows) if not s.do_sample]
+    assert a[greedy].tolist() == logits[greedy].argmax(-1).tolist()  # bf16's own argmax
 
 
 def test_only_greedy_rows_draw_nothing():
