@@ -81,7 +81,9 @@ class _Batch:
         cache = DynamicCache()
         out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
                     past_key_values=cache, use_cache=True, **_last_logits_only(model))
-        logits = out.logits[:, -1, :].float()
+        # the model's dtype (see ``choose_tokens``); a copy, so the [rows, prompt, vocab]
+        # logits of a model without ``logits_to_keep`` are not kept alive by a view
+        logits = out.logits[:, -1, :].contiguous()
         if len(prompts) < len(rows):
             index = torch.tensor(of_row, device=device)
             cache.batch_select_indices(index)
@@ -132,7 +134,7 @@ class _Batch:
         self.positions = self.positions + 1
         out = model(input_ids=tokens.unsqueeze(-1), attention_mask=self.attention,
                     position_ids=self.positions, past_key_values=self.cache, use_cache=True)
-        self.logits = out.logits[:, -1, :].float()
+        self.logits = out.logits[:, -1, :]  # the model's dtype: see ``choose_tokens``
 
     def mergeable(self) -> bool:
         return all(type(layer) is DynamicLayer for layer in self.cache.layers)
@@ -222,7 +224,7 @@ def _finish_step(batch: _Batch, tokens: list[int], trace: FilterTrace, eos_ids: 
             row.finish_reason = "stopped"
             continue
         if row.on_step is not None:
-            row.on_step(logits[b], trace, b, token)
+            row.on_step(logits[b].float(), trace, b, token)
         if token in eos_ids:
             row.finish_reason = "eos"
             continue
@@ -290,7 +292,9 @@ def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
     batch = _Batch.prefill(model, rows, pad_id)
     parked: dict[int, _Batch] = {}  # id(row) -> the row, parked with its cache
     while True:
-        tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators)
+        # the filters' trace only for the lens's rows (it costs full-vocabulary passes)
+        traced = any(r.on_step is not None or r.probe is not None for r in batch.rows)
+        tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators, traced)
         if any(r.forced or r.probe is not None for r in batch.rows):
             tokens = _steer(batch, tokens, trace)
         copy_, logits = _HostCopy(tokens), batch.logits

@@ -11,6 +11,12 @@ epsilon 0, temperature 1) leaves that row untouched, as transformers skips the w
 Each row then draws its token with its own ``torch.Generator``, so a row's seed decides its text
 whatever else shares the batch. The input logits are never modified in place.
 
+The decode step asks for no trace unless a decoding-lens row records (``choose_tokens(...,
+trace=False)``): greedy rows then take the argmax of their own raw logits (cast to float32,
+exact for bf16), only the sampling rows are cast to float32 and filtered, without the
+trace's masks, and every sampling row is drawn in shared passes. Same tokens, same generator
+states: the traced path stays the reference, and tests compare the two.
+
 Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
 layer).
 """
@@ -202,53 +208,94 @@ def filter_logits(logits: torch.Tensor, filters: RowFilters) -> FilterTrace:
     say) but ``choose_tokens`` ignores the filters for them and takes the argmax of the raw
     logits.
     """
+    return _filter(logits, filters, record=True)
+
+
+def _filter(logits: torch.Tensor, filters: RowFilters, record: bool) -> FilterTrace:
+    """``filter_logits``; without ``record`` only ``filtered`` is computed (``tempered`` and
+    ``removed_by`` are left empty): the same final logits, bit for bit, since filling -inf
+    where a token is already -inf changes nothing, at two full-vocabulary passes less per
+    stage."""
     host = filters.host
     scores = logits.float()  # the input is never written: see ``owned`` below
     if any(t != 1 for t in host.temperature):
         scores = apply_temperature(scores, filters.temperature)
     tempered = scores
-    nothing = torch.zeros_like(scores, dtype=torch.bool)  # shared by stages that are off
+    nothing = torch.zeros_like(scores, dtype=torch.bool) if record else None
     removed_by = {}
     owned = False  # scores may still be the input or ``tempered``: copy before writing
     for stage in STAGES:
         fn, field = _MASKS[stage]
         on = host.rows_where(field)
         if not on:
-            removed_by[stage] = nothing
+            if record:
+                removed_by[stage] = nothing
             continue
         extra = {"largest_k": max(host.top_k[i] for i in on)} if stage == "top_k" else {}
-        # a token already removed by an earlier stage (-inf) is not counted again
         if len(on) == len(host.top_k):
-            removed = fn(scores, getattr(filters, field), **extra) & (scores > _NEG_INF)
+            removed = fn(scores, getattr(filters, field), **extra)
+            if record:  # a token already removed by an earlier stage (-inf) is not counted again
+                removed = removed & (scores > _NEG_INF)
             scores, owned = scores.masked_fill(removed, _NEG_INF), True
         else:  # only the rows where the stage is on are read and written
             rows = torch.tensor(on, dtype=torch.long, device=scores.device)
             part = scores[rows]
-            cut = fn(part, getattr(filters, field)[rows], **extra) & (part > _NEG_INF)
-            removed = nothing.clone()
-            removed[rows] = cut
+            cut = fn(part, getattr(filters, field)[rows], **extra)
+            if record:
+                cut = cut & (part > _NEG_INF)
+                removed = nothing.clone()
+                removed[rows] = cut
             if not owned:
                 scores, owned = scores.clone(), True
             scores[rows] = part.masked_fill(cut, _NEG_INF)
-        removed_by[stage] = removed
-    return FilterTrace(tempered=tempered, removed_by=removed_by, filtered=scores)
+        if record:
+            removed_by[stage] = removed
+    return FilterTrace(tempered=tempered if record else None, removed_by=removed_by,
+                       filtered=scores)
 
 
 def choose_tokens(logits: torch.Tensor, filters: RowFilters,
-                  generators: list[torch.Generator | None]) -> tuple[torch.Tensor, FilterTrace]:
+                  generators: list[torch.Generator | None],
+                  trace: bool = True) -> tuple[torch.Tensor, FilterTrace | None]:
     """Pick one token per row: argmax for greedy rows, a seeded draw for sampling rows.
 
     The tokens stay on the device (a ``[B]`` tensor): nothing here reads a value back, so the
-    caller copies the whole step's tokens to the host once.
+    caller copies the whole step's tokens to the host once. ``logits`` may be in the model's
+    dtype (bf16): they are cast to float32 once, for the rows that need it.
+
+    ``trace``: also return the ``FilterTrace`` of every row (the decoding lens's recorders
+    read it). Without it (the decode step when no row records) the filters run on the
+    sampling rows only and the trace is None; every token, and every generator's state
+    afterwards, is the same either way (tests compare the two paths).
     """
-    trace = filter_logits(logits, filters)
-    chosen = logits.argmax(dim=-1)
     rows = [i for i, sample in enumerate(filters.host.do_sample) if sample]
-    if rows:
-        index = torch.tensor(rows, dtype=torch.long, device=logits.device)
-        probs = trace.filtered[index].softmax(dim=-1)
-        chosen[index] = draw_rows(probs, [generators[r] for r in rows])
-    return chosen, trace
+    full = filter_logits(logits, filters) if trace else None
+    if not rows:
+        return _argmax(logits), full
+    everyone = len(rows) == logits.shape[0]
+    index = None if everyone else torch.tensor(rows, dtype=torch.long, device=logits.device)
+    if trace:
+        filtered = full.filtered if everyone else full.filtered[index]
+    else:
+        filtered = _filter(logits if everyone else logits[index],
+                           filters if everyone else filters.select(rows), record=False).filtered
+    drawn = draw_rows(filtered.softmax(dim=-1), [generators[r] for r in rows])
+    if everyone:
+        return drawn, full
+    sampled = set(rows)
+    greedy = torch.tensor([i for i in range(logits.shape[0]) if i not in sampled],
+                          dtype=torch.long, device=logits.device)
+    chosen = torch.empty(logits.shape[0], dtype=torch.long, device=logits.device)
+    chosen[index] = drawn
+    chosen[greedy] = _argmax(logits[greedy])
+    return chosen, full
+
+
+def _argmax(logits: torch.Tensor) -> torch.Tensor:
+    """Each row's argmax, in float32: the same index as in the model's dtype (float32 holds
+    every bf16 and fp16 value exactly, so order and ties are unchanged), and on a CPU torch's
+    bf16 argmax is about ten times slower than a cast followed by a float32 argmax."""
+    return logits.float().argmax(dim=-1)
 
 
 def draw_rows(probs: torch.Tensor, generators: list[torch.Generator]) -> torch.Tensor:
@@ -262,26 +309,33 @@ def draw_rows(probs: torch.Tensor, generators: list[torch.Generator]) -> torch.T
     seeded row, no sync) and one argmax over the batch picks every row's token.
     """
     if probs.device.type == "cpu":
-        return torch.stack([_draw_cpu(probs[j], g) for j, g in enumerate(generators)])
+        return _draw_cpu(probs, generators)
     noise = torch.empty_like(probs)
     for j, g in enumerate(generators):
         noise[j].exponential_(generator=g)
     return (probs / noise).argmax(dim=-1)
 
 
-def _draw_cpu(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """``draw`` for a CPU row, as a 0-d tensor.
+def _draw_cpu(probs: torch.Tensor, generators: list[torch.Generator]) -> torch.Tensor:
+    """``draw_rows`` on a CPU, every row at once.
 
     On a CPU, torch.multinomial draws one sample as argmax(p / q) with q ~ Exp(1) made one
-    element at a time as -log1p(-u) from double uniforms u. Drawing the same uniforms with
-    ``torch.rand`` (same generator stream) and taking the logarithm only where p > 0 gives the
-    same token at about a third of the cost, which matters with 49k tokens per row per step.
-    A test checks the equality against torch.multinomial.
+    element at a time as -log1p(-u) from double uniforms u. Drawing the same uniforms (each
+    row's ``uniform_`` with its generator: the stream ``torch.rand`` gives) and taking the
+    logarithm only where p > 0 gives the same token at a fraction of the cost, which matters
+    with 49k tokens per row per step. The rows share each pass over the vocabulary (on a
+    busy machine every pass costs a scheduling round, whatever its size); each row's argmax
+    sees p / q where p > 0 and 0 elsewhere, as multinomial's p / q does, and ties go to the
+    first index in both. Tests check the equality against torch.multinomial.
     """
-    u = torch.rand(probs.shape[-1], dtype=torch.float64, generator=generator)
-    kept = torch.nonzero(probs > 0).flatten()
-    q = (-torch.log1p(-u[kept])).to(probs.dtype)
-    return kept[(probs[kept] / q).argmax()]
+    u = torch.empty(probs.shape, dtype=torch.float64)
+    for j, generator in enumerate(generators):
+        u[j].uniform_(generator=generator)
+    rows, cols = torch.nonzero(probs > 0, as_tuple=True)
+    q = (-torch.log1p(-u[rows, cols])).to(probs.dtype)
+    ratio = torch.zeros_like(probs)
+    ratio[rows, cols] = probs[rows, cols] / q
+    return ratio.argmax(dim=-1)
 
 
 def draw(probs: torch.Tensor, generator: torch.Generator) -> int:

@@ -5,8 +5,8 @@ prefilled batch, with the device synchronized between them so each is timed on i
 
 - ``forward``: ``_Batch.step``, i.e. the model's forward pass for one token per row and the
   KV-cache update (plus the attention mask's one-column append);
-- ``sampler``: ``choose_tokens`` (each row's temperature and filters over the whole
-  vocabulary, then one seeded draw per sampling row);
+- ``sampler``: ``choose_tokens`` (each sampling row's temperature and filters over the
+  whole vocabulary, then one seeded draw per sampling row; greedy rows take an argmax);
 - ``bookkeeping``: ``_finish_step`` and ``_Batch.keep`` (reading each row's token back to
   Python, stop checks, dropping finished rows from the cache).
 
@@ -48,7 +48,8 @@ def _time_steps(model, rows: list[Row], pad_id: int, steps: int) -> dict:
     for _ in range(steps):
         _sync(device)
         t0 = time.perf_counter()
-        tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators)
+        tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators,
+                                      trace=False)  # as the engine, when no row records
         _sync(device)
         t1 = time.perf_counter()
         keep = _finish_step(batch, tokens.tolist(), trace, set())

@@ -8,8 +8,9 @@ from transformers.generation.logits_process import (EpsilonLogitsWarper, MinPLog
                                                     TemperatureLogitsWarper, TopKLogitsWarper,
                                                     TopPLogitsWarper)
 
-from playground.serving.sampling import (RowFilters, choose_tokens, draw, filter_logits,
-                                         make_generator, sorted_values, top_p_mask)
+from playground.serving.sampling import (RowFilters, choose_tokens, draw, draw_rows,
+                                         filter_logits, make_generator, sorted_values,
+                                         top_p_mask)
 from playground.serving.settings import GenerationSettings
 
 
@@ -205,3 +206,83 @@ def test_draw_is_exactly_torch_multinomial_with_the_same_generator():
         for _ in range(3):  # several steps in a row: the streams must stay in step
             assert draw(probs[0], ours) == int(torch.multinomial(probs, 1, generator=theirs))
         assert torch.equal(ours.get_state(), theirs.get_state())
+
+
+# -- the decode step's path without a trace -------------------------------------------------
+
+def _mixed_rows(g: torch.Generator, vocab: int, n: int) -> list[GenerationSettings]:
+    """random_settings with every third row greedy (the engine's batches mix both)."""
+    rows = random_settings(g, vocab, n)
+    return [s.replace(do_sample=False) if i % 3 == 0 else s for i, s in enumerate(rows)]
+
+
+def _generators(rows):
+    return [make_generator(100 + i) if s.do_sample else None for i, s in enumerate(rows)]
+
+
+@pytest.mark.parametrize("vocab,n,scale", [(8, 24, 1.0), (50, 40, 3.0), (700, 12, 8.0)])
+def test_without_a_trace_every_token_and_generator_is_the_same(vocab, n, scale):
+    """``choose_tokens(..., trace=False)`` filters the sampling rows only and skips the
+    trace's masks: over several steps it must pick the same tokens, and leave every row's
+    generator in the same state, as the traced path, and return no trace."""
+    g = torch.Generator().manual_seed(vocab + n)
+    rows = _mixed_rows(g, vocab, n)
+    filters = RowFilters.from_settings(rows)
+    traced, fast = _generators(rows), _generators(rows)
+    for _ in range(4):
+        logits = torch.randn(n, vocab, generator=g) * scale
+        a, trace = choose_tokens(logits, filters, traced)
+        b, none = choose_tokens(logits, filters, fast, trace=False)
+        assert torch.equal(a, b) and trace is not None and none is None
+    for x, y in zip(traced, fast):
+        assert (x is None) == (y is None)
+        assert x is None or torch.equal(x.get_state(), y.get_state())
+
+
+@pytest.mark.parametrize("trace", [True, False])
+def test_bf16_logits_choose_what_their_float32_copy_chooses(trace):
+    """The engine hands the model's bf16 logits over uncast: greedy rows take their argmax
+    (float32 holds every bf16 value, so ties and order are the same) and sampling rows are
+    cast once. Tokens and generators must be those of the float32 copy; bf16 rounding makes
+    ties, so the argmax's first-index rule is exercised."""
+    g = torch.Generator().manual_seed(11)
+    rows = _mixed_rows(g, 300, 18)
+    logits = (torch.randn(18, 300, generator=g) * 4).bfloat16()
+    assert logits.float().unique().numel() < 18 * 300  # there are ties
+    gens16, gens32 = _generators(rows), _generators(rows)
+    a, _ = choose_tokens(logits, RowFilters.from_settings(rows), gens16, trace=trace)
+    b, _ = choose_tokens(logits.float(), RowFilters.from_settings(rows), gens32, trace=trace)
+    assert torch.equal(a, b)
+    assert all(x is None or torch.equal(x.get_state(), y.get_state())
+               for x, y in zip(gens16, gens32))
+    greedy = [i for i, s in enumerate(rows) if not s.do_sample]
+    assert a[greedy].tolist() == logits[greedy].argmax(-1).tolist()  # bf16's own argmax
+
+
+def test_only_greedy_rows_draw_nothing():
+    logits = torch.randn(3, 40, generator=torch.Generator().manual_seed(2))
+    tokens, trace = choose_tokens(logits, RowFilters.from_settings([GenerationSettings()] * 3),
+                                  [None] * 3, trace=False)
+    assert torch.equal(tokens, logits.argmax(-1)) and trace is None
+
+
+def test_rows_drawn_together_are_each_torch_multinomial():
+    """draw_rows on a CPU draws every row in shared passes: each row must still get exactly
+    torch.multinomial's token with its own generator, and leave it where multinomial does,
+    whatever the other rows hold (full support, a few tokens, a single token)."""
+    g = torch.Generator().manual_seed(5)
+    for case in range(8):
+        vocab = [7, 300, 4096][case % 3]
+        logits = torch.randn(6, vocab, generator=g) * (1 + case)
+        logits[1] = TopKLogitsWarper(3)(None, logits[1:2])[0]
+        logits[2] = TopPLogitsWarper(0.5)(None, logits[2:3])[0]
+        logits[3, 1:] = float("-inf")  # one token left: probability 1
+        probs = logits.softmax(-1)
+        ours = [make_generator(case * 10 + j) for j in range(6)]
+        theirs = [make_generator(case * 10 + j) for j in range(6)]
+        for _ in range(3):
+            got = draw_rows(probs, ours).tolist()
+            want = [int(torch.multinomial(probs[j:j + 1], 1, generator=theirs[j]))
+                    for j in range(6)]
+            assert got == want, case
+        assert all(torch.equal(a.get_state(), b.get_state()) for a, b in zip(ours, theirs))
