@@ -186,6 +186,15 @@ def evicted_report(registry) -> list[dict]:
             for name, why in dict(registry.evicted).items()]
 
 
+def budget_notes_report(registry, now: float | None = None) -> list[dict]:
+    """What the memory budget decided, newest first: which model was loaded and which went to
+    make room, or which load was refused and why (``BudgetNote``s)."""
+    now = time.time() if now is None else now
+    return [{"when": ago(now - n.at), "model": n.model,
+             "what happened": n.text(), "refused": bool(n.refused)}
+            for n in reversed(list(registry.budget_notes))]
+
+
 # -- the Hugging Face cache -----------------------------------------------------------------
 def default_cache_dir() -> str:
     """HF_HUB_CACHE (from HF_HOME / HF_HUB_CACHE, else ~/.cache/huggingface/hub)."""

@@ -14,7 +14,7 @@ from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
 from playground.ui.widgets import show_error
-from playground.ui.i18n import headers, t
+from playground.ui.i18n import error_text, headers, t, tr
 
 
 def _delete(folder: str, hashes: list[str]) -> None:
@@ -108,3 +108,28 @@ def cache_section(reg: Registry) -> None:
         st.warning(t("admin_view.deleting_len_revision_s", len=len(chosen), human_size=human_size(freed_bytes(folder, chosen))))
     st.button(t("admin_view.delete_selected_revisions"), type="primary", disabled=not chosen,
               on_click=_delete, args=(folder, list(chosen)), key="admin_delete")
+
+
+def budget_section(reg: Registry) -> None:
+    """Models unloaded for the memory budget, and loads it refused, newest first (each in this
+    session's language), then the models not loaded now and why."""
+    from playground.errors import PlaygroundError
+    from playground.room.admin import budget_notes_report, evicted_report
+
+    notes = list(reversed(list(reg.budget_notes)))
+    if notes:
+        st.caption(t("admin_view.budget_decisions", budget_mb=reg.budget_bytes / 2**20))
+        rows = budget_notes_report(reg)
+        for row, note in zip(rows, notes):
+            row["when"] = tr(row["when"])
+            row["what happened"] = (error_text(PlaygroundError(note.refused, key=note.key,
+                                                               params=note.params))
+                                    if note.refused else tr(note.text()))
+            del row["refused"]
+        st.dataframe(headers(rows), hide_index=True, width="stretch")
+    evicted = evicted_report(reg)
+    if evicted:
+        st.caption(t("admin.unloaded_since_the_server"))
+        for row in evicted:
+            row["why it is not loaded"] = tr(row["why it is not loaded"])
+        st.dataframe(headers(evicted), hide_index=True, width="stretch")
