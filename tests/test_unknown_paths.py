@@ -2,11 +2,20 @@
 replaces only Streamlit's index.html fallback (an HTML 200), nothing else, whatever the route."""
 
 import asyncio
+import re
+from pathlib import Path
 
-from playground.ui.unknown_paths import UnknownPaths, known_pages, redirect_for
+from playground.ui.unknown_paths import HOME, UnknownPaths, known_pages, redirect_for
 from tests.conftest import ROOT
 
 PAGES = frozenset({"", "sampling_compare", "not_found"})
+
+
+def test_the_first_pages_own_name_goes_to_the_root_with_its_query():
+    # Streamlit serves app.py's default page at the root only: at /generate it shows its own
+    # English "Page not found" dialog over the page
+    assert redirect_for("/generate", "lang=ja&seed=3", "", PAGES) == "/?lang=ja&seed=3"
+    assert redirect_for("/generate", "", "/room", PAGES) == "/room/"
 
 
 def test_pages_root_and_streamlits_own_prefixes_are_left_alone():
@@ -39,8 +48,11 @@ def test_a_base_url_path_is_kept():
 def test_known_pages_are_the_files_app_py_registers():
     pages = known_pages()
     app = (ROOT / "app.py").read_text()
-    assert "" in pages and "not_found" in pages and "generate" in pages
+    assert "" in pages and "not_found" in pages and "sampling_compare" in pages
     assert all(f'"pages/{name}.py"' in app for name in pages - {""})
+    # HOME is app.py's default page, the one Streamlit serves at the root
+    default, = re.findall(r'st\.Page\("([^"]+)"(?:(?!st\.Page).)*?default=True', app, re.S)
+    assert default == HOME and Path(HOME).stem not in pages
 
 
 def _call(middleware_app, path, status, content_type, method="GET"):

@@ -11,7 +11,8 @@ serves). It lets every request through to Streamlit and steps in only where Stre
 a GET or HEAD with an HTML page at an address that is neither the app's root nor one of its
 pages nor under one of Streamlit's own prefixes: that HTML is the index.html fallback, and it
 is replaced by a redirect to the hidden page ``not_found`` with the address asked for and the
-original query (``?lang=ja`` keeps the tab's language). Files, media, components, the health
+original query (``?lang=ja`` keeps the tab's language); the first page's own name
+(``/generate``, which Streamlit serves only at the root) goes to the root with its query. Files, media, components, the health
 check and anything Streamlit adds later that is not the HTML fallback pass untouched.
 
 Package ``playground.ui``: may import streamlit and every package below it (the feature
@@ -39,8 +40,8 @@ PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 def known_pages(pages_dir: Path = PAGES_DIR) -> frozenset[str]:
     """The url paths Streamlit gives the pages (a file's stem; app.py names them all), and the
-    app's root."""
-    return frozenset({"", *(p.stem for p in pages_dir.glob("*.py"))})
+    app's root. The first page lives at the root only: its stem is not among them."""
+    return frozenset({"", *(p.stem for p in pages_dir.glob("*.py"))} - {Path(HOME).stem})
 
 
 def _base_path() -> str:
@@ -64,6 +65,8 @@ def redirect_for(path: str, query: str, base: str = "",
         rel = path.strip("/")
     if rel in pages or any(rel.startswith(prefix) for prefix in RESERVED):
         return None
+    if rel == Path(HOME).stem:  # /generate: Streamlit knows the first page only as the root
+        return f"{base}/{'?' + query if query else ''}"
     params = urlencode({ASKED: "/" + rel}, quote_via=quote)
     return f"{base}/{NOT_FOUND}?{query + '&' if query else ''}{params}"
 

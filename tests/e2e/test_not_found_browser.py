@@ -46,6 +46,14 @@ def test_an_unknown_address_lands_on_the_apps_no_such_page(new_session, app_url,
     assert heading not in page.inner_text("body")
 
 
+def test_the_first_pages_file_name_opens_the_first_page_without_streamlits_dialog(new_session,
+                                                                                 app_url):
+    page = new_session("generate?lang=ja&foo=bar")  # the name a participant would guess
+    expect(page.get_by_role("heading", name="生成", exact=True)).to_be_visible()
+    assert "Page not found" not in page.inner_text("body")  # Streamlit's English dialog
+    assert page.url == f"{app_url}/?lang=ja&foo=bar"
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
