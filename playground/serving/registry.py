@@ -42,7 +42,7 @@ from playground.config import Config, LimitsConfig, ServiceConfig, load_config
 from playground.serving.hubsize import check_fits, free_disk_bytes, hub_size
 from playground.serving.residency import (BudgetNote, MemoryBudgetError, ModelNotAllowedError,
                                           choose_evictions, default_budget_bytes, estimate_bytes,
-                                          is_allowed)
+                                          is_allowed, standing_note)
 from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadError,
                                ModelNotInstalledError, OutOfMemoryError, UnknownModelError)
 
@@ -400,14 +400,10 @@ class Registry:
                                                     unloaded=tuple(m.name for m in victims)))
 
     def budget_note(self, name: str) -> BudgetNote | None:
-        """Why ``name`` is loaded alone: the last time loading it unloaded models, while none
-        of those is back (the room then has both again and there is nothing to say)."""
+        """Why ``name`` is loaded alone, while it is (``residency.standing_note``)."""
         with self._lock:
             resident = set(self._loaded)
-        for note in reversed(self.budget_notes):
-            if note.model == name and not note.refused:
-                return None if resident & set(note.unloaded) else note
-        return None
+        return standing_note(list(self.budget_notes), name, resident)
 
     def unload(self, name: str, reason: str | None = None) -> bool:
         """Unload and actually free the memory: the owner thread exits, references go."""

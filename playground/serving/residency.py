@@ -156,3 +156,12 @@ class BudgetNote:
         return (f"{self.model} is loaded; {', '.join(self.unloaded)} was unloaded to make room "
                 f"(the model memory budget of {self.budget_mb:.0f} MB cannot hold them "
                 f"together)")
+
+
+def standing_note(notes: list[BudgetNote], name: str, resident: set[str]) -> BudgetNote | None:
+    """The last time loading ``name`` unloaded models, while none of those is back (the room
+    then has them together again and there is nothing to say); None otherwise."""
+    for note in reversed(notes):
+        if note.model == name and not note.refused:
+            return None if resident & set(note.unloaded) else note
+    return None
