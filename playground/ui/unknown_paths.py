@@ -12,8 +12,9 @@ a GET or HEAD with an HTML page at an address that is neither the app's root nor
 pages nor under one of Streamlit's own prefixes: that HTML is the index.html fallback, and it
 is replaced by a redirect to the hidden page ``not_found`` with the address asked for and the
 original query (``?lang=ja`` keeps the tab's language); the first page's own name
-(``/generate``, which Streamlit serves only at the root) goes to the root with its query. Files, media, components, the health
-check and anything Streamlit adds later that is not the HTML fallback pass untouched.
+(``/generate``, which Streamlit serves only at the root) goes to the root with its query.
+Files, media, components, the health check and anything Streamlit adds later that is not the
+HTML fallback pass untouched.
 
 Package ``playground.ui``: may import streamlit and every package below it (the feature
 packages, ``serving``, ``config``, ``errors``); never ``cli``.
@@ -55,20 +56,20 @@ def _base_path() -> str:
 
 def redirect_for(path: str, query: str, base: str = "",
                  pages: frozenset[str] | None = None) -> str | None:
-    """Where an HTML answer at ``path`` should send the browser instead, or None to keep it."""
+    """Where an HTML answer at ``path`` should send the browser instead, or None to keep it.
+
+    The target is relative to ``path`` (``/a/b/c`` -> ``../../not_found?...``), like
+    Streamlit's own redirects, so it still lands right behind a proxy that strips a prefix."""
     pages = known_pages() if pages is None else pages
-    if base and (path == base or path.startswith(base + "/")):
-        rel = path[len(base):].strip("/")
-    elif base:
-        rel = path.strip("/")  # outside the base path: Streamlit has nothing there either
-    else:
-        rel = path.strip("/")
+    inside = not base or path == base or path.startswith(base + "/")
+    rel = (path[len(base):] if inside else path).strip("/")
     if rel in pages or any(rel.startswith(prefix) for prefix in RESERVED):
         return None
+    root = ("../" * rel.count("/") or "./") if inside else f"{base}/"  # the app's root
     if rel == Path(HOME).stem:  # /generate: Streamlit knows the first page only as the root
-        return f"{base}/{'?' + query if query else ''}"
+        return f"{root}{'?' + query if query else ''}"
     params = urlencode({ASKED: "/" + rel}, quote_via=quote)
-    return f"{base}/{NOT_FOUND}?{query + '&' if query else ''}{params}"
+    return f"{root}{NOT_FOUND}?{query + '&' if query else ''}{params}"
 
 
 class UnknownPaths:

@@ -80,7 +80,7 @@ def test_pages_share_links_and_health_are_untouched(new_session, app_url):
     assert _get(f"{app_url}/_stcore/health")[:3] == (200, "text/plain; charset=utf-8", b"ok")
     status, _, _, headers = _get(f"{app_url}/a/b/c?lang=ja")
     assert status == 302
-    assert headers["Location"] == "/not_found?lang=ja&path=%2Fa%2Fb%2Fc"
+    assert headers["Location"] == "../../not_found?lang=ja&path=%2Fa%2Fb%2Fc"
     # Streamlit's own files and routes answer as before, not with a redirect
     assert _get(f"{app_url}/favicon.png")[:2] == (200, "image/png")
     assert _get(f"{app_url}/media/nothing.png")[0] == 404
