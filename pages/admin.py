@@ -58,7 +58,7 @@ live = st.toggle(t("admin.live_figures_refresh_every"), key="admin_live")
 
 @st.fragment(run_every=2 if live else None)
 def resident_table() -> None:
-    rows = resident_report(reg)
+    rows = [{**r, "last used": tr(r["last used"])} for r in resident_report(reg)]
     if rows:
         st.dataframe(headers(rows), hide_index=True, width="stretch")
     else:

@@ -72,6 +72,17 @@ def test_each_tab_is_told_which_model_is_loaded_and_why(small_budget, monkeypatc
     evicted, = [d.value for d in admin.dataframe if "why it is not loaded" in d.value.columns]
     assert list(evicted["model"]) == [SMOL]
 
+    admin_ja = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    admin_ja.query_params["lang"] = "ja"
+    admin_ja.session_state["admin_ok"] = True
+    admin_ja.run()
+    admin_ja.switch_page("pages/admin.py").run()
+    frames = [d.value for d in admin_ja.dataframe]
+    decisions, = [f for f in frames if "起きたこと" in f.columns]
+    assert list(decisions["起きたこと"]) == [lines[0]]  # the line the Japanese tab showed
+    resident, = [f for f in frames if "最終使用" in f.columns]
+    assert all(v.endswith("前") or v == "たった今" for v in resident["最終使用"])
+
 
 @pytest.mark.parametrize("small_budget", [300], indirect=True)
 def test_a_refused_load_tells_the_japanese_tab_which_model_stays_and_the_budget(small_budget):
