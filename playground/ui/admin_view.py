@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.room.admin import (CacheMissingError, cache_report, cache_table, default_cache_dir,
-                                   delete_revisions, freed_bytes, human_size)
+from playground.room.admin import (CacheMissingError, budget_notes_report, cache_report,
+                                   cache_table, default_cache_dir, delete_revisions,
+                                   evicted_report, freed_bytes, human_size)
 from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
@@ -113,19 +114,15 @@ def cache_section(reg: Registry) -> None:
 def budget_section(reg: Registry) -> None:
     """Models unloaded for the memory budget, and loads it refused, newest first (each in this
     session's language), then the models not loaded now and why."""
-    from playground.errors import PlaygroundError
-    from playground.room.admin import budget_notes_report, evicted_report
-
-    notes = list(reversed(list(reg.budget_notes)))
+    notes = list(reg.budget_notes)  # one snapshot: other sessions may load meanwhile
     if notes:
         st.caption(t("admin_view.budget_decisions", budget_mb=reg.budget_bytes / 2**20))
-        rows = budget_notes_report(reg)
-        for row, note in zip(rows, notes):
+        rows = budget_notes_report(notes)
+        for row, note in zip(rows, reversed(notes)):
             row["when"] = tr(row["when"])
             row["what happened"] = (error_text(PlaygroundError(note.refused, key=note.key,
                                                                params=note.params))
                                     if note.refused else tr(note.text()))
-            del row["refused"]
         st.dataframe(headers(rows), hide_index=True, width="stretch")
     evicted = evicted_report(reg)
     if evicted:
