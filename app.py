@@ -44,6 +44,9 @@ PAGES = {
     ],
     t("nav.instructor"): [
         st.Page("pages/admin.py", title=t("nav.admin"), icon=":material/admin_panel_settings:"),
+        # where serve.py sends unknown addresses (playground/ui/unknown_paths.py)
+        st.Page("pages/not_found.py", title=t("not_found.title"), icon=":material/help:",
+                visibility="hidden"),
     ],
 }
 

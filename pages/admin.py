@@ -3,9 +3,9 @@
 import streamlit as st
 
 from playground.errors import PlaygroundError
-from playground.room.admin import (budget_report, evicted_report, expected_password,
-                                   login_throttle, resident_report)
-from playground.ui.admin_view import cache_section, rehearsal_section
+from playground.room.admin import (budget_report, expected_password, login_throttle,
+                                   resident_report)
+from playground.ui.admin_view import budget_section, cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.sessions_view import sessions_section
 from playground.ui.widgets import session_key, show_error
@@ -58,7 +58,7 @@ live = st.toggle(t("admin.live_figures_refresh_every"), key="admin_live")
 
 @st.fragment(run_every=2 if live else None)
 def resident_table() -> None:
-    rows = resident_report(reg)
+    rows = [{**r, "last used": tr(r["last used"])} for r in resident_report(reg)]
     if rows:
         st.dataframe(headers(rows), hide_index=True, width="stretch")
     else:
@@ -66,10 +66,7 @@ def resident_table() -> None:
 
 
 resident_table()
-evicted = evicted_report(reg)
-if evicted:
-    st.caption(t("admin.unloaded_since_the_server"))
-    st.dataframe(headers(evicted), hide_index=True, width="stretch")
+budget_section(reg)  # who was unloaded or refused for the budget, and why
 
 left, right = st.columns(2)
 with left:

@@ -186,6 +186,14 @@ def evicted_report(registry) -> list[dict]:
             for name, why in dict(registry.evicted).items()]
 
 
+def budget_notes_report(notes, now: float | None = None) -> list[dict]:
+    """What the memory budget decided (``registry.budget_notes``, oldest first), newest first:
+    which model was loaded and which went to make room, or which load was refused and why."""
+    now = time.time() if now is None else now
+    return [{"when": ago(now - n.at), "model": n.model, "what happened": n.text()}
+            for n in reversed(list(notes))]
+
+
 # -- the Hugging Face cache -----------------------------------------------------------------
 def default_cache_dir() -> str:
     """HF_HUB_CACHE (from HF_HOME / HF_HUB_CACHE, else ~/.cache/huggingface/hub)."""

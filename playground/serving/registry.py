@@ -21,6 +21,7 @@ layer).
 
 from __future__ import annotations
 
+import collections
 import gc
 import importlib.util
 import os
@@ -39,8 +40,9 @@ from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401
                                 resolve, with_config_entries)
 from playground.config import Config, LimitsConfig, ServiceConfig, load_config
 from playground.serving.hubsize import check_fits, free_disk_bytes, hub_size
-from playground.serving.residency import (MemoryBudgetError, ModelNotAllowedError, choose_evictions,
-                                          default_budget_bytes, estimate_bytes, is_allowed)
+from playground.serving.residency import (BudgetNote, MemoryBudgetError, ModelNotAllowedError,
+                                          choose_evictions, default_budget_bytes, estimate_bytes,
+                                          is_allowed, standing_note)
 from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadError,
                                ModelNotInstalledError, OutOfMemoryError, UnknownModelError)
 
@@ -273,6 +275,8 @@ class Registry:
         self._lock = threading.Lock()
         self.loads = 0  # how many times a loader actually ran (tests and admin read it)
         self.evicted: dict[str, str] = {}  # name -> why it is no longer resident
+        # what the memory budget decided, newest last: who was unloaded for whom, who was refused
+        self.budget_notes: collections.deque[BudgetNote] = collections.deque(maxlen=50)
         self._residency = threading.Lock()  # one eviction decision at a time
         budget_mb = self.config.models.memory_budget_mb
         self.budget_bytes = int(budget_mb * 2**20) if budget_mb else default_budget_bytes(
@@ -333,9 +337,15 @@ class Registry:
             with self._lock:
                 if spec.name in self._loaded:
                     return self._loaded[spec.name]
-            need = self._hub_need(spec, token, progress) if spec.source == "hf" else None
-            self._make_room(spec, progress, need=need,
-                            protect_s=0 if instructor else self.config.models.protect_recent_s)
+            try:
+                need = self._hub_need(spec, token, progress) if spec.source == "hf" else None
+                self._make_room(spec, progress, need=need,
+                                protect_s=0 if instructor else self.config.models.protect_recent_s)
+            except MemoryBudgetError as err:
+                self.budget_notes.append(BudgetNote(
+                    spec.name, self.budget_bytes / 2**20, refused=str(err), key=err.key,
+                    params=err.params))
+                raise
             loaded = self._load(spec, token or None, progress)
             with self._lock:
                 self._loaded[spec.name] = loaded
@@ -379,10 +389,21 @@ class Registry:
                 if spec is None:  # already loaded: keep it, nothing idle can go
                     return
                 raise
+            budget_mb = self.budget_bytes / 2**20
             for m in victims:
                 progress(f"Unloading {m.name} (least recently used) to make room…")
-                self.unload(m.name, reason=f"{m.name} was unloaded to make room for "
-                                           f"{keep}; load it again to use it")
+                self.unload(m.name, reason=f"{m.name} was unloaded to make room for {keep} (the "
+                                           f"model memory budget of {budget_mb:.0f} MB cannot "
+                                           f"hold them together); load it again to use it")
+            if victims:
+                self.budget_notes.append(BudgetNote(keep, budget_mb,
+                                                    unloaded=tuple(m.name for m in victims)))
+
+    def budget_note(self, name: str) -> BudgetNote | None:
+        """Why ``name`` is loaded alone, while it is (``residency.standing_note``)."""
+        with self._lock:
+            resident = set(self._loaded)
+        return standing_note(list(self.budget_notes), name, resident)
 
     def unload(self, name: str, reason: str | None = None) -> bool:
         """Unload and actually free the memory: the owner thread exits, references go."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import struct
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -92,19 +93,75 @@ def choose_evictions(resident: list, need: int, budget: int, keep: str,
             return victims
     busy = [m.name for m in resident if m.busy()]
     kept = [m for m in sorted(recent) if m not in busy and m != keep]
-    why = []
-    if busy:
-        why.append(f"{', '.join(busy)} in use right now")
-    if kept:
-        why.append(f"{', '.join(kept)} used by the room in the last {protect_s / 60:.0f} "
-                   f"min")
+    raise budget_error(keep, need, budget, busy, kept, protect_s,
+                       loaded=[m.name for m in resident if m.name != keep])
+
+
+def mb(n: float) -> str:
+    return f"{n / 2**20:.0f}"
+
+
+def budget_error(name: str, need: int, budget: int, busy: list[str], kept: list[str],
+                 protect_s: float, loaded: list[str] = ()) -> MemoryBudgetError:
+    """The refusal, one sentence: what was asked for, its size, the budget, and which models
+    stay loaded and why (with a key and params for the UI's catalogues)."""
+    params = {"name": name or "the model", "need": mb(need), "budget": mb(budget),
+              "busy": ", ".join(busy), "kept": ", ".join(kept),
+              "minutes": f"{protect_s / 60:.0f}", "loaded": ", ".join(loaded)}
+    head = (f"not enough model memory for {params['name']}: it needs about {params['need']} MB "
+            f"and the budget is {params['budget']} MB")
     if budget <= 0:
-        hint = "; the budget must be above 0 MB"
-    elif busy or kept:
-        hint = "; try again in a few minutes, pick a smaller model, or ask the instructor"
+        key, text = "budget_zero", f"{head}; the budget must be above 0 MB"
+    elif busy and kept:
+        key, text = "budget_busy_recent", (
+            f"{head}, with {params['busy']} in use right now and {params['kept']} used by the "
+            f"room in the last {params['minutes']} min; try again in a few minutes, pick a "
+            f"smaller model, or ask the instructor")
+    elif busy:
+        key, text = "budget_busy", (
+            f"{head}, with {params['busy']} in use right now; try again in a few minutes, pick "
+            f"a smaller model, or ask the instructor")
+    elif kept:
+        key, text = "budget_recent", (
+            f"{head}, with {params['kept']} used by the room in the last {params['minutes']} "
+            f"min; try again in a few minutes, pick a smaller model, or ask the instructor")
+    elif loaded:  # it needs more than the whole budget: unloading the others would not help
+        key, text = "budget_small_loaded", (
+            f"{head}, less than it alone needs, so {params['loaded']} stays loaded; pick a "
+            f"smaller model, or ask the instructor to raise models.memory_budget_mb")
     else:
-        hint = "; pick a smaller model, or ask the instructor to raise models.memory_budget_mb"
-    raise MemoryBudgetError(
-        f"not enough model memory on this server: it needs about {need / 2**20:.0f} MB and the "
-        f"budget is {budget / 2**20:.0f} MB" + (f", with {' and '.join(why)}" if why else "") +
-        hint)
+        key, text = "budget_small", (
+            f"{head}; pick a smaller model, or ask the instructor to raise "
+            f"models.memory_budget_mb")
+    return MemoryBudgetError(text, key=f"errors.{key}", params=params)
+
+
+@dataclass(frozen=True)
+class BudgetNote:
+    """What the memory budget decided for one load: ``model`` was loaded and ``unloaded`` went
+    to make room, or (``refused`` = the refusal's message) ``model`` was not loaded."""
+
+    model: str
+    budget_mb: float
+    unloaded: tuple[str, ...] = ()
+    refused: str = ""
+    key: str | None = None      # the refusal's catalogue key and params (the UI's language)
+    params: dict = field(default_factory=dict)
+    at: float = field(default_factory=time.time)
+
+    def text(self) -> str:
+        """One line, English (the UI translates it: ``[messages] budget_swapped``)."""
+        if self.refused:
+            return self.refused
+        return (f"{self.model} is loaded; {', '.join(self.unloaded)} was unloaded to make room "
+                f"(the model memory budget of {self.budget_mb:.0f} MB cannot hold them "
+                f"together)")
+
+
+def standing_note(notes: list[BudgetNote], name: str, resident: set[str]) -> BudgetNote | None:
+    """The last time loading ``name`` unloaded models, while none of those is back (the room
+    then has them together again and there is nothing to say); None otherwise."""
+    for note in reversed(notes):
+        if note.model == name and not note.refused:
+            return None if resident & set(note.unloaded) else note
+    return None

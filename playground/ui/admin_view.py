@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.room.admin import (CacheMissingError, cache_report, cache_table, default_cache_dir,
-                                   delete_revisions, freed_bytes, human_size)
+from playground.room.admin import (CacheMissingError, budget_notes_report, cache_report,
+                                   cache_table, default_cache_dir, delete_revisions,
+                                   evicted_report, freed_bytes, human_size)
 from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
 from playground.ui.widgets import show_error
-from playground.ui.i18n import headers, t
+from playground.ui.i18n import error_text, headers, t, tr
 
 
 def _delete(folder: str, hashes: list[str]) -> None:
@@ -108,3 +109,24 @@ def cache_section(reg: Registry) -> None:
         st.warning(t("admin_view.deleting_len_revision_s", len=len(chosen), human_size=human_size(freed_bytes(folder, chosen))))
     st.button(t("admin_view.delete_selected_revisions"), type="primary", disabled=not chosen,
               on_click=_delete, args=(folder, list(chosen)), key="admin_delete")
+
+
+def budget_section(reg: Registry) -> None:
+    """Models unloaded for the memory budget, and loads it refused, newest first (each in this
+    session's language), then the models not loaded now and why."""
+    notes = list(reg.budget_notes)  # one snapshot: other sessions may load meanwhile
+    if notes:
+        st.caption(t("admin_view.budget_decisions", budget_mb=reg.budget_bytes / 2**20))
+        rows = budget_notes_report(notes)
+        for row, note in zip(rows, reversed(notes)):
+            row["when"] = tr(row["when"])
+            row["what happened"] = (error_text(PlaygroundError(note.refused, key=note.key,
+                                                               params=note.params))
+                                    if note.refused else tr(note.text()))
+        st.dataframe(headers(rows), hide_index=True, width="stretch")
+    evicted = evicted_report(reg)
+    if evicted:
+        st.caption(t("admin.unloaded_since_the_server"))
+        for row in evicted:
+            row["why it is not loaded"] = tr(row["why it is not loaded"])
+        st.dataframe(headers(evicted), hide_index=True, width="stretch")

@@ -39,6 +39,14 @@ def ensure_app_shell() -> None:
         st.rerun()
 
 
+def _budget_line(reg: Registry, name: str, where=None) -> None:
+    """While the memory budget keeps ``name`` loaded alone, one line says so: which model is
+    loaded, which was unloaded for it, and the budget that cannot hold them together."""
+    note = reg.budget_note(name)
+    if note is not None:
+        (where or st).info(tr(note.text()), icon=":material/memory:")
+
+
 def current_model(where=None, needs_local: str | None = None) -> LoadedModel:
     """The session's model, loaded (once for the whole server) with visible progress.
 
@@ -64,6 +72,7 @@ def _current_model(where=None) -> LoadedModel:
         spec = reg.resolve(name)
         loaded = reg.get_loaded(spec.name)
         if loaded is not None:
+            _budget_line(reg, spec.name, where)
             return loaded
         if spec.name in reg.evicted:  # unloaded while this tab was using it
             st.warning(tr(reg.evicted[spec.name]))
@@ -75,6 +84,7 @@ def _current_model(where=None) -> LoadedModel:
                               progress=lambda m: st.write(tr(m)))
         box.update(label=t("resources.name_loaded_in_load", name=spec.name, load_seconds=loaded.load_seconds),
                    state="complete", expanded=False)
+        _budget_line(reg, spec.name, where)
         return loaded
     except PlaygroundError as err:
         show_error(err)
