@@ -253,7 +253,8 @@ def _build() -> dict[str, PageSpec]:
                   options=tuple(PERSONAS)),
             Field("system", "persona_system_{persona}", "text",
                   lambda v: PERSONAS[v["persona"]], max_len=2000),
-            *settings_fields("persona", PERSONA),
+            *(f for f in settings_fields("persona", PERSONA)  # one reply: no samples
+              if f.name != "num_return_sequences"),
             Field("show_prompt", "persona_show_prompt", "bool", False), _model("persona_chat"))),
         PageSpec("rag", "RAG: answers from sources", "rag", tuple(_rag_fields())),
         PageSpec("quantization", "Quantization: 32 to 4 bits", "quantization", (
