@@ -39,7 +39,8 @@ with st.sidebar:
         step=64, persist_state=KEEP, key="persona_budget",
         help=t("persona_chat.prompt_reply_must_fit", name=loaded.name, context_length=loaded.context_length))
     st.subheader(t("persona_chat.decoding"))
-    settings = settings_widgets("persona", st.sidebar, defaults=DEFAULTS)
+    settings = settings_widgets("persona", st.sidebar, defaults=DEFAULTS,
+                                samples=False)  # one reply per turn
     settings = None if budget is None else settings  # out of range: nothing is sent
 
 turns = st.session_state.setdefault(HISTORY, [])

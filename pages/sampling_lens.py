@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from playground.errors import SettingsError
+from playground.room.pages import LENS
 from playground.serving.handles import GenerationRequest
 from playground.serving.steps import MAX_CANDIDATES
 from playground.serving.settings import SEED, GenerationSettings
 from playground.ui.inputs import KEEP, bounded_number
-from playground.ui.lens_view import remote_lens, steer
+from playground.ui.lens_view import remote_lens, steer, tokens_so_far
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
 from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status,
@@ -23,9 +24,7 @@ st.caption(t("sampling_lens.generate_a_short_text"))
 
 with st.sidebar:
     st.subheader(t("sampling_lens.decoding"))
-    # top_k below the candidates shown, so that top-k and top-p removals both show up
-    values = filter_widgets("lens", {"do_sample": True, "temperature": 0.8, "top_p": 0.9,
-                                     "top_k": 10, "epsilon_cutoff": 0.02})
+    values = filter_widgets("lens", dict(LENS))  # the same defaults as the lens's links
     max_new = st.slider("max_new_tokens", 1, 64, 16, persist_state=KEEP, key="lens_max_new")
     seed = bounded_number("seed", int(SEED.low), int(SEED.high), 0, key="lens_seed")
     top_n = st.slider(t("sampling_lens.candidates_shown_per_step"), 5, MAX_CANDIDATES, 15, persist_state=KEEP, key="lens_top")
@@ -77,10 +76,7 @@ if not steps:
 step = st.slider(t("sampling_lens.step"), 0, len(steps) - 1, 0, key="lens_step",
                  help=t("sampling_lens.s_0_the_first_generated")) if len(steps) > 1 else 0
 rec = steps[step]
-st.markdown(t("sampling_lens.tokens_so_far") + "".join(  # token text as text: no Markdown from the model
-    f"**\\[{as_text(s.chosen_text, '')}\\]**" if s.step == step else
-    f"`{s.chosen_text}`" if "`" not in s.chosen_text else as_text(s.chosen_text, "")
-    for s in steps[:step + 1]))
+st.markdown(t("sampling_lens.tokens_so_far") + tokens_so_far(steps, step))
 
 a, b, c, d = st.columns(4)
 a.metric(t("sampling_lens.chosen_token"), rec.chosen_text,

@@ -12,3 +12,11 @@ def test_no_error_details_and_the_pages_upload_limit():
     assert config["client"]["showErrorDetails"] == "none"
     limit = config["server"]["maxUploadSize"] * 2**20
     assert MAX_DOCUMENT_BYTES <= limit < MAX_DOCUMENT_BYTES + 2**20  # the nearest whole MB
+
+
+def test_links_putting_inputs_into_session_state_are_not_warned_about():
+    """Links and lesson steps set widget values through session state on purpose (issue 26:
+    Streamlit logged a warning with a stack for it); tests/e2e/test_share_link_log_browser.py
+    opens a step in a browser and reads the log."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["global"]["disableWidgetStateDuplicationWarning"] is True

@@ -153,7 +153,10 @@ CHAT_START = [
     {"role": "assistant", "content": "Arr, I be Captain Smol."},
     {"role": "user", "content": "Where is the treasure?"},
 ]
-LENS = {"do_sample": True, "temperature": 0.8, "top_p": 0.9, "top_k": 10, "epsilon_cutoff": 0.02}
+# The lens's defaults keep several tokens at most steps (T 0.8 / top_p 0.9 kept 1 of 49,152 at a
+# third of the steps of the lesson's prompt, so Draw and "another token" had nothing to show);
+# top_k below the candidates shown, so that top-k and top-p removals both show up.
+LENS = {"do_sample": True, "temperature": 1.0, "top_p": 0.95, "top_k": 10, "epsilon_cutoff": 0.02}
 PERSONA = GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
 
 
@@ -250,7 +253,8 @@ def _build() -> dict[str, PageSpec]:
                   options=tuple(PERSONAS)),
             Field("system", "persona_system_{persona}", "text",
                   lambda v: PERSONAS[v["persona"]], max_len=2000),
-            *settings_fields("persona", PERSONA),
+            *(f for f in settings_fields("persona", PERSONA)  # one reply: no samples
+              if f.name != "num_return_sequences"),
             Field("show_prompt", "persona_show_prompt", "bool", False), _model("persona_chat"))),
         PageSpec("rag", "RAG: answers from sources", "rag", tuple(_rag_fields())),
         PageSpec("quantization", "Quantization: 32 to 4 bits", "quantization", (

@@ -22,12 +22,40 @@ from playground.ui.text import as_text
 TIMEOUT_S = 300
 
 
+def tokens_so_far(steps, step: int) -> str:
+    """The chosen tokens up to ``step`` as Markdown: each in its own code span, the current one
+    in bold brackets, one space apart. Adjacent spans (`a``b`) would read as a double-backtick
+    span and show the backticks literally; a token with a backtick is shown as escaped text."""
+    parts = []
+    for s in steps[:step + 1]:
+        if s.step == step:
+            parts.append(f"**\\[{as_text(s.chosen_text, '')}\\]**")
+        elif "`" in s.chosen_text:
+            parts.append(as_text(s.chosen_text, ""))
+        else:
+            parts.append(f"`{s.chosen_text}`")
+    return " ".join(parts)
+
+
+def branch_options(rec) -> list:
+    """The candidates "another token" offers at a step, the default first: tokens the sampler
+    could draw (renormalized probability above 0) by that probability, then the removed ones by
+    their raw probability. The chosen token is not offered."""
+    others = [c for c in rec.candidates if not c.chosen]
+    return sorted(others, key=lambda c: (c.final <= 0, -c.final, -c.raw))
+
+
 def _branch_section(loaded, prompt, settings, sample, step: int, key: tuple) -> None:
     rec = sample.steps[step]
-    options = [c for c in sorted(rec.candidates, key=lambda c: -c.raw) if not c.chosen]
+    options = branch_options(rec)
     if not options:
         return
+    if rec.kept_tokens == 1 and not rec.greedy:  # nothing else can be drawn here
+        st.caption(t("lens_view.only_one_kept"))
     by_id = {c.token_id: c for c in options}
+    if st.session_state.get("lens_branch_for") != key:  # another step or text: start on the
+        st.session_state["lens_branch_for"] = key     # first option, not the last step's pick
+        st.session_state.pop("lens_branch_token", None)
     pick = by_id[st.selectbox(t("lens_view.another_token", step=step), list(by_id),
                               key="lens_branch_token",
                               format_func=lambda i: t("lens_view.option", text=by_id[i].text,

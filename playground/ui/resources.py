@@ -68,6 +68,11 @@ def _current_model(where=None) -> LoadedModel:
     page_model.prepare()
     reg = registry()
     name = model_name()
+    # The load's status box takes this one place in every run, drawn or empty: when it was
+    # drawn only in the run that loaded the model, everything after it moved down one place in
+    # the next run, and while a run waited in the queue the last run's Generate and Stop
+    # buttons stayed on screen below the new ones (issue 26).
+    slot = (where or st).empty()
     try:
         spec = reg.resolve(name)
         loaded = reg.get_loaded(spec.name)
@@ -78,7 +83,8 @@ def _current_model(where=None) -> LoadedModel:
             st.warning(tr(reg.evicted[spec.name]))
             if not st.button(t("resources.load_it_again"), key="model_reload"):
                 st.stop()
-        box = (where or st).status(t("resources.loading_name", name=spec.name), expanded=True)
+        box = slot.container().status(t("resources.loading_name", name=spec.name),
+                                      expanded=True)
         with box:
             loaded = reg.load(name, token=st.session_state.get(TOKEN_KEY) or None,
                               progress=lambda m: st.write(tr(m)))

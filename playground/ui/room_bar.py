@@ -26,6 +26,7 @@ SEEN_VERSION = "room_bc_seen"   # session: the counter value this tab has fetche
 STEP = "room_bc_step"           # session: the broadcast this tab shows (or None)
 PRESENTER = "room_presenter"
 LESSON = "room_lesson"          # session (instructor): (plan file, step index)
+SHARE_POP, LESSON_POP = "room_share_pop", "room_lesson_pop"  # session: popover open or not
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 1rem; }
@@ -67,23 +68,32 @@ def room_bar(page) -> None:
 
 def _instructor(spec, share_col, lesson_col) -> None:
     store = room_store()
-    with share_col.popover(t("room_bar.share_with_the_room"), icon=":material/campaign:"):
+    with share_col.popover(t("room_bar.share_with_the_room"), icon=":material/campaign:",
+                           key=SHARE_POP, on_change="rerun"):
         if spec is None:
             st.caption(t("room_bar.no_inputs_to_share"))
         else:
             note = st.text_input(t("room_bar.note_for_the_room"), key="room_note",
                                  max_chars=broadcast.MAX_NOTE,
                                  placeholder=t("room_bar.note_placeholder"))
-            if st.button(t("room_bar.share_this_step"), type="primary", key="room_share"):
+            if st.button(t("room_bar.share_this_step"), type="primary", key="room_share",
+                         on_click=_close, args=(SHARE_POP,)):
                 try:
                     broadcast.publish(store, current_link(spec), note)
-                    st.success(t("room_bar.shared"))
+                    st.toast(t("room_bar.shared"), icon=":material/campaign:")
                 except PlaygroundError as err:
                     st.error(error_text(err))
-        if st.button(t("room_bar.clear_the_step"), key="room_clear"):
+        if st.button(t("room_bar.clear_the_step"), key="room_clear",
+                     on_click=_close, args=(SHARE_POP,)):
             broadcast.clear(store)
     with lesson_col:
         _lesson_controls(store)
+
+
+def _close(popover: str) -> None:
+    """A button's callback: its popover closes once its action is done (it stayed open over the
+    page, on the projector too). Runs before the script, so the popover is drawn closed."""
+    st.session_state[popover] = False
 
 
 def _lesson_controls(store) -> None:
@@ -92,7 +102,8 @@ def _lesson_controls(store) -> None:
     if not plans:
         st.caption(t("room_bar.no_lesson_plans"))
         return
-    with st.popover(t("room_bar.lesson_plan"), icon=":material/school:"):
+    with st.popover(t("room_bar.lesson_plan"), icon=":material/school:", key=LESSON_POP,
+                    on_change="rerun"):
         chosen = st.selectbox(t("room_bar.plan"), plans, format_func=lambda p: p.name,
                               key="room_plan")
         try:
@@ -109,11 +120,13 @@ def _lesson_controls(store) -> None:
                           note=_escape(plan.steps[index].note_for(language()))))
         prev_col, next_col = st.columns(2)
         target = None
-        if prev_col.button(t("room_bar.previous"), key="room_prev", disabled=index <= 0):
+        if prev_col.button(t("room_bar.previous"), key="room_prev", disabled=index <= 0,
+                           on_click=_close, args=(LESSON_POP,)):
             target = index - 1
         if next_col.button(t("room_bar.next") if index >= 0 else t("room_bar.start"),
                            key="room_next", type="primary",
-                           disabled=index >= len(plan.steps) - 1):
+                           disabled=index >= len(plan.steps) - 1,
+                           on_click=_close, args=(LESSON_POP,)):
             target = index + 1
     if target is not None:
         step = plan.steps[target]

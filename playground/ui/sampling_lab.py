@@ -135,15 +135,22 @@ def compare_chart(df: pd.DataFrame):
 
 
 def sweep_heatmap(df: pd.DataFrame):
-    """Self-BLEU per (top_p, temperature) cell, the value written in each cell."""
+    """Self-BLEU per (top_p, temperature) cell, the value written in each cell.
+
+    The colours span the sweep's own values, not 0-100: a sweep's Self-BLEU often sits within a
+    few points (3-6 measured), which on 0-100 was one colour. Cells are at least 80 px tall."""
+    values = df["Self-BLEU"].dropna()
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 100.0)
+    if high - low < 1e-9:  # one value: any colour will do, but the scale needs a width
+        low, high = low - 0.5, high + 0.5
     base = alt.Chart(df).encode(x=alt.X("temperature:O", title="temperature"),
                                 y=alt.Y("top_p:O", title="top_p", sort="descending"))
     cells = base.mark_rect().encode(
-        color=alt.Color("Self-BLEU:Q", scale=alt.Scale(scheme="viridis", domain=[0, 100]),
+        color=alt.Color("Self-BLEU:Q", scale=alt.Scale(scheme="viridis", domain=[low, high]),
                         title="Self-BLEU"),
         tooltip=["top_p", "temperature", alt.Tooltip("Self-BLEU:Q", format=".1f")])
-    text = base.mark_text(fontSize=14).encode(
+    text = base.mark_text(fontSize=16).encode(
         text=alt.Text("Self-BLEU:Q", format=".1f"),
-        color=alt.condition(alt.datum["Self-BLEU"] > 60, alt.value("black"),
-                            alt.value("white")))
-    return (cells + text).properties(height=60 * max(2, df["top_p"].nunique()))
+        color=alt.condition(alt.datum["Self-BLEU"] > (low + high) / 2, alt.value("black"),
+                            alt.value("white")))  # viridis is dark below its middle
+    return (cells + text).properties(height=80 * max(3, df["top_p"].nunique()))

@@ -70,10 +70,22 @@ def _device_and_state() -> None:
         st.caption(t("sidebar.name_v1_0f_mb", name=m.name, v1=m.footprint_bytes / 2**20, removeprefix=str(m.dtype).removeprefix('torch.'), queue_depth=m.service.queue_depth()))
 
 
+# The page's own sidebar controls (decoding settings) come right under the model picker, the
+# device lines after them, and the page list scrolls within 40% of the window's height: in a
+# 900 px tall window the decoding settings were below the fold (issue 26).
+SIDEBAR_CSS = """<style>
+[data-testid="stSidebarNavItems"] { max-height: 40vh; overflow-y: auto; }
+[data-testid="stSidebarUserContent"]
+  :has(> .st-key-sidebar_device) { order: 1; }
+</style>"""
+
+
 def render_sidebar(url_path: str | None = None) -> None:
     with st.sidebar:
+        st.html(SIDEBAR_CSS)
         language_selector()
         page = page_model.prepare(url_path)
         _pick_model(page)
-        _device_and_state()
+        with st.container(key="sidebar_device"):
+            _device_and_state()
         keep_client_id()  # the board's limit follows the browser, not the tab

@@ -19,9 +19,10 @@ from playground.ui.i18n import t, tr
 CURSOR = " ▌"  # after text that is still streaming
 
 
-def settings_widgets(prefix: str, container=None,
-                     defaults: GenerationSettings | None = None) -> GenerationSettings | None:
-    """Every decoding control; returns verified settings, or None after showing why not."""
+def settings_widgets(prefix: str, container=None, defaults: GenerationSettings | None = None,
+                     samples: bool = True) -> GenerationSettings | None:
+    """Every decoding control; returns verified settings, or None after showing why not.
+    ``samples=False``: no samples slider (a page that makes one text, e.g. a chat reply)."""
     c = container or st
     d = defaults or GenerationSettings()
     mode = c.radio(t("widgets.decoding"), ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
@@ -45,10 +46,11 @@ def settings_widgets(prefix: str, container=None,
                                             EPSILON.slider_high, d.epsilon_cutoff,
                                             EPSILON.step, format="%.3f",
                                             persist_state=KEEP, key=f"{prefix}_epsilon", help=tr(EPSILON.help))
-        values["num_return_sequences"] = c.slider(
-            t("widgets.samples_num_return_sequences"), int(NUM_RETURN_SEQUENCES.low),
-            int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, persist_state=KEEP, key=f"{prefix}_n",
-            help=tr(NUM_RETURN_SEQUENCES.help))
+        if samples:
+            values["num_return_sequences"] = c.slider(
+                t("widgets.samples_num_return_sequences"), int(NUM_RETURN_SEQUENCES.low),
+                int(NUM_RETURN_SEQUENCES.high), d.num_return_sequences, persist_state=KEEP,
+                key=f"{prefix}_n", help=tr(NUM_RETURN_SEQUENCES.help))
         values["seed"] = bounded_number("seed", int(SEED.low), int(SEED.high), d.seed,
                                         key=f"{prefix}_seed", container=c, help=tr(SEED.help))
         if values["seed"] is None:  # out of range: the message is shown, nothing runs

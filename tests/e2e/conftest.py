@@ -58,6 +58,9 @@ def busy_app_url(tmp_path_factory):
     yield from serve(folder, {"PLAYGROUND_CONFIG": str(folder / "playground.toml")})
 
 
+SERVER_LOGS = {}  # server url -> its log file (stdout and stderr)
+
+
 def serve(folder, extra_env=None):
     port = free_port()
     log = folder / "server.log"
@@ -72,6 +75,7 @@ def serve(folder, extra_env=None):
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[url] = log
     try:
         wait_healthy(url, proc)
         yield url

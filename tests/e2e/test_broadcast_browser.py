@@ -121,3 +121,33 @@ def test_a_shared_step_reaches_every_tab_and_opens_the_same_settings(browser, ro
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_the_share_and_lesson_popovers_close_after_their_action(browser, room_url):
+    """Issue 26: both popovers stayed open over the page (and the projector) after Share / Next."""
+    ctx, teacher = open_tab(browser, f"{room_url}/admin")
+    try:
+        teacher.get_by_label("Admin password").fill(PASSWORD)
+        teacher.get_by_role("button", name="Log in").click()
+        teacher.get_by_text("Models in memory").wait_for(timeout=60_000)
+        teacher.get_by_role("link", name="Generate").first.click()
+        teacher.get_by_role("heading", name="Generate").first.wait_for(timeout=60_000)
+        wait_idle(teacher)
+        teacher.get_by_role("button", name="Share with the room").click()
+        share = teacher.get_by_role("button", name="Share this step")
+        expect(share).to_be_visible(timeout=10_000)
+        share.click()
+        wait_idle(teacher)
+        teacher.get_by_text("Shared: every tab shows it").wait_for(timeout=10_000)  # a toast
+        expect(share).to_be_hidden(timeout=10_000)
+        teacher.get_by_role("button", name="Lesson plan").click()
+        start = teacher.get_by_role("button", name="Start")
+        expect(start).to_be_visible(timeout=10_000)
+        start.click()
+        wait_idle(teacher)
+        expect(teacher.get_by_role("button", name="Next")).to_be_hidden(timeout=10_000)
+        expect(teacher.get_by_role("button", name="Start")).to_be_hidden()
+        teacher.get_by_role("button", name="Lesson plan").click()  # it opens again, at step 1
+        expect(teacher.get_by_role("button", name="Next")).to_be_visible(timeout=10_000)
+    finally:
+        ctx.close()

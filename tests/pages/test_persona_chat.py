@@ -80,3 +80,14 @@ def test_view_code_shows_the_chat_loop_of_this_conversation(app):
     assert not app.exception
     loop = [c.value for c in app.code if "history.append" in c.value]
     assert loop and "apply_chat_template(history" in loop[0] and "'Hello!'" in loop[0]
+
+
+def test_no_samples_slider_on_persona_chat(app):
+    """Issue 26: a chat reply is one text; the samples slider meant nothing here."""
+    assert app.radio(key="persona_mode").value == "Sampling"  # the page's default
+    keys = {s.key for s in app.sidebar.slider}
+    assert "persona_temperature" in keys and "persona_n" not in keys
+    assert not any("num_return_sequences" in s.label for s in app.sidebar.slider)
+    app.switch_page("pages/generate.py").run()
+    app.radio(key="gen_mode").set_value("Sampling").run()
+    assert "gen_n" in {s.key for s in app.sidebar.slider}  # Generate keeps it
