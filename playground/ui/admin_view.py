@@ -13,6 +13,7 @@ from playground.room.admin import (CacheMissingError, cache_report, cache_table,
 from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
+from playground.ui import presenter
 from playground.ui.widgets import show_error
 from playground.ui.i18n import headers, t
 
@@ -99,7 +100,7 @@ def cache_section(reg: Registry) -> None:
         st.info(t("admin_view.the_cache_is_empty"))
         return
     loaded_ids = {m.spec.location for m in reg.resident()}
-    st.dataframe(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
+    presenter.table(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
     labels = {r.commit_hash: r.label for r in report.rows}
     chosen = st.multiselect(t("admin_view.revisions_to_delete"), list(labels), format_func=labels.get,
                             key="admin_revisions",
