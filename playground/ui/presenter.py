@@ -83,6 +83,8 @@ def table(data, formats: dict[str, str] | None = None, **kwargs) -> None:
     if is_on():
         if not _is_styler(data):
             data = pd.DataFrame(data)
+            for column in data.columns[data.dtypes == bool]:  # the grid's tick, in any language
+                data[column] = data[column].map({True: "✓", False: ""})
             if formats:
                 data = data.style
         if formats:
