@@ -32,6 +32,7 @@ RESULTS = "presenter-results"           # the class of the marker ``results_star
 FONT_PX = 22                            # body type on the projector (16 px normally)
 CHART_FONT_PX = 20                      # axis labels, legends and text marks on the projector
 CHART_TITLE_PX = 22                     # axis and legend titles on the projector
+CHART_GROW = 1.3                        # a chart's height on the projector, times its own
 
 _BLOCK = '[data-testid="stVerticalBlock"]'
 _MAIN = f'[data-testid="stMainBlockContainer"] > {_BLOCK}'
@@ -116,7 +117,17 @@ def chart(c, **kwargs) -> None:
 
 
 def large_type(c):
-    """``c`` with axis, legend and text-mark type at the projector's sizes."""
+    """``c`` with axis, legend and text-mark type at the projector's sizes (a text mark's own
+    smaller size included)."""
+    c = c.copy(deep=True)
+    for part in getattr(c, "layer", None) or [c]:
+        mark = getattr(part, "mark", None)
+        if isinstance(mark, alt.MarkDef) and mark.type == "text" \
+                and isinstance(mark.fontSize, (int, float)) and mark.fontSize < CHART_FONT_PX:
+            mark.fontSize = CHART_FONT_PX
+    if isinstance(c.height, int):  # room for the larger labels; a long y title is shortened
+        c.height = round(c.height * CHART_GROW)  # with "…" rather than cut off at the top
+        c = c.configure_axisY(titleLimit=c.height)
     return (c.configure_axis(labelFontSize=CHART_FONT_PX, titleFontSize=CHART_TITLE_PX)
              .configure_legend(labelFontSize=CHART_FONT_PX, titleFontSize=CHART_TITLE_PX)
              .configure_text(fontSize=CHART_FONT_PX))

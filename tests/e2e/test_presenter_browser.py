@@ -122,12 +122,21 @@ LAYOUT = """([marker, top]) => {
   const results = kids.slice(at + 1).filter(shown);
   const banner = document.querySelector('.st-key-room_banner');
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(c => {
-    let el = c.closest('[data-testid="stElementContainer"]'), prev = el.previousElementSibling;
-    while (prev && !shown(prev)) prev = prev.previousElementSibling;
+    // what is drawn just above the chart (on screen, not in the page's order)
+    const el = c.closest('[data-testid="stElementContainer"]');
+    const above = [...el.parentElement.children].filter(e => e !== el && shown(e)
+        && box(e).top < box(el).top).sort((a, b) => box(b).top - box(a).top);
+    const prev = above[0];
     const texts = [...c.querySelectorAll('svg text')].filter(t => t.textContent.trim());
-    return {above_bottom: prev ? box(prev).bottom : null,
-            ink_top: Math.min(box(c).top, ...texts.map(t => box(t).top)),
-            label_px: texts.map(t => parseFloat(getComputedStyle(t).fontSize))};
+    // ink: the chart's texts and marks; the element above: its text, else its box
+    const marks = [...c.querySelectorAll('svg g[class*="mark-"] path')].filter(shown);
+    const ink = e => { const r = document.createRange(); r.selectNodeContents(e);
+                       return r.getBoundingClientRect(); };
+    return {above_bottom: prev ? ink(prev).bottom : null,
+            own_top: box(el).top,
+            ink_top: Math.min(...texts.concat(marks).map(t => box(t).top)),
+            label_px: texts.map(t => parseFloat(getComputedStyle(t).fontSize)),
+            above: prev ? prev.innerText.slice(0, 40) : null};
   });
   return {
     inputs: inputs.length, inputs_top: Math.min(...inputs.map(e => box(e).top)),
@@ -139,7 +148,8 @@ LAYOUT = """([marker, top]) => {
     body_px: parseFloat(getComputedStyle(document.documentElement).fontSize),
     table_px: [...document.querySelectorAll('[data-testid="stTable"] td')]
         .map(td => parseFloat(getComputedStyle(td).fontSize)),
-    grids: document.querySelectorAll('[data-testid="stDataFrame"]').length,
+    grids: results.map(e => e.querySelectorAll('[data-testid="stDataFrame"]').length)
+        .reduce((a, b) => a + b, 0),
     charts: charts,
     sidebar: document.querySelector('[data-testid="stSidebar"]') ?
         document.querySelector('[data-testid="stSidebar"]').offsetParent !== null : false,
@@ -177,10 +187,14 @@ def test_the_projector_shows_banner_title_result_then_inputs(projector, name):
     assert not got["sidebar"]
     # large type: body, tables, charts; no chart over what is above it
     assert got["body_px"] >= presenter.FONT_PX, got
-    assert got["grids"] == 0, "a canvas table (st.dataframe) cannot be enlarged"
+    assert got["grids"] == 0, "a result in a canvas table (st.dataframe) cannot be enlarged"
     assert all(px >= presenter.FONT_PX for px in got["table_px"]), got["table_px"]
     for chart in got["charts"]:
         assert min(chart["label_px"]) >= presenter.CHART_FONT_PX, chart
-        assert chart["above_bottom"] is None or chart["ink_top"] >= chart["above_bottom"] - 1, chart
+        # nothing cut off at its top, nothing over the element above it (a text's box includes
+        # the font's leading above the glyphs: a quarter of its size is not ink)
+        lead = presenter.CHART_FONT_PX / 4
+        assert chart["ink_top"] >= chart["own_top"] - lead, chart
+        assert chart["above_bottom"] is None or chart["ink_top"] >= chart["above_bottom"] - lead, chart
     if STEPS[name][1]:
         assert got["table_px"] and got["charts"], got
