@@ -82,16 +82,7 @@ def table(data, formats: dict[str, str] | None = None, **kwargs) -> None:
     formats = formats or {}
     kwargs.setdefault("hide_index", True)
     if is_on():
-        if not _is_styler(data):
-            data = pd.DataFrame(data)
-            for column in data.columns[data.dtypes == bool]:  # the grid's tick, in any language
-                data[column] = data[column].map({True: "✓", False: ""})
-            if formats:
-                data = data.style
-        if formats:
-            data = data.format({k: (lambda v, f=f: f % v if _number(v) else v)
-                                for k, f in formats.items() if k in data.data.columns})
-        st.table(data, hide_index=kwargs["hide_index"])
+        st.table(projector_table(data, formats), hide_index=kwargs["hide_index"])
         return
     if formats:
         config = dict(kwargs.pop("column_config", None) or {})
@@ -100,6 +91,24 @@ def table(data, formats: dict[str, str] | None = None, **kwargs) -> None:
         kwargs["column_config"] = config
     kwargs.setdefault("width", "stretch")
     st.dataframe(data, **kwargs)
+
+
+def projector_table(data, formats: dict[str, str] | None = None):
+    """What ``table`` gives ``st.table`` on the projector: a data frame (or the page's Styler)
+    with ``formats`` applied and booleans as a tick (the grid's checkbox, in any language)."""
+    if _is_styler(data):
+        styled = data
+    else:
+        data = pd.DataFrame(data)
+        for column in data.columns[data.dtypes == bool]:
+            data[column] = data[column].map({True: "✓", False: ""})
+        if not formats:
+            return data
+        styled = data.style
+    if formats:
+        styled = styled.format({k: (lambda v, f=f: f % v if _number(v) else v)
+                                for k, f in formats.items() if k in styled.data.columns})
+    return styled
 
 
 def chart(c, **kwargs) -> None:
