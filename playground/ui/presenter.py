@@ -102,9 +102,9 @@ def projector_table(data, formats: dict[str, str] | None = None):
         data = pd.DataFrame(data)
         for column in data.columns[data.dtypes == bool]:
             data[column] = data[column].map({True: "✓", False: ""})
-        if not formats:
-            return data
-        styled = data.style
+        # numbers as the grid shows them (0.5, not 0.500000), unless the page gives a format
+        floats = [c for c in data.columns[data.dtypes == float] if c not in (formats or {})]
+        styled = data.style.format({c: _short for c in floats})
     if formats:
         styled = styled.format({k: (lambda v, f=f: f % v if _number(v) else v)
                                 for k, f in formats.items() if k in styled.data.columns})
@@ -144,6 +144,13 @@ def large_type(c):
 
 def _is_styler(data) -> bool:
     return type(data).__name__ == "Styler"
+
+
+def _short(v) -> str:
+    """A float with at most two decimals and no trailing zeros: 0.5, 8.37, 100."""
+    if not _number(v) or v != v:  # NaN
+        return "" if v != v else str(v)
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
 def _number(v) -> bool:

@@ -95,5 +95,5 @@ def test_the_projector_table_keeps_number_formats_and_shows_booleans_as_a_tick()
         formats={"size (MB)": "%.1f", "missing": "%.2f"}).to_html()
     assert ">1.2<" in shown and ">20.0<" in shown and "1.234" not in shown
     assert ">✓<" in shown and "True" not in shown and "False" not in shown
-    plain = presenter.projector_table([{"a": 1, "b": False}])
-    assert list(plain["b"]) == [""] and list(plain["a"]) == [1]
+    plain = presenter.projector_table([{"a": 1, "b": False, "c": 0.5}, {"a": 2, "b": True, "c": 1234.567}]).to_html()
+    assert ">0.5<" in plain and ">1,234.57<" in plain and ">✓<" in plain and "False" not in plain
