@@ -33,8 +33,7 @@ STEPS = {
     "prompt_lab": ({"max_new_tokens": 4}, False),
     "base_vs_chat": ({"max_new_tokens": 4}, False),
     "rag": ({"question": "What is a dragon?", "max_new_tokens": 4}, False),
-    "quantization": ({"presets": ["fp32"], "max_new_tokens": 8,
-                      "model": "smollm2-135m-instruct"}, True),
+    "quantization": ({"presets": ["fp32"], "max_new_tokens": 4}, True),
 }
 
 
