@@ -5,6 +5,7 @@ import streamlit as st
 from playground.errors import PlaygroundError
 from playground.room.admin import (budget_report, expected_password, login_throttle,
                                    resident_report)
+from playground.ui import presenter
 from playground.ui.admin_view import budget_section, cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.sessions_view import sessions_section
@@ -60,7 +61,7 @@ live = st.toggle(t("admin.live_figures_refresh_every"), key="admin_live")
 def resident_table() -> None:
     rows = [{**r, "last used": tr(r["last used"])} for r in resident_report(reg)]
     if rows:
-        st.dataframe(headers(rows), hide_index=True, width="stretch")
+        presenter.table(headers(rows), hide_index=True, width="stretch")
     else:
         st.caption(t("admin.no_model_is_loaded"))
 

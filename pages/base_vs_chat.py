@@ -13,6 +13,7 @@ from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_expl
                                           model_picker, stop_strings, stream_handles)
 from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
+from playground.ui import presenter
 from playground.ui.i18n import t, tr
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
@@ -67,6 +68,7 @@ left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("base_vs_chat.generate"), type="primary", key="bvc_go",
                  disabled=settings is None or not prompts or not ready)
 right.button(t("base_vs_chat.stop"), key="bvc_stop", help=t("base_vs_chat.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 
 partial = collect_interrupted_many("bvc_handles")
 if partial:  # labelled with what was sent, not with what the boxes hold now

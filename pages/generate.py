@@ -14,6 +14,7 @@ from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
                                    settings_widgets, show_error, show_warnings, stream_outputs,
                                    timings_caption)
+from playground.ui import presenter
 from playground.ui.i18n import t, tr
 
 st.title(t("generate.generate"))
@@ -60,6 +61,7 @@ if rendered is not None:
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("generate.generate_2"), type="primary", disabled=settings is None or rendered is None)
 right.button(t("generate.stop"), key="gen_stop", help=t("generate.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 
 slots = None
 result = collect_interrupted("gen_handle")

@@ -13,6 +13,7 @@ from playground.ui.lab import few_shot_editor, run_prompts
 from playground.ui.prompt_widgets import stop_strings
 from playground.ui.resources import current_model
 from playground.ui.widgets import settings_widgets
+from playground.ui import presenter
 from playground.ui.i18n import t
 
 CHAT, RAW = "chat template (chat models)", "raw text (base models)"
@@ -52,6 +53,7 @@ with templates_tab:
     go = go_col.button(t("prompt_lab.generate"), type="primary", key="lab_go",
                        disabled=settings is None or not filled)
     stop_col.button(t("prompt_lab.stop"), key="lab_tpl_stop", help=t("prompt_lab.stops_only_your_own"))
+    presenter.results_start()  # the result: first on the projector
     prompts = [Prompt.chat([{"role": "user", "content": p.text}]) if send == CHAT
                else Prompt.raw(p.text) for p in filled]
     run_prompts("lab_tpl", loaded, [p.label for p in filled], prompts, settings, stop, go)
@@ -87,5 +89,6 @@ with few_tab:
         fgo = go_col.button(t("prompt_lab.generate_2"), type="primary", key="lab_few_go",
                             disabled=settings is None)
         stop_col.button(t("prompt_lab.stop_2"), key="lab_few_stop", help=t("prompt_lab.stops_only_your_own_2"))
+        presenter.results_start("few")  # the result: first on the projector
         run_prompts("lab_few", loaded, [f"{k}-shot" for k in shots], fprompts, settings, stop,
                     fgo)

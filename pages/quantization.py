@@ -12,6 +12,7 @@ from playground.quant.labels import reference_note
 from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
+from playground.ui import presenter
 from playground.ui.i18n import t, tr
 
 ensure_app_shell()  # a first visit straight to /quantization still gets the sidebar
@@ -45,6 +46,7 @@ prompt = st.text_area(t("quantization.prompt"), DEFAULT_PROMPT, persist_state=KE
 left, right, _ = st.columns([1.3, 1, 5])
 go = left.button(t("quantization.run_comparison"), type="primary", key="quant_go")
 stop = right.button(t("quantization.cancel"), key="quant_cancel", help=t("quantization.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 waiting = comparison_queue().busy()
 if waiting and st.session_state.get("quant_job") is None:
     st.caption(t("quantization.waiting_comparison_s_running", waiting=waiting))

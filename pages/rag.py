@@ -17,6 +17,7 @@ from playground.ui.resources import current_model, registry
 from playground.ui.text import error_text
 from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
                                    stream_outputs)
+from playground.ui import presenter
 from playground.ui.i18n import t, tr
 
 WEB, DOCS = "Web search (DuckDuckGo)", "Local documents"
@@ -46,6 +47,7 @@ left, right, _ = st.columns([2, 1, 5])
 go = left.button(t("rag.search_and_answer") if mode == WEB else t("rag.answer_from_documents"),
                  type="primary", disabled=settings is None or options is None)
 right.button(t("rag.stop"), help=t("rag.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 
 
 def answer(sources, origin: str, note: str = "") -> None:

@@ -16,6 +16,7 @@ from playground.ui.sampling_lab import (compare_chart, filter_widgets, load_valu
                                         prompt_input, show_problems)
 from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import collect_interrupted, show_error, stream_outputs
+from playground.ui import presenter
 from playground.ui.i18n import headers, t, tr
 
 st.title(t("sampling_compare.compare_decoding_settings"))
@@ -59,6 +60,7 @@ for i, col in enumerate(st.columns(k)):
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("sampling_compare.generate"), type="primary", key="compare_go", disabled=problems)
 right.button(t("sampling_compare.stop"), key="compare_stop", help=t("sampling_compare.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 
 partial = collect_interrupted("compare_handle")
 if partial is not None and st.session_state.get("compare_pending"):
@@ -102,8 +104,8 @@ if last is not None:
     post_columns(results, loaded.name)  # "Post to the room"
     st.subheader(t("sampling_compare.across_columns"))
     if not points.empty:
-        st.altair_chart(compare_chart(points), width="stretch")
-    st.dataframe(headers(table), hide_index=True, width="stretch")
+        presenter.chart(compare_chart(points))
+    presenter.table(headers(table), hide_index=True, width="stretch")
     st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(table["tokenization"])))))
     st.caption(t("sampling_compare.distinct_n_lengths"))
     explain(mode)

@@ -17,6 +17,7 @@ from playground.ui.sampling_lab import (MEASURES, STATUS_LABELS, coloured_status
                                         show_problems)
 from playground.ui.widgets import (collect_interrupted, output_slots, show_error,
                                    stream_outputs)
+from playground.ui import presenter
 from playground.ui.i18n import t
 
 st.title(t("sampling_lens.decoding_lens"))
@@ -45,6 +46,7 @@ if loaded.tokenizer is None:  # a remote engine: its own top-N per step, from it
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("sampling_lens.generate"), type="primary", key="lens_go", disabled=settings is None)
 right.button(t("sampling_lens.stop"), key="lens_stop", help=t("sampling_lens.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 
 partial = collect_interrupted("lens_handle")
 if partial is not None:
@@ -96,13 +98,13 @@ elif rec.removed:
 table = pd.DataFrame([{"token": ("★ " if c.chosen else "") + c.text, "id": c.token_id,
                        "raw": c.raw, "tempered": c.tempered, "status": c.status,
                        "final": c.final} for c in rec.candidates])
-st.altair_chart(distribution_chart(table), width="stretch")
+presenter.chart(distribution_chart(table))
 shown = table.assign(status=table["status"].map(dict(STATUS_LABELS))).rename(
     columns={"status": t("sampling_lab.what_happened"), "token": t("sampling_lab.col_token"),
              **{k: f"{v} %" for k, v in MEASURES.items()}})
 for col in [f"{v} %" for v in MEASURES.values()]:
     shown[col] = (shown[col] * 100).round(2)
-st.dataframe(coloured_status(shown, t("sampling_lab.what_happened")), hide_index=True, width="stretch")
+presenter.table(coloured_status(shown, t("sampling_lab.what_happened")), hide_index=True, width="stretch")
 if shown.astype(str).apply(lambda c: c.str.contains("<0x", regex=False)).any().any():
     st.caption(t("langmodel.byte_fallback"))  # byte-fallback tokens: part of a character
 st.caption(t("sampling_lens.the_token_chosen_at"))

@@ -13,6 +13,7 @@ from playground.ui.resources import current_model
 from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatmap
 from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import show_error
+from playground.ui import presenter
 from playground.ui.i18n import headers, t
 
 st.title(t("sampling_sweep.sweep_top_p_temperature"))
@@ -44,6 +45,7 @@ prompt = prompt_input("sweep", loaded.is_chat)
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("sampling_sweep.run_sweep"), type="primary", key="sweep_go", disabled=plan is None)
 right.button(t("sampling_sweep.stop"), key="sweep_stop", help=t("sampling_sweep.stops_only_your_own"))
+presenter.results_start()  # the result: first on the projector
 
 if interrupted("sweep_watch"):
     st.warning(t("sampling_sweep.you_stopped_the_sweep"))
@@ -62,8 +64,8 @@ cells = st.session_state.get("sweep_last")
 if cells:
     df = pd.DataFrame([c.row() for c in cells]).rename(
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
-    st.altair_chart(sweep_heatmap(df), width="stretch")
-    st.dataframe(headers(df), hide_index=True, width="stretch")
+    presenter.chart(sweep_heatmap(df))
+    presenter.table(headers(df), hide_index=True, width="stretch")
     st.caption(t("sampling_compare.tokenized", tokenization=", ".join(sorted(set(df["tokenization"])))))
     explain(mode)
     with st.expander(t("sampling_sweep.the_samples_of_each")):

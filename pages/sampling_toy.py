@@ -5,6 +5,7 @@ import streamlit as st
 
 from playground.errors import SettingsError
 from playground.lab.toy import EXAMPLES, summary, toy_distribution, toy_settings
+from playground.ui import presenter
 from playground.ui.inputs import KEEP
 from playground.ui.sampling_lab import (STATUS_LABELS, coloured_status, distribution_chart,
                                         filter_widgets, load_values, show_problems)
@@ -36,9 +37,9 @@ shown = pd.DataFrame({
     t("measures.final"): table["final"].round(3)})
 with right:
     st.markdown(tr(summary(rows)))
-    st.dataframe(coloured_status(shown, t("sampling_lab.what_happened"), precision=3), hide_index=True,
+    presenter.table(coloured_status(shown, t("sampling_lab.what_happened"), precision=3), hide_index=True,
                  width="stretch", height=388)
-st.altair_chart(distribution_chart(table), width="stretch")
+presenter.chart(distribution_chart(table))
 
 with st.expander(t("sampling_toy.how_the_numbers_are")):
     st.markdown(

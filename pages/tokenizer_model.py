@@ -6,6 +6,7 @@ import streamlit as st
 
 from playground.prompting.modelinfo import config_dict, summarize
 from playground.prompting.tokens import special_tokens, tokenize, vocabulary_style
+from playground.ui import presenter
 from playground.ui.inputs import KEEP
 from playground.ui.prompt_widgets import show_tokens
 from playground.ui.resources import current_model
@@ -39,7 +40,7 @@ else:
                  en_cpt=len(PAIR[0]) / en, ja_cpt=len(PAIR[1]) / ja,
                  ratio=(len(PAIR[0]) / en) / (len(PAIR[1]) / ja)))
     show_tokens(result.views)
-    st.dataframe(headers([{"#": i, "token (shown)": v.shown, "piece in the vocabulary": v.piece,
+    presenter.table(headers([{"#": i, "token (shown)": v.shown, "piece in the vocabulary": v.piece,
                    "id": v.id, "special": v.special} for i, v in enumerate(result.views)]),
                  hide_index=True, height=min(400, 38 + 35 * result.count))
     st.markdown(t("tokenizer_model.ids"))
@@ -53,7 +54,7 @@ else:
                      "tokenizer_model.round_trip_differs"))
 
 st.subheader(t("tokenizer_model.special_tokens"))
-st.dataframe(headers(special_tokens(loaded.tokenizer)), hide_index=True, width="stretch")
+presenter.table(headers(special_tokens(loaded.tokenizer)), hide_index=True, width="stretch")
 
 summary = summarize(loaded)
 st.subheader(t("tokenizer_model.the_model_name", name=summary.name))

@@ -14,6 +14,7 @@ from playground.room.admin import (CacheMissingError, budget_notes_report, cache
 from playground.errors import PlaygroundError
 from playground.room.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
+from playground.ui import presenter
 from playground.ui.widgets import show_error
 from playground.ui.i18n import error_text, headers, t, tr
 
@@ -100,7 +101,7 @@ def cache_section(reg: Registry) -> None:
         st.info(t("admin_view.the_cache_is_empty"))
         return
     loaded_ids = {m.spec.location for m in reg.resident()}
-    st.dataframe(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
+    presenter.table(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
     labels = {r.commit_hash: r.label for r in report.rows}
     chosen = st.multiselect(t("admin_view.revisions_to_delete"), list(labels), format_func=labels.get,
                             key="admin_revisions",
@@ -123,10 +124,10 @@ def budget_section(reg: Registry) -> None:
             row["what happened"] = (error_text(PlaygroundError(note.refused, key=note.key,
                                                                params=note.params))
                                     if note.refused else tr(note.text()))
-        st.dataframe(headers(rows), hide_index=True, width="stretch")
+        presenter.table(headers(rows), hide_index=True, width="stretch")
     evicted = evicted_report(reg)
     if evicted:
         st.caption(t("admin.unloaded_since_the_server"))
         for row in evicted:
             row["why it is not loaded"] = tr(row["why it is not loaded"])
-        st.dataframe(headers(evicted), hide_index=True, width="stretch")
+        presenter.table(headers(evicted), hide_index=True, width="stretch")

@@ -23,6 +23,7 @@ from playground.room.admin import ago
 from playground.room.links import page_spec
 from playground.room.store import room_store
 from playground.serving.fairshare import acting_for, session_ledger
+from playground.ui import presenter
 from playground.ui.i18n import error_text, t, tr
 from playground.ui.identity import client_id
 from playground.ui.resources import registry
@@ -196,7 +197,7 @@ def room_chart(posts: list[board.Post]) -> None:
     if not cells:
         st.caption(t("board_view.no_room_sweep"))
         return
-    st.altair_chart(sweep_heatmap(pd.DataFrame(cells)), width="stretch")
+    presenter.chart(sweep_heatmap(pd.DataFrame(cells)))
     st.caption(t("board_view.room_sweep", n=sum(c['posts'] for c in cells)))
 
 

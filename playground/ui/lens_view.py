@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from playground.lab import lens
+from playground.ui import presenter
 from playground.ui.widgets import show_error
 from playground.ui.i18n import header, headers, t
 from playground.ui.sampling_lab import STATUS_LABELS
@@ -120,8 +121,8 @@ def _show_draw(key: tuple) -> None:
         tooltip=[alt.Tooltip("token:N", title=t("columns.token")),
                  alt.Tooltip("measure:N", title=t("columns.measure")),
                  alt.Tooltip("%:Q", format=".2f")]).properties(height=260)
-    st.altair_chart(chart, width="stretch")
-    st.dataframe(headers(df.round(2)), hide_index=True, width="stretch")
+    presenter.chart(chart)
+    presenter.table(headers(df.round(2)), hide_index=True, width="stretch")
     worst = lens.largest_difference(tally)
     st.caption(t("lens_view.largest_difference", text=worst.text,
                  points=f"{100 * worst.difference:+.2f}",
@@ -176,4 +177,4 @@ def remote_lens(loaded, prompt, settings, top_n: int) -> None:
         for rank, (token, p) in enumerate(step["candidates"], 1):
             row[f"#{rank}"] = f"{token!r} {p:.1%}"
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    presenter.table(pd.DataFrame(rows), hide_index=True, width="stretch")

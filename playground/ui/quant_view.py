@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from playground.ui import presenter
 from playground.ui.text import as_text
 from playground.errors import RequestCancelled
 from playground.serving.jobqueue import Job
@@ -115,14 +116,14 @@ def show_comparison(c: Comparison) -> None:
     if (table["status"] == "ok").all():  # the reasons are in the warnings above
         table = table.drop(columns="status")
     two = ("load (s)", "first token (s)", "perplexity")
-    st.dataframe(headers(table), hide_index=True, width="stretch", column_config={
-        header(k): st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
+    presenter.table(headers(table), formats={
+        header(k): "%.2f" if k in two else "%.1f"
         for k in table.columns if k.endswith(("(MB)", "(s)", "(tok/s)", "perplexity"))
         or k.startswith(("chrF", "BLEU"))})
     what = t("quant_view.gpu_memory") if c.device == "cuda" else t("quant_view.rss")
     st.caption(
         t("quant_view.model_on_upper_seconds", model=c.model, upper=c.device.upper(), seconds=c.seconds, reference=c.reference, _memory_column=_memory_column(c), what=what, memory_before_mb=c.memory_before_mb, memory_after_mb=c.memory_after_mb))
-    st.altair_chart(agreement_chart(c), width="stretch")
+    presenter.chart(agreement_chart(c))
     st.subheader(t("quant_view.outputs"))
     st.caption(t("quant_view.highlighted_from_the_first"))
     show_outputs(c)

@@ -17,6 +17,7 @@ from playground.errors import PlaygroundError
 from playground.room import broadcast
 from playground.room.lessons import LessonError, list_plans, load_plan
 from playground.room.store import room_store
+from playground.ui import presenter
 from playground.ui.i18n import error_text, language, t, tr
 from playground.ui.share import (apply_query_link, current_link, link_widget, open_step,
                                  show_link_notes, spec_for)
@@ -24,24 +25,9 @@ from playground.ui.share import (apply_query_link, current_link, link_widget, op
 POLL_S = 2.0                    # a new step reaches every tab within POLL_S + one rerun
 SEEN_VERSION = "room_bc_seen"   # session: the counter value this tab has fetched
 STEP = "room_bc_step"           # session: the broadcast this tab shows (or None)
-PRESENTER = "room_presenter"
+PRESENTER = presenter.TOGGLE
 LESSON = "room_lesson"          # session (instructor): (plan file, step index)
 SHARE_POP, LESSON_POP = "room_share_pop", "room_lesson_pop"  # session: popover open or not
-PRESENTER_CSS = """<style>
-html { font-size: 22px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 1rem; }
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-[data-testid="stHeader"] { display: none; }
-/* the page's result first: whatever follows the page's main (primary) button moves above the
-   inputs; the room strip and the title stay on top */
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(h1),
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :has(h1) + *,
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
-  > :has(.st-key-room_presenter) { order: -2; }
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
-  > :has([data-testid="stBaseButton-primary"]):not(:has(.st-key-room_presenter)) ~ *
-  { order: -1; }
-</style>"""
 
 
 def is_instructor() -> bool:
@@ -53,17 +39,18 @@ def room_bar(page) -> None:
     """Call in app.py after ``st.navigation`` and before the sidebar and ``page.run()``."""
     spec = spec_for(page.url_path)
     apply_query_link(spec)  # before any widget of the page exists
-    cols = st.columns([2, 1.5, 2.3, 3.2] if is_instructor() else [2, 1.5, 5.5])
-    if spec is not None:
-        link_widget(spec, cols[0])
-    presenter = cols[1].toggle(t("room_bar.presenter"), key=PRESENTER,
-                               help=t("room_bar.presenter_help"))
-    if presenter:
-        st.html(PRESENTER_CSS)
-    if is_instructor():
-        _instructor(spec, cols[2], cols[3])
-    show_link_notes()
-    _banner()
+    # the instructor's controls stay off the projector: they are for the laptop, not the room
+    instructor = is_instructor() and not presenter.is_on()
+    with st.container(key=presenter.TOP):  # first on the projector, banner included
+        cols = st.columns([2, 1.5, 2.3, 3.2] if instructor else [2, 1.5, 5.5])
+        if spec is not None:
+            link_widget(spec, cols[0])
+        cols[1].toggle(t("room_bar.presenter"), key=PRESENTER, help=t("room_bar.presenter_help"))
+        presenter.apply()
+        if instructor:
+            _instructor(spec, cols[2], cols[3])
+        show_link_notes()
+        _banner()
 
 
 def _instructor(spec, share_col, lesson_col) -> None:
@@ -173,7 +160,7 @@ def _banner() -> None:
     step = st.session_state.get(STEP)
     if step is None:
         return
-    if is_instructor():
+    if is_instructor() and not presenter.is_on():
         st.caption(t("room_bar.room_sees", note=localized_note(step.note)
                      or t("room_bar.no_note")))
         return
@@ -181,6 +168,8 @@ def _banner() -> None:
         text, button = st.columns([6, 1])
         text.markdown(t("room_bar.from_the_instructor",
                         note=_escape(localized_note(step.note)) or t("room_bar.a_new_step")))
+        if is_instructor():  # the projector shows the room what it was sent; no Open for it
+            return
         if button.button(t("room_bar.open"), key=f"room_open_{step.version}", type="primary"):
             open_step(step.link)
 
