@@ -114,6 +114,7 @@ def show_comparison(c: Comparison) -> None:
     table = pd.DataFrame(c.table())
     if (table["status"] == "ok").all():  # the reasons are in the warnings above
         table = table.drop(columns="status")
+    table["diverges at token"] = table["diverges at token"].replace("never", t("quant_view.never"))
     two = ("load (s)", "first token (s)", "perplexity")
     st.dataframe(headers(table), hide_index=True, width="stretch", column_config={
         header(k): st.column_config.NumberColumn(format="%.2f" if k in two else "%.1f")
