@@ -80,7 +80,8 @@ step = st.slider(t("sampling_lens.step"), 0, len(steps) - 1, 0, key="lens_step",
 rec = steps[step]
 st.markdown(t("sampling_lens.tokens_so_far") + tokens_so_far(steps, step))
 
-a, b, c, d = st.columns(4)
+# two by two: four metrics in a row cut off '49,152 個中 …' and '4.29 → 2.55 …' at 1,400 px
+(a, b), (c, d) = st.columns(2), st.columns(2)
 a.metric(t("sampling_lens.chosen_token"), rec.chosen_text,
          help=t("sampling_lens.chosen_greedy") if rec.greedy else t("sampling_lens.chosen_drawn"))
 b.metric(t("sampling_lens.tokens_kept"), t("sampling_lens.kept_of", kept=rec.kept_tokens, vocab=rec.vocab_size))

@@ -115,6 +115,7 @@ def show_comparison(c: Comparison) -> None:
     table = pd.DataFrame(c.table())
     if (table["status"] == "ok").all():  # the reasons are in the warnings above
         table = table.drop(columns="status")
+    table["diverges at token"] = table["diverges at token"].replace("never", t("quant_view.never"))
     two = ("load (s)", "first token (s)", "perplexity")
     presenter.table(headers(table), formats={
         header(k): "%.2f" if k in two else "%.1f"
@@ -130,14 +131,10 @@ def show_comparison(c: Comparison) -> None:
     with st.expander(t("quant_view.how_to_read_this")):
         notes = {r.caveat for r in c.ok_rows() if r.caveat}
         if c.device != "cuda":
-            notes.add("RSS growth is measured in the comparison's own process: its first "
-                      "copy also pays one-time library set-up (tens of MB). The weights "
-                      "column is the per-copy figure to compare.")
-            notes.add("No CUDA GPU on this server: memory is measured as process RSS and "
-                      "get_memory_footprint(); the GPU figures (torch.cuda.memory_allocated, "
-                      "as in the tutorial's memory_summary) could not be measured here.")
+            notes.add(t("quant_view.rss_note"))
+            notes.add(t("quant_view.no_cuda_note"))
         for note in sorted(notes):
-            st.markdown(f"- {note}")
+            st.markdown(f"- {tr(note)}")
         st.markdown(t("quant_view.perplexity_is_of_this", escape=html.escape(c.reference_text)))
         st.code("\n".join(f"# {r.preset}: {PRESETS[r.preset].summary}\n"
                           f"model = AutoModelForCausalLM.from_pretrained(name, {r.recipe})"
