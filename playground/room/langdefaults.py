@@ -16,7 +16,9 @@ Package ``playground.room``: may import the feature packages, ``serving``, ``con
 
 from __future__ import annotations
 
-from typing import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Callable, Iterator
 
 JA_MODEL = "gemma-3-270m"
 # pages that continue raw text: in a Japanese tab they start on JA_MODEL
@@ -40,6 +42,8 @@ JA_TEMPLATES = [
 JA_CONTENT = "Tell me a story about a dragon."
 
 _source: dict[str, Callable[[], str]] = {"fn": lambda: "en"}
+_speaking: ContextVar[str | None] = ContextVar("speaking", default=None)
+LANGUAGES = ("en", "ja")
 
 
 def set_language_source(fn: Callable[[], str]) -> None:
@@ -47,7 +51,20 @@ def set_language_source(fn: Callable[[], str]) -> None:
     _source["fn"] = fn
 
 
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Within the block, ``language()`` is ``lang`` in this thread only (other sessions'
+    script threads keep their own)."""
+    token = _speaking.set(lang)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def language() -> str:
+    if _speaking.get() is not None:
+        return _speaking.get()
     try:
         return "ja" if _source["fn"]() == "ja" else "en"
     except Exception:  # no session (a thread without a script run): the English defaults

@@ -1,7 +1,7 @@
 """Share links: a page and its inputs as a path and a query string, and back.
 
 ``encode_link("sampling_compare", {"columns": 2, "seed": 3})`` ->
-``/sampling_compare?columns=2&seed=3``. Only inputs that differ from the page's defaults travel.
+``/sampling_compare?columns=2&seed=3``. Only inputs that differ from the page's defaults (in a tab of any language) travel.
 Short values are plain, readable query parameters; long ones (several lines of templates, a
 few-shot set, chat messages) go together into one parameter ``z``: JSON, zlib-compressed,
 base64url. Decoding never fails on a bad value: each unknown or out-of-range value is replaced
@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from playground.textfiles import loads_json
 from playground.errors import SettingsError
 from playground.room.fields import Field, FieldError, LinkError
+from playground.room.langdefaults import LANGUAGES, speaking
 from playground.room.pages import PAGES, PageSpec, page_spec
 from playground.serving.settings import GenerationSettings
 
@@ -66,9 +67,8 @@ def encode_link(page: str, inputs: dict, keep: dict | None = None) -> str:
     plain: dict[str, str] = {}
     compact: dict[str, Any] = {}
     for f in spec.fields:
-        default = f.default_for(values)  # a preset's sliders follow the preset chosen
         value = values[f.name]
-        if value is None or value == default:
+        if value is None or _default_everywhere(f, values, value):
             continue
         shown = f.to_link(value)
         if f.kind == "rows" or (isinstance(shown, str) and ("\n" in shown
@@ -87,6 +87,17 @@ def encode_link(page: str, inputs: dict, keep: dict | None = None) -> str:
                         f"{MAX_LINK:,} (what a reverse proxy such as nginx accepts by default). "
                         f"Shorten the longest texts (templates, examples, prompts).")
     return link
+
+
+def _default_everywhere(f, values: dict, value: Any) -> bool:
+    """Whether ``value`` is ``f``'s default in a tab of every language (a preset's sliders
+    follow the preset chosen). A Japanese tab's gemma and Japanese prompt travel: the link
+    opens the same inputs in an English tab too."""
+    for lang in LANGUAGES:
+        with speaking(lang):
+            if f.default_for(values) != value:
+                return False
+    return True
 
 
 def decode_link(link: str) -> tuple[str, dict, list[str]]:

@@ -12,7 +12,8 @@ TWO_COLUMNS = {"columns": 2, "col1.preset": "top_p 0.1 / T 0.8",
 def test_a_compare_step_round_trips_and_only_changed_inputs_travel():
     link = encode_link("compare", TWO_COLUMNS)
     assert link.startswith("/sampling_compare?")
-    assert "n=" not in link and "prompt" not in link  # defaults stay out of the link
+    assert "&n=" not in link and "col1.top_p" not in link  # defaults stay out of the link
+    assert "prompt=" in link  # its default depends on the tab's language: it travels
     page, inputs, notes = decode_link(link)
     assert page == "sampling_compare" and notes == []
     assert {k: inputs[k] for k in TWO_COLUMNS} == TWO_COLUMNS
@@ -62,7 +63,7 @@ def test_a_few_shot_set_goes_compact_and_round_trips():
     rows = [{"input": f"sentence number {i}", "output": f"文 {i}"} for i in range(10)]
     templates = "Translate: {content}\n---\nSummarize: {content}"
     link = encode_link("prompt_lab", {"examples": rows, "templates": templates})
-    assert f"?{COMPACT}=" in link and "sentence" not in link
+    assert f"&{COMPACT}=" in link and "sentence" not in link
     _, inputs, notes = decode_link(link)
     assert notes == [] and inputs["examples"] == rows and inputs["templates"] == templates
 
