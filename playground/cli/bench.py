@@ -21,6 +21,8 @@ def register(sub) -> None:
                    help="also run the concurrent phase with the model loaded in each of these "
                         "CPU dtypes, comma-separated (e.g. float32,bfloat16), and print the "
                         "ratio to the first")
+    p.add_argument("--rounds", type=in_range(1, 20), default=3,
+                   help="with --dtypes: the dtypes take turns this many times (medians)")
     g = p.add_argument_group("--fairness: the schedulers side by side (fifo, then fair)")
     g.add_argument("--fairness", action="store_true",
                    help="instead: a newcomer's wait beside three participants at the limits, "
@@ -53,7 +55,8 @@ def run(args) -> int:
     report = run_bench(loaded, args.sessions, args.new_tokens, progress=say)
     if dtypes:
         report["by_dtype"] = run_dtype_bench(loaded.name, dtypes, args.sessions,
-                                             args.new_tokens, progress=say)["dtypes"]
+                                             args.new_tokens, progress=say,
+                                             rounds=args.rounds)["dtypes"]
     if args.json:
         print_json(report)
         return 0
@@ -65,8 +68,9 @@ def run(args) -> int:
     print(f"ratio (concurrent / sequential tok/s): {report['ratio']}x; identical texts both "
           f"ways: {report['same_text_both_ways']}/{report['sessions']}")
     for dtype, r in report.get("by_dtype", {}).items():
-        print(f"{dtype:>10}: concurrent {r['tokens_per_s']} tok/s (loaded as {r['loaded_as']}); "
-              f"{r['ratio_to_first']}x the first dtype")
+        print(f"{dtype:>10}: concurrent {r['tokens_per_s']} tok/s, median of "
+              f"{r['rounds_tokens_per_s']} (loaded as {r['loaded_as']}); {r['ratio_to_first']}x "
+              f"the first dtype (each round: {r['round_ratios']})")
     return 0
 
 

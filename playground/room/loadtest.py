@@ -218,10 +218,13 @@ def last_rehearsal() -> Job | None:
 
 
 def run_dtype_bench(name: str, dtypes: list[str], sessions: int = 16, new_tokens: int = 64,
-                    progress=lambda _m: None) -> dict:
-    """The concurrent phase of ``run_bench`` once per CPU dtype (``[models] cpu_dtype``), each
-    with the model loaded afresh in that dtype, in one run: tok/s of each and the ratio to the
-    first. Texts may differ between dtypes (bf16 rounds differently); each dtype's own texts
+                    progress=lambda _m: None, rounds: int = 3) -> dict:
+    """The concurrent phase of ``run_bench`` per CPU dtype (``[models] cpu_dtype``), in one run:
+    the model is loaded once in each dtype, then the dtypes take turns, ``rounds`` times
+    (float32, bfloat16, float32, bfloat16, …), so that a load on the machine that comes and
+    goes meets every dtype alike. Each dtype's tok/s is its median round; ``ratio_to_first``
+    divides medians, and ``round_ratios`` gives each round's ratio to the first dtype's same
+    round. Texts may differ between dtypes (bf16 rounds differently); each dtype's own texts
     are what its pages would show."""
     from dataclasses import replace
 
@@ -230,21 +233,37 @@ def run_dtype_bench(name: str, dtypes: list[str], sessions: int = 16, new_tokens
 
     config = load_config()
     requests = [session_request(i, new_tokens) for i in range(sessions)]
+    registries = {d: Registry(replace(config, models=replace(config.models, cpu_dtype=d)))
+                  for d in dtypes}
+    models = {}
+    try:
+        for dtype, registry in registries.items():
+            models[dtype] = registry.load(name, progress=progress, instructor=True)
+            models[dtype].service.submit(GenerationRequest.single(
+                GenerationSettings(max_new_tokens=2), Prompt.raw("warm up"))).result()
+        runs: dict[str, list[dict]] = {d: [] for d in dtypes}
+        for r in range(rounds):
+            for dtype, loaded in models.items():
+                progress(f"round {r + 1}/{rounds}, {dtype} "
+                         f"({str(loaded.dtype).removeprefix('torch.')}): {sessions} clients "
+                         f"at once…")
+                results, wall_s = run_concurrently(loaded.service, requests)
+                runs[dtype].append(_summary(results, wall_s))
+    finally:
+        for dtype, registry in registries.items():
+            if dtype in models:
+                registry.unload(models[dtype].name)
     out = {}
     for dtype in dtypes:
-        registry = Registry(replace(config, models=replace(config.models, cpu_dtype=dtype)))
-        loaded = registry.load(name, progress=progress, instructor=True)
-        try:
-            loaded.service.submit(GenerationRequest.single(
-                GenerationSettings(max_new_tokens=2), Prompt.raw("warm up"))).result()
-            progress(f"{dtype} ({str(loaded.dtype).removeprefix('torch.')}): {sessions} "
-                     f"clients at once…")
-            results, wall_s = run_concurrently(loaded.service, requests)
-            out[dtype] = {**_summary(results, wall_s),
-                          "loaded_as": str(loaded.dtype).removeprefix("torch.")}
-        finally:
-            registry.unload(loaded.name)
-    first = out[dtypes[0]]["tokens_per_s"]
+        speeds = sorted(run["tokens_per_s"] for run in runs[dtype])
+        out[dtype] = {"tokens_per_s": speeds[len(speeds) // 2],
+                      "rounds_tokens_per_s": [run["tokens_per_s"] for run in runs[dtype]],
+                      "loaded_as": str(models[dtype].dtype).removeprefix("torch.")}
+    first = dtypes[0]
     for dtype in dtypes:
-        out[dtype]["ratio_to_first"] = round(out[dtype]["tokens_per_s"] / first, 2)
-    return {"model": name, "sessions": sessions, "new_tokens": new_tokens, "dtypes": out}
+        out[dtype]["ratio_to_first"] = round(out[dtype]["tokens_per_s"]
+                                             / out[first]["tokens_per_s"], 2)
+        out[dtype]["round_ratios"] = [round(a["tokens_per_s"] / b["tokens_per_s"], 2)
+                                      for a, b in zip(runs[dtype], runs[first])]
+    return {"model": name, "sessions": sessions, "new_tokens": new_tokens, "rounds": rounds,
+            "dtypes": out}

@@ -42,3 +42,16 @@ def test_fairness_bench_lets_the_newcomer_in_first_with_the_fair_scheduler(smol,
     for name in ("fifo", "fair"):
         spread = report["spread"][name]
         assert spread["sessions"] == 4 and spread["tokens_max"] >= spread["tokens_min"] >= 0
+
+
+def test_dtypes_take_turns_and_the_ratio_divides_the_medians(smol, capsys):
+    code, out, err = run_cli(capsys, "bench", "--sessions", "2", "--new-tokens", "3",
+                             "--dtypes", "float32,bfloat16", "--rounds", "3", "--json")
+    assert code == 0, err
+    by_dtype = json.loads(out)["by_dtype"]
+    f32, bf16 = by_dtype["float32"], by_dtype["bfloat16"]
+    assert (f32["loaded_as"], bf16["loaded_as"]) == ("float32", "bfloat16")
+    assert len(f32["rounds_tokens_per_s"]) == len(bf16["round_ratios"]) == 3
+    assert f32["tokens_per_s"] == sorted(f32["rounds_tokens_per_s"])[1]  # the median round
+    assert bf16["ratio_to_first"] == round(bf16["tokens_per_s"] / f32["tokens_per_s"], 2)
+    assert f32["round_ratios"] == [1.0, 1.0, 1.0]
