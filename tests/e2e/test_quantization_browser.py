@@ -1,6 +1,7 @@
 """Quantization page in a real browser: pick presets, run, watch progress, read the results."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import fill, wait_idle
 
@@ -21,8 +22,7 @@ def test_a_two_preset_comparison_shows_progress_table_chart_and_outputs(new_sess
     page.locator("[data-testid='stProgress']").first.wait_for(timeout=60_000)
     page.get_by_text("Memory vs agreement").wait_for(timeout=300_000)
     wait_idle(page)
-    grid = page.locator("[data-testid='stDataFrame']")
-    assert grid.count() == 1
+    expect(page.locator("[data-testid='stDataFrame']")).to_have_count(1, timeout=30_000)
     assert page.get_by_text("the reference ·").count() == 1   # the fp32 output card
     assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
     assert page.get_by_text("MB before the comparison").count() == 1

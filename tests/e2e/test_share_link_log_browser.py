@@ -3,6 +3,7 @@ student's Open left 'The widget with key "compare_k" was created with a default 
 had its value set via the Session State API' with a stack trace in the server log)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from playground.room.lessons import load_plan
 from tests.conftest import ROOT
@@ -19,7 +20,7 @@ def test_opening_a_lesson_compare_step_logs_no_session_state_warning(new_session
     page.get_by_role("heading", name="Compare decoding settings").wait_for(timeout=60_000)
     wait_idle(page)
     seed = page.locator(".st-key-compare_seed input")
-    assert seed.input_value() == "3"  # the step's inputs arrived
+    expect(seed).to_have_value("3", timeout=20_000)  # the step's inputs arrived
     assert page.locator(".st-key-compare_col1_preset").is_visible()
     assert not page.locator(".st-key-compare_col2_preset").is_visible()  # 2 columns, not 4
     log = SERVER_LOGS[app_url].read_text()
