@@ -23,7 +23,9 @@ from typing import Any
 from playground.room.pages import page_spec
 
 FIRST = ("do_sample", "columns", "n", "max_new_tokens", "seed")  # shown always, in this order
-SAMPLING_ONLY = frozenset({"temperature", "top_p", "top_k", "min_p", "epsilon_cutoff"})
+# what greedy decoding does not use (the page keeps the values, hidden, for when it samples)
+SAMPLING_ONLY = frozenset({"temperature", "top_p", "top_k", "min_p", "epsilon_cutoff",
+                           "num_return_sequences", "seed"})
 MAX_EXTRA = 6        # inputs shown besides FIRST (then "…")
 TEXT_MAX = 24        # characters of a text input shown
 _COLUMN = re.compile(r"^col(\d+)\.")
@@ -48,7 +50,8 @@ def summary(page: str, inputs: dict) -> list[tuple[str, Any]]:
     inputs the page has, then up to MAX_EXTRA of the others that differ from their defaults
     (``("…", None)`` when more do)."""
     spec = page_spec(page)
-    first = [(n, inputs[n]) for n in FIRST if n in inputs and inputs[n] is not None]
+    first = [(n, inputs[n]) for n in FIRST
+             if n in inputs and inputs[n] is not None and _relevant(n, inputs)]
     extra = []
     for f in spec.fields:
         if f.name in FIRST or f.name not in inputs or not _relevant(f.name, inputs):

@@ -20,12 +20,12 @@ def generate(**over) -> dict:
 
 
 def test_the_summary_names_the_mode_the_length_and_the_seed_first():
-    made = generate(do_sample=False, max_new_tokens=32, seed=5)
-    assert summary("generate", made)[:3] == [("do_sample", False), ("max_new_tokens", 32),
+    made = generate(do_sample=True, max_new_tokens=32, seed=5)
+    assert summary("generate", made)[:3] == [("do_sample", True), ("max_new_tokens", 32),
                                               ("seed", 5)]
-    # a filter under greedy decoding made nothing: not shown; a sampling temperature is
-    greedy = generate(do_sample=False, temperature=0.3)
-    assert "temperature" not in dict(summary("generate", greedy))
+    # what greedy decoding does not use is not shown (the page keeps it, hidden)
+    greedy = generate(do_sample=False, temperature=0.3, seed=5, num_return_sequences=3)
+    assert summary("generate", greedy) == [("do_sample", False), ("max_new_tokens", 64)]
     sampled = generate(do_sample=True, temperature=0.3, num_return_sequences=3)
     assert dict(summary("generate", sampled))["temperature"] == 0.3
     assert dict(summary("generate", sampled))["num_return_sequences"] == 3
@@ -34,7 +34,9 @@ def test_the_summary_names_the_mode_the_length_and_the_seed_first():
 def test_changed_names_what_differs_and_ignores_what_cannot_change_the_result():
     made = generate(do_sample=False, max_new_tokens=32, seed=5)
     assert changed("generate", made, made) == []
-    assert changed("generate", made, {**made, "prompt": "Hi", "seed": 6}) == ["seed", "prompt"]
+    assert changed("generate", made, {**made, "prompt": "Hi", "seed": 6}) == ["prompt"]
+    sampled = {**made, "do_sample": True}
+    assert changed("generate", sampled, {**sampled, "seed": 6}) == ["seed"]
     assert changed("generate", made, {**made, "temperature": 1.7}) == []  # greedy either way
     assert changed("generate", made, {**made, "do_sample": True, "temperature": 1.7}) == [
         "do_sample", "temperature"]
