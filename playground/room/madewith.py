@@ -56,9 +56,9 @@ def summary(page: str, inputs: dict) -> list[tuple[str, Any]]:
     for f in spec.fields:
         if f.name in FIRST or f.name not in inputs or not _relevant(f.name, inputs):
             continue
-        value = inputs[f.name]
-        if value is None or value == f.default_for(inputs):
-            continue
+        value, default = inputs[f.name], f.default_for(inputs)
+        if value is None or value == default or (default is None and value is True):
+            continue  # a switch that follows the model (chat template) is named when off
         extra.append((f.name, value))
     if len(extra) > MAX_EXTRA:
         extra = extra[:MAX_EXTRA] + [("…", None)]

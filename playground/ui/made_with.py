@@ -24,6 +24,7 @@ from playground.ui.share import read_inputs
 from playground.ui.text import as_text
 
 KEY = "made_with_{page}"   # session: {"inputs": {...}, "step": "..."} of the shown result
+ICON = {False: ":material/tune: ", True: ":material/history: "}  # inputs changed since or not
 
 
 def page_inputs(page: str) -> dict:
@@ -96,4 +97,4 @@ def made_with(page: str, container=None) -> None:
         return
     text, diff = line(page, m["inputs"], page_inputs(page))
     with (container or st).container(key=f"made_with_{page}"):
-        st.caption((":material/history: " if diff else ":material/tune: ") + as_text(text))
+        st.caption(ICON[bool(diff)] + as_text(text))

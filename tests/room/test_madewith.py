@@ -63,3 +63,8 @@ def test_a_post_keeps_the_step_it_was_made_under_not_the_current_one(store):
     assert q.step == ""  # made before any step was shared
     r = board.add_post(store, session="s", page="generate", text="cli", posts_per_minute=0)
     assert r.step == "Step 2"  # the command line: the room's step now
+
+
+def test_the_chat_switch_is_named_only_when_it_is_off():
+    assert "chat" not in dict(summary("generate", generate(chat=True)))
+    assert dict(summary("generate", generate(chat=False)))["chat"] is False
