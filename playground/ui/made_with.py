@@ -75,6 +75,8 @@ def _shown(name: str, value) -> str:
         return t("made_with.chat") if value else t("made_with.raw")
     if isinstance(value, bool):
         return f"{_name(name)} " + (t("made_with.on") if value else t("made_with.off"))
+    if name == "model":  # a model's name, as the sidebar shows it
+        return f"{_name(name)} {value}"
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return f"{_name(name)} " + t("made_with.rows", n=len(value))
     return f"{_name(name)} {short(value)}"

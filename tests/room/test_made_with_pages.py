@@ -90,3 +90,21 @@ def test_open_on_the_board_lands_on_the_posts_inputs_in_this_tab_and_regenerates
     [label] = made_with(viewer)
     assert "この結果の入力: 貪欲法, max_new_tokens 8" in label and "その後" not in label
 
+
+
+def test_compare_and_sweep_label_their_results_with_what_made_them(nav_app):
+    at = nav_app("pages/sampling_compare.py", {"columns": "2", "n": "2", "max_new_tokens": "8",
+                                               "seed": "7"})
+    at.button(key="compare_go").click().run()
+    assert not at.exception and not at.error, at.error
+    [label] = made_with(at)
+    assert "Made with: columns 2, samples 2, max_new_tokens 8, seed 7" in label
+    assert "changed since" not in label
+    at.selectbox(key="compare_col1_preset").set_value("greedy").run()
+    assert "inputs changed since (col2.preset" in made_with(at)[0]
+    at = nav_app("pages/sampling_sweep.py", {"top_p": "0.5", "temperature": "1.0", "n": "2",
+                                             "max_new_tokens": "8"})
+    at.button(key="sweep_go").click().run()
+    assert not at.exception and not at.error, at.error
+    [label] = made_with(at)
+    assert "samples 2, max_new_tokens 8, seed 0" in label and "top_p “0.5”" in label
