@@ -109,7 +109,8 @@ with chat_box:
                 reply = result.samples[0].text
                 slot.markdown(as_text(reply, t("common.nothing")))
             turns.append({"role": "assistant", "content": reply,
-                          "seed": request.variants[0].seed})  # for "view code"
+                          "seed": request.variants[0].seed,  # for "view code"
+                          "settings": request.variants[0]})  # for "Post to the room"
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
             turns[:] = before

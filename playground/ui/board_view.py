@@ -128,8 +128,9 @@ def post_reply(turns: list[dict], model: str, settings) -> None:
     i = replies[-1]
     asked = turns[i - 1]["content"] if i and turns[i - 1]["role"] == "user" else ""
     text = (f"> {asked}\n\n" if asked else "") + turns[i]["content"]
+    made = turns[i].get("settings") or settings  # what made the reply (its seed included)
     post_popover("persona_chat", [{"label": t("board_view.the_last_reply"), "text": text, "model": model,
-                                   "settings": _settings(settings)}], "persona_post")
+                                   "settings": _settings(made)}], "persona_post")
 
 
 def post_answer(rag, result, model: str, settings) -> None:
