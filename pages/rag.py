@@ -59,6 +59,7 @@ def answer(sources, origin: str, note: str = "") -> None:
     show_prompt(rag, loaded.name)
     slots = answer_slots(rag)
     st.session_state["rag_pending"] = (rag, origin, note)
+    st.session_state["rag_settings"] = settings  # what makes this answer (for its post)
     handle = loaded.service.submit(rag.request(settings))
     result = stream_outputs("rag_handle", handle, slots, renderer(rag))
     show_answers(rag, result, slots)
@@ -115,4 +116,4 @@ if last is not None and not shown:
     show_answers(rag, result, answer_slots(rag))
 if (posted := st.session_state.get("rag_last")) is not None:  # "Post to the room"
     made_with("rag")  # "Made with: …" (and whether the inputs changed since)
-    post_answer(posted[0], posted[3], loaded.name, settings)
+    post_answer(posted[0], posted[3], loaded.name, st.session_state.get("rag_settings", settings))
