@@ -8,6 +8,7 @@ from playground.errors import PlaygroundError
 from playground.serving.service import GenerationRequest, Prompt
 from playground.ui.inputs import KEEP
 from playground.ui.board_view import post_samples
+from playground.ui.made_with import made_with, remember
 from playground.ui.code_view import generation_code
 from playground.ui.resources import current_model, registry
 from playground.ui.text import as_text
@@ -69,6 +70,7 @@ if result is not None:
     st.session_state["gen_last"] = (result, loaded.spec, settings, rendered)
 if go:
     st.session_state.pop("gen_last", None)  # a new run: the old result goes, even if this fails
+    remember("generate")  # the inputs (and lesson step) that make this result
     try:
         handle = loaded.service.submit(GenerationRequest((prompt,), (settings,),
                                                          session=session_key("generate")))
@@ -88,6 +90,7 @@ if last is not None:
         note = "" if sample.finish_reason in ("eos", None) else f"  \n*({why})*"
         slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))
+    made_with("generate")  # "Made with: …" (and whether the inputs changed since)
     show_warnings(result.warnings)
     post_samples(result, spec.name, used_settings)  # "Post to the room"
     generation_code(spec, used_rendered, used_settings, loaded,

@@ -9,6 +9,7 @@ from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, re
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
 from playground.ui.board_view import post_reply
+from playground.ui.made_with import forget, made_with, remember
 from playground.ui.inputs import KEEP, bounded_number
 from playground.ui.code_view import chat_code
 from playground.ui.resources import current_model
@@ -61,6 +62,7 @@ if clear:
     turns.clear()
     st.session_state[NOTE] = st.session_state[SENT] = None
     st.session_state["persona_replies"] = st.session_state["persona_dropped"] = 0
+    forget("persona_chat")
 
 candidate = None
 try:
@@ -73,6 +75,7 @@ try:
         request, fitted = chat_request(loaded, system, candidate, reply_settings(settings, n),
                                        int(budget))
         st.session_state["persona_replies"] = n + 1
+        remember("persona_chat")  # the persona and settings that make this reply
         before = list(turns)
         turns[:] = candidate
         st.session_state[NOTE] = fitted.note
@@ -95,6 +98,8 @@ with chat_box:
                 st.caption(t("persona_chat.left_out_of_the"))
     if st.session_state.get(NOTE):
         st.info(tr(st.session_state[NOTE]), icon=":material/content_cut:")
+    if answered and candidate is None:
+        made_with("persona_chat")  # the last reply's "Made with: …"
     if candidate is not None:
         try:
             handle = loaded.service.submit(request)
@@ -104,7 +109,8 @@ with chat_box:
                 reply = result.samples[0].text
                 slot.markdown(as_text(reply, t("common.nothing")))
             turns.append({"role": "assistant", "content": reply,
-                          "seed": request.variants[0].seed})  # for "view code"
+                          "seed": request.variants[0].seed,  # for "view code"
+                          "settings": request.variants[0]})  # for "Post to the room"
         except Exception as err:  # busy server, failed request: the history as it was
             show_error(err)
             turns[:] = before

@@ -13,6 +13,7 @@ from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, w
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
 from playground.ui import presenter
+from playground.ui.made_with import made_with, remember
 from playground.ui.i18n import t, tr
 
 ensure_app_shell()  # a first visit straight to /quantization still gets the sidebar
@@ -55,6 +56,7 @@ job = st.session_state.get("quant_job")
 if stop and job is not None:
     job.cancel()
 if go:
+    remember("quantization")  # the inputs (and lesson step) that make this result
     try:
         request = ComparisonRequest(model=name, presets=tuple(presets), prompt=prompt,
                                     max_new_tokens=max_new, chat=False if raw else None,
@@ -73,6 +75,7 @@ if job is not None:
 
 last = st.session_state.get("quant_last")
 if last is not None:
+    made_with("quantization")  # "Made with: …" (and whether the inputs changed since)
     show_comparison(last)
 elif job is None:
     st.info(t("quantization.choose_presets_and_press"))

@@ -13,6 +13,7 @@ from playground.ui.inputs import KEEP
 from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
                                     show_answers, show_prompt, show_sources)
 from playground.ui.board_view import post_answer
+from playground.ui.made_with import made_with, remember
 from playground.ui.resources import current_model, registry
 from playground.ui.text import error_text
 from playground.ui.widgets import (collect_interrupted, settings_widgets, show_error,
@@ -58,6 +59,7 @@ def answer(sources, origin: str, note: str = "") -> None:
     show_prompt(rag, loaded.name)
     slots = answer_slots(rag)
     st.session_state["rag_pending"] = (rag, origin, note)
+    st.session_state["rag_settings"] = settings  # what makes this answer (for its post)
     handle = loaded.service.submit(rag.request(settings))
     result = stream_outputs("rag_handle", handle, slots, renderer(rag))
     show_answers(rag, result, slots)
@@ -72,6 +74,7 @@ if interrupted is not None and st.session_state.get("rag_pending"):
 if go:
     st.session_state.pop("rag_failed", None)
     st.session_state.pop("rag_last", None)
+    remember("rag")  # the inputs (and lesson step) that make this answer
     try:
         if not question.strip():
             raise PlaygroundError("type a question first", key="errors.no_question")
@@ -96,6 +99,7 @@ if failed and mode == WEB:
     st.error(failed)
     col, hint = st.columns([2, 5])
     if col.button(t("rag.answer_without_web_context"), disabled=settings is None):
+        remember("rag")
         try:
             answer([], "none")
             shown = True
@@ -111,4 +115,5 @@ if last is not None and not shown:
     show_prompt(rag, loaded.name)
     show_answers(rag, result, answer_slots(rag))
 if (posted := st.session_state.get("rag_last")) is not None:  # "Post to the room"
-    post_answer(posted[0], posted[3], loaded.name, settings)
+    made_with("rag")  # "Made with: …" (and whether the inputs changed since)
+    post_answer(posted[0], posted[3], loaded.name, st.session_state.get("rag_settings", settings))

@@ -9,6 +9,7 @@ from playground.lab.compare import (DEFAULT_COLUMNS, MAX_COLUMNS, MIN_COLUMNS, P
 from playground.errors import SettingsError
 from playground.serving.settings import SEED
 from playground.ui.board_view import post_columns
+from playground.ui.made_with import made_with, remember
 from playground.ui.inputs import KEEP, bounded_number
 from playground.ui.resources import current_model
 from playground.ui.text import as_text
@@ -68,6 +69,7 @@ if partial is not None and st.session_state.get("compare_pending"):
     st.session_state["compare_last"] = (summarize(partial, cols, owner, mode, prompt), True)
 
 if go:
+    remember("sampling_compare")  # the inputs (and lesson step) that make this result
     try:
         request, owner = build_request(prompt, columns, n)
         st.session_state["compare_pending"] = (columns, owner)
@@ -89,6 +91,7 @@ if last is not None:
     results, stopped = last
     if stopped:
         st.warning(t("sampling_compare.stopped_the_scores_below"))
+    made_with("sampling_compare")  # "Made with: …" (and whether the inputs changed since)
     table = pd.DataFrame([r.summary() for r in results])
     points = pd.DataFrame([{"column": f"{i + 1}. {tr(r.label)}", "sample": j + 1, "Self-BLEU": b}
                            for i, r in enumerate(results) for j, b in enumerate(r.self_bleu)])

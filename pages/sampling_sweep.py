@@ -14,6 +14,7 @@ from playground.ui.sampling_lab import prompt_input, show_problems, sweep_heatma
 from playground.ui.self_bleu_view import explain, self_bleu_mode
 from playground.ui.widgets import show_error
 from playground.ui import presenter
+from playground.ui.made_with import made_with, remember
 from playground.ui.i18n import headers, t
 
 st.title(t("sampling_sweep.sweep_top_p_temperature"))
@@ -49,6 +50,8 @@ presenter.results_start()  # the result: first on the projector
 
 if interrupted("sweep_watch"):
     st.warning(t("sampling_sweep.you_stopped_the_sweep"))
+if go:
+    remember("sampling_sweep")  # the inputs (and lesson step) that make this result
 watch = (shared_sweep(loaded, prompt, plan, self_bleu_mode=mode) if go
          else st.session_state.pop("sweep_again", None))
 if watch is not None:  # one computation for everyone asking for the same sweep
@@ -62,6 +65,7 @@ if watch is not None:  # one computation for everyone asking for the same sweep
 
 cells = st.session_state.get("sweep_last")
 if cells:
+    made_with("sampling_sweep")  # "Made with: …" (and whether the inputs changed since)
     df = pd.DataFrame([c.row() for c in cells]).rename(
         columns={"Self-BLEU (avg, 0-100)": "Self-BLEU"})
     presenter.chart(sweep_heatmap(df))

@@ -3,7 +3,8 @@ RAG answer) and everyone sees it.
 
 A post keeps the text, the page, the model, the exact settings (seed included), the metric
 where there is one (Self-BLEU, distinct-n), an optional display name, the time, the lesson step
-if a broadcast was current, and the page's inputs, from which the board builds its "Open" link
+under which the result was made, and the page's inputs that made it (captured when the result
+was asked for, ``playground.room.madewith``), from which the board builds its "Open" link
 (``playground.room.links``). Limits: ``MAX_POST_BYTES`` per post (text, settings and inputs
 together, UTF-8) and ``[room] posts_per_minute`` per session, counted in the database so that
 they hold across tabs of one session, restarts and the CLI. Posts are data: whoever shows them
@@ -92,12 +93,14 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
              model: str = "", settings: dict | None = None, metric_name: str = "",
              metric: float | None = None, inputs: dict | None = None,
              posts_per_minute: int = 4, now: float | None = None, client: str = "",
-             room_posts_per_minute: int = 0) -> Post:
+             room_posts_per_minute: int = 0, step: str | None = None) -> Post:
     """Check the limits and store one post; raises ``BoardError`` with the reason.
 
     ``posts_per_minute`` counts the posts of one participant: those with the same ``client``
     (a browser's id, which a reload keeps) or, without one, of the same ``session``.
-    ``room_posts_per_minute`` counts every post of the room (0 = no cap)."""
+    ``room_posts_per_minute`` counts every post of the room (0 = no cap). ``step``: the lesson
+    step the result was made under (``playground.ui.made_with`` captures it with the inputs);
+    None = the room's current step (the command line)."""
     now = time.time() if now is None else now
     text = str(text or "")
     name = " ".join(str(name or "").split())[:MAX_NAME]  # one line, no control characters
@@ -134,7 +137,7 @@ def add_post(store: RoomStore, *, session: str, page: str, text: str, name: str 
                              f"board; try again in {max(1, math.ceil(wait))} s",
                              key="errors.board_too_often",
                              params={"n": posts_per_minute, "wait": max(1, math.ceil(wait))})
-    step = current_step(store)
+    step = current_step(store) if step is None else str(step)
     rowid = store.execute(
         "INSERT INTO posts (created, session, name, page, model, text, settings, metric_name, "
         "metric, step, inputs, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -20,7 +20,6 @@ from playground.errors import PlaygroundError
 from playground.lab import metrics
 from playground.room import board
 from playground.room.admin import ago
-from playground.room.links import page_spec
 from playground.room.store import room_store
 from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui import presenter
@@ -28,7 +27,8 @@ from playground.ui.i18n import error_text, t, tr
 from playground.ui.identity import client_id
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
-from playground.ui.share import read_inputs
+from playground.ui.made_with import made, page_inputs
+from playground.ui.share import open_step
 
 NAME = "board_name"      # session: the display name this participant chose ("" = anonymous)
 POLL_S = 2               # the Board page looks for new posts this often (seconds)
@@ -57,22 +57,18 @@ def touch_presence(page: str) -> None:
     acting_for(f"{session_id()}/{page}")
 
 
-def page_inputs(page: str) -> dict:
-    """The page's inputs as this session has them now (for the post's "Open" link): the same
-    reading as the page's own "Link to this step"."""
-    return read_inputs(page_spec(page))
-
-
 # -- posting --------------------------------------------------------------------------------
 def _post(page: str, options: list[dict], key: str) -> None:
     """Button callback: store the chosen option; the outcome is shown on the next run."""
     choice = options[st.session_state.get(f"{key}_pick", 0) or 0]
     name = st.session_state.get(f"{key}_name", "")
     st.session_state[NAME] = name
+    # what made the result (captured when its button was pressed), not the widgets now
+    capture = made(page) or {"inputs": page_inputs(page), "step": None}
     try:
         room = registry().config.room
         p = board.add_post(room_store(), session=session_id(), page=page, name=name,
-                           inputs=page_inputs(page), client=client_id(),
+                           inputs=capture["inputs"], step=capture["step"], client=client_id(),
                            posts_per_minute=room.posts_per_minute,
                            room_posts_per_minute=room.room_posts_per_minute,
                            **{k: v for k, v in choice.items() if k != "label"})
@@ -132,8 +128,9 @@ def post_reply(turns: list[dict], model: str, settings) -> None:
     i = replies[-1]
     asked = turns[i - 1]["content"] if i and turns[i - 1]["role"] == "user" else ""
     text = (f"> {asked}\n\n" if asked else "") + turns[i]["content"]
+    made = turns[i].get("settings") or settings  # what made the reply (its seed included)
     post_popover("persona_chat", [{"label": t("board_view.the_last_reply"), "text": text, "model": model,
-                                   "settings": _settings(settings)}], "persona_post")
+                                   "settings": _settings(made)}], "persona_post")
 
 
 def post_answer(rag, result, model: str, settings) -> None:
@@ -181,8 +178,11 @@ def show_post(p: board.Post, admin: bool) -> None:
         if shown:
             st.text(", ".join(f"{k}={v}" for k, v in shown.items()))
         cols = st.columns([1, 1, 1, 6])
-        if p.link:
-            cols[0].link_button(t("board_view.open"), p.link, help=t("board_view.open_help"))
+        # Open: this tab, its language kept, the path a broadcast's Open takes (a new tab
+        # would be a new session in the default language)
+        if p.link and cols[0].button(t("board_view.open"), key=f"board_open_{p.id}",
+                                     help=t("board_view.open_help")):
+            open_step(p.link)
         if admin:
             cols[1].button(t("board_view.unpin") if p.pinned else t("board_view.pin"),
                            key=f"board_pin_{p.id}",

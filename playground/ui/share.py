@@ -21,8 +21,9 @@ import streamlit as st
 from playground.room.fields import Field
 from playground.room.links import (PASSTHROUGH, LinkError, decode_link, encode_link,
                                    full_inputs)
-from playground.room.pages import PAGES, PageSpec, page_spec
+from playground.room.pages import MODEL_KEY, PAGES, PageSpec, page_spec
 from playground.ui.i18n import error_text, t, tr
+from playground.ui.page_model import WRITTEN
 from playground.ui.text import as_text
 
 SEEN = "room_link_seen"     # session: the last link applied (page + its input parameters)
@@ -101,6 +102,8 @@ def apply_inputs(spec: PageSpec, inputs: dict) -> None:
             st.session_state[f"{key}_id"] = values[f.name]
         else:
             st.session_state[key] = f.to_widget(values[f.name])
+        if key == MODEL_KEY:  # the link's model is this page's choice, even when it is the
+            st.session_state.pop(WRITTEN, None)  # model the last page had (page_model.prepare)
 
 
 def _catalog() -> list[str]:

@@ -91,3 +91,21 @@ def test_no_samples_slider_on_persona_chat(app):
     app.switch_page("pages/generate.py").run()
     app.radio(key="gen_mode").set_value("Sampling").run()
     assert "gen_n" in {s.key for s in app.sidebar.slider}  # Generate keeps it
+
+
+def test_the_last_reply_is_labelled_and_its_post_carries_the_settings_that_made_it(app):
+    from playground.room import board
+    from playground.room.store import room_store
+
+    app.chat_input[0].set_value("Hello, who are you?").run()
+    assert not app.exception and not app.error
+    [label] = [c.value for c in app.caption if "Made with:" in c.value]
+    assert "sampling, max_new_tokens 8" in label and "changed since" not in label
+    seed = app.session_state["persona_history"][-1]["seed"]
+    app.slider(key="persona_max_new_tokens").set_value(30).run()
+    [label] = [c.value for c in app.caption if "Made with:" in c.value]
+    assert "inputs changed since (max_new_tokens)" in label
+    app.button(key="persona_post_go").click().run()
+    post = board.list_posts(room_store())[0]
+    assert post.page == "persona_chat" and post.inputs["max_new_tokens"] == 8
+    assert post.settings["max_new_tokens"] == 8 and post.settings["seed"] == seed

@@ -108,3 +108,26 @@ def test_missing_question_and_missing_documents_show_errors_not_tracebacks(web):
     at.text_input(key="rag_question").input("When does the library close?")
     click(at, "Answer from documents")
     assert not at.exception and "paste a text or upload" in at.error[0].value
+
+
+def test_the_answer_is_labelled_and_its_post_carries_what_made_it(web):
+    from playground.room import board
+    from playground.room.store import room_store
+
+    at = open_page()
+    at.radio(key="rag_source").set_value("Local documents").run()
+    at.text_area(key="rag_paste").input("The Aurora Library closes at 6 p.m. on weekdays.")
+    at.text_input(key="rag_question").input("When does the library close?")
+    click(at, "Answer from documents")
+    assert not at.exception and not at.error
+    [label] = [c.value for c in at.caption if "Made with:" in c.value]
+    assert "max_new_tokens 8" in label and "changed since" not in label
+    at.slider(key="rag_max_new_tokens").set_value(20)
+    at.text_input(key="rag_question").input("Does the cafe serve tea?").run()
+    [label] = [c.value for c in at.caption if "Made with:" in c.value]
+    assert "inputs changed since (max_new_tokens, question)" in label
+    at.button(key="rag_post_go").click().run()
+    post = board.list_posts(room_store())[0]
+    assert post.settings["max_new_tokens"] == 8  # the answer's, not the slider's now
+    assert post.inputs["max_new_tokens"] == 8
+    assert post.inputs["question"] == "When does the library close?"
