@@ -23,7 +23,8 @@ pytestmark = pytest.mark.browser
 SHOTS = "/work/notes/shots"
 TITLES = {"Generate": "Generate", "Compare settings": "Compare decoding settings",
           "Toy distribution": "Toy distribution", "Persona chat": "Persona chat",
-          "Tokenizer & model": "Tokenizer & model", "Prompt lab": "Prompt lab"}
+          "Tokenizer & model": "Tokenizer & model", "Prompt lab": "Prompt lab",
+          "Chat template": "Chat template"}
 
 
 @pytest.fixture
@@ -172,3 +173,27 @@ def test_the_issues_link_survives_compare_and_toy(new_session, path, back, check
                ).to_be_checked()
     else:
         expect(page.get_by_role("combobox", name="Column 3")).to_have_count(0)
+
+
+def test_a_chat_message_typed_into_the_table_survives_three_pages(new_session):
+    """A data editor (no persist_state in Streamlit) keeps its edits like every other input."""
+    page = new_session("chat_template")
+    main = page.locator("[data-testid='stMain']")
+    grid = page.locator(".st-key-tmpl_messages [data-testid='stDataFrame']").first
+    grid.wait_for(timeout=30_000)
+    wait_idle(page)
+    box = grid.bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] * 0.6, box["y"] + 35 + 17)  # row 1, "content"
+    editor = page.locator("[data-testid='glide-cell-editor'] textarea, #portal textarea").first
+    editor.wait_for(timeout=10_000)
+    editor.press("ControlOrMeta+a")
+    page.keyboard.type("You are a cat.")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    wait_idle(page)
+    expect(main).to_contain_text("You are a cat.", timeout=30_000)
+    expect(main).not_to_contain_text("You are a helpful pirate.")
+    for name in ("Generate", "Prompt lab", "Toy distribution", "Chat template"):
+        go(page, name)
+    expect(main).to_contain_text("You are a cat.", timeout=30_000)
+    expect(main).not_to_contain_text("You are a helpful pirate.")
