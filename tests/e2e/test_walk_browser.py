@@ -83,9 +83,9 @@ def test_a_lesson_step_opened_from_the_banner_stays_through_three_pages(new_sess
     plan = load_plan(lesson_dir() / "tutorial.toml")
     step = plan.steps[2]  # Section 1.1: sampling, 3 samples, seed 0, on Generate
     assert step.page == "generate" and step.inputs["num_return_sequences"] == 3
-    # the step as the plan has it, with 12 new tokens instead of 64 (seconds, not minutes, on
+    # the step as the plan has it, with 8 new tokens instead of 64 (seconds, not minutes, on
     # a busy 2-core machine)
-    link = encode_link("generate", {**step.inputs, "max_new_tokens": 12})
+    link = encode_link("generate", {**step.inputs, "max_new_tokens": 8})
     # the student arrives with other inputs of their own (greedy, seed 9, another prompt)
     student = new_session("?temperature=0.5&seed=9&prompt=A+poem+about+tea.")
     open_from_banner(student, room, link, step.note, "Generate")
