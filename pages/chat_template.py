@@ -4,13 +4,12 @@ import json
 
 import streamlit as st
 
-from playground.ui.inputs import KEEP
+from playground.ui.inputs import KEEP, kept_editor
 from playground.ui.text import show_error
 from playground.prompting.inspector import TEMPLATE_CHOICES, inspect_chat, with_template
 from playground.errors import PlaygroundError
 from playground.ui.prompt_widgets import ROLE_COLOURS, show_tokens
 from playground.ui.resources import current_model
-from playground.ui.share import editor_rows
 from playground.ui.i18n import t, tr
 
 START = [
@@ -30,8 +29,8 @@ loaded = current_model(
 choice = st.radio(t("chat_template.template"), list(TEMPLATE_CHOICES), format_func=lambda c: tr(TEMPLATE_CHOICES[c]),
                   horizontal=True, persist_state=KEEP, key="tmpl_choice",
                   help=t("chat_template.the_stand_ins_use"))
-rows = st.data_editor(
-    editor_rows("tmpl_messages", START), num_rows="dynamic", key="tmpl_messages", width="stretch",
+rows = kept_editor(
+    START, key="tmpl_messages", num_rows="dynamic", width="stretch",
     column_config={
         "role": st.column_config.SelectboxColumn("role", options=["system", "user", "assistant"],
                                                  required=True, width="small"),

@@ -13,9 +13,8 @@ from playground.errors import PlaygroundError
 from playground.prompting.templates import DEFAULT_FEW_SHOT, FewShot, output_views
 from playground.serving.service import GenerationRequest, GenerationResult, Prompt
 from playground.serving.settings import GenerationSettings
-from playground.ui.inputs import KEEP
+from playground.ui.inputs import KEEP, kept_editor
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
-from playground.ui.share import editor_rows
 from playground.ui.widgets import show_error, timings_caption
 from playground.ui.i18n import t, tr
 
@@ -31,10 +30,10 @@ def few_shot_editor(prefix: str) -> FewShot | None:
     left, right = st.columns(2)
     input_label = left.text_input(t("lab.input_label"), d.input_label, persist_state=KEEP, key=f"{prefix}_in_label")
     output_label = right.text_input(t("lab.output_label"), d.output_label, persist_state=KEEP, key=f"{prefix}_out_label")
-    rows = st.data_editor(editor_rows(f"{prefix}_examples",
-                                      [{"input": x, "output": y} for x, y in d.examples]),
-                          num_rows="dynamic", key=f"{prefix}_examples", width="stretch",
-                          column_config={"input": t("lab.example_input"), "output": t("lab.example_output")})
+    rows = kept_editor([{"input": x, "output": y} for x, y in d.examples],
+                       key=f"{prefix}_examples", num_rows="dynamic", width="stretch",
+                       column_config={"input": t("lab.example_input"),
+                                      "output": t("lab.example_output")})
     query = st.text_input(t("lab.query_the_input_the"), d.query,
                           persist_state=KEEP, key=f"{prefix}_query")
     examples = tuple((str(r.get("input") or ""), str(r.get("output") or "")) for r in rows

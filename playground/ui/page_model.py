@@ -19,7 +19,21 @@ from playground.ui.i18n import language
 CHOICES = "model_by_group"   # session: group -> the model picked for it
 WRITTEN = "model_written"    # session: what this module last put into MODEL_KEY
 
-langdefaults.set_language_source(language)
+
+
+def _session_language() -> str:
+    """The language of the field defaults: this session's inside a script run, English outside
+    one. ``language()`` alone answers outside a run with the language of the last run in the
+    process, i.e. another session's: after a Japanese tab (or a Japanese AppTest) a link decoded
+    by a thread or a plain test got gemma-3-270m and Japanese prompts as its defaults."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return "en"
+    return language()
+
+
+langdefaults.set_language_source(_session_language)
 
 
 def current_page() -> str:

@@ -24,6 +24,7 @@ from playground.room.links import (PASSTHROUGH, LinkError, decode_link, encode_l
 from playground.room.pages import MODEL_KEY, PAGES, PageSpec, page_spec
 from playground.ui.i18n import error_text, t, tr
 from playground.ui.page_model import WRITTEN
+from playground.ui.inputs import editor_value, set_editor_rows
 from playground.ui.text import as_text
 
 SEEN = "room_link_seen"     # session: the last link applied (page + its input parameters)
@@ -37,12 +38,6 @@ def spec_for(url_path: str) -> PageSpec | None:
         return page_spec(url_path)
     except LinkError:
         return None
-
-
-def editor_rows(key: str, default: list[dict]) -> list[dict]:
-    """The starting rows of the data editor ``key``: a link's rows, else ``default``.
-    (A data editor's value cannot be set through session state; its data can.)"""
-    return st.session_state.get(f"{key}_rows", default)
 
 
 # -- reading and writing a page's widgets ----------------------------------------------------
@@ -65,24 +60,10 @@ def read_inputs(spec: PageSpec) -> dict:
 def _held(f: Field, key: str):
     state = st.session_state
     if f.kind == "rows":
-        return _edited(state.get(f"{key}_rows", f.default_for({})), state.get(key))
+        return editor_value(key, f.default_for({}))
     if f.extra.get("other_id") and state.get(key) == OTHER_ID:
         return state.get(f"{key}_id") or None
     return state.get(key)
-
-
-def _edited(base: list[dict], delta) -> list[dict]:
-    """A data editor's rows: its starting rows with the edits Streamlit keeps in state."""
-    rows = [dict(r) for r in base]
-    if not isinstance(delta, dict):
-        return rows
-    for index, changes in (delta.get("edited_rows") or {}).items():
-        i = int(index)
-        if 0 <= i < len(rows):
-            rows[i].update(changes)
-    rows += [dict(r) for r in delta.get("added_rows") or []]
-    gone = {int(i) for i in delta.get("deleted_rows") or []}
-    return [r for i, r in enumerate(rows) if i not in gone]
 
 
 def apply_inputs(spec: PageSpec, inputs: dict) -> None:
@@ -93,8 +74,7 @@ def apply_inputs(spec: PageSpec, inputs: dict) -> None:
         values[f.name] = f.default_for(values) if value is None else value
         key = f.session_key(values)
         if f.kind == "rows":
-            st.session_state[f"{key}_rows"] = values[f.name]
-            st.session_state.pop(key, None)  # the old edits belong to the old rows
+            set_editor_rows(key, values[f.name])
         elif value is None and f.default is None:
             st.session_state.pop(key, None)
         elif f.extra.get("other_id") and values[f.name] not in _catalog():

@@ -60,3 +60,65 @@ def test_a_sample_cut_by_max_new_tokens_says_so_in_words(app):
     assert not app.exception
     notes = [m.value for m in app.markdown if m.value.endswith(")*")]
     assert notes and all("*(max_new_tokens reached)*" in n for n in notes)
+
+
+def _table(app, key):
+    """The rows a data editor was drawn with (``.value``: its data, before the edits it holds)."""
+    return app.data_editor(key=key).value.to_dict("records")
+
+
+def test_few_shot_rows_edited_in_the_prompt_lab_survive_visits_to_other_pages(app):
+    """st.data_editor takes no persist_state: its edits were lost when the page was left."""
+    app.switch_page("pages/prompt_lab.py").run()
+    start = _table(app, "lab_few_examples")
+    app.session_state["lab_few_examples"] = {  # what the browser sends after three edits
+        "edited_rows": {0: {"output": "猫"}}, "deleted_rows": [1],
+        "added_rows": [{"input": "fish", "output": "魚"}]}
+    app.run()
+    edited = [{**start[0], "output": "猫"}, *start[2:], {"input": "fish", "output": "魚"}]
+    assert app.session_state["lab_few_examples_rows"] == edited
+    for page in ("pages/chat_template.py", "pages/generate.py", "pages/sampling_toy.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+    app.switch_page("pages/prompt_lab.py").run()
+    assert not app.exception
+    assert _table(app, "lab_few_examples") == edited  # drawn again from the kept rows
+    prompts = [c.value for c in app.code if "fish" in c.value]
+    assert prompts and "猫" in prompts[-1] and start[1]["input"] not in prompts[-1]
+
+
+def test_chat_messages_edited_on_the_chat_template_page_come_back(app):
+    app.switch_page("pages/chat_template.py").run()
+    app.session_state["tmpl_messages"] = {
+        "edited_rows": {0: {"content": "You are a cat."}}, "deleted_rows": [2, 3],
+        "added_rows": []}
+    app.run()
+    assert '"You are a cat."' in app.code[-2].value or any(
+        '"You are a cat."' in c.value for c in app.code)
+    app.switch_page("pages/generate.py").run()
+    app.switch_page("pages/prompt_lab.py").run()
+    app.switch_page("pages/chat_template.py").run()
+    assert not app.exception
+    assert [r["content"] for r in _table(app, "tmpl_messages")] == [
+        "You are a cat.", "Hello! Who are you?"]
+    assert any('"You are a cat."' in c.value for c in app.code)  # the JSON of the messages
+    # an edit after coming back applies to the kept rows, not to the page's starting rows
+    app.session_state["tmpl_messages"] = {"edited_rows": {1: {"content": "Meow?"}},
+                                          "deleted_rows": [], "added_rows": []}
+    app.run()
+    assert app.session_state["tmpl_messages_rows"] == [
+        {"role": "system", "content": "You are a cat."}, {"role": "user", "content": "Meow?"}]
+
+
+def test_few_shot_edits_stay_when_the_tab_switches_to_japanese(app):
+    """The editor's column labels are translated: a new language is a new editor in Streamlit's
+    eyes, which starts without the old one's edits; it is drawn again from the rows it held."""
+    app.switch_page("pages/prompt_lab.py").run()
+    app.session_state["lab_few_examples"] = {"edited_rows": {0: {"output": "猫"}},
+                                             "added_rows": [], "deleted_rows": []}
+    app.run()
+    app.query_params["lang"] = "ja"
+    app.run()
+    assert not app.exception
+    assert _table(app, "lab_few_examples")[0]["output"] == "猫"
+    assert app.session_state["lab_few_examples_rows"][0]["output"] == "猫"

@@ -151,7 +151,7 @@ def test_a_link_is_applied_once_so_later_edits_stay(nav_app):
 
 
 def test_edited_table_rows_are_the_starting_rows_with_streamlits_edits():
-    from playground.ui.share import _edited
+    from playground.ui.inputs import edited_rows as _edited
 
     base = [{"input": "a", "output": "1"}, {"input": "b", "output": "2"},
             {"input": "c", "output": "3"}]
@@ -161,3 +161,27 @@ def test_edited_table_rows_are_the_starting_rows_with_streamlits_edits():
     assert _edited(base, delta) == [{"input": "a", "output": "one"},
                                     {"input": "c", "output": "3"}, {"input": "d", "output": "4"}]
     assert _edited(base, None) == base and base[0]["output"] == "1"  # the base is not changed
+
+
+def test_a_link_sets_the_kept_inputs_once_and_navigation_keeps_them(nav_app):
+    """One mechanism: the link's inputs become the session's kept inputs (widgets and data
+    editors alike); the participant's later edits and visits to other pages keep them."""
+    rows = [{"input": "cat", "output": "猫"}, {"input": "dog", "output": "犬"}]
+    link = encode_link("prompt_lab", {"examples": rows, "query": "fish", "do_sample": True,
+                                      "seed": 5})
+    at = nav_app("pages/prompt_lab.py", dict(parse_qsl(urlsplit(link).query)))
+    assert at.data_editor(key="lab_few_examples").value.to_dict("records") == rows
+    at.session_state["lab_few_examples"] = {"edited_rows": {1: {"output": "いぬ"}},
+                                            "added_rows": [], "deleted_rows": []}
+    at.run()
+    for page in ("pages/generate.py", "pages/chat_template.py", "pages/prompt_lab.py"):
+        at.query_params.clear()  # the sidebar's links carry no query (AppTest keeps it)
+        at.switch_page(page).run()
+        assert not at.exception
+    assert at.data_editor(key="lab_few_examples").value.to_dict("records") == [
+        rows[0], {"input": "dog", "output": "いぬ"}]
+    assert at.text_input(key="lab_few_query").value == "fish"
+    assert at.sidebar.radio(key="lab_mode").value == "Sampling"
+    assert at.sidebar.number_input(key="lab_seed").value == 5
+    plain = [c.value for c in at.code if "fish" in c.value and not c.value.startswith("/")]
+    assert plain and "いぬ" in plain[0] and "犬" not in plain[0]
