@@ -42,13 +42,15 @@ def room_bar(page) -> None:
     # the instructor's controls stay off the projector: they are for the laptop, not the room
     instructor = is_instructor() and not presenter.is_on()
     with st.container(key=presenter.TOP):  # first on the projector, banner included
-        cols = st.columns([2, 1.5, 2.3, 3.2] if instructor else [2, 1.5, 5.5])
+        # one row of controls as wide as their labels, wrapping when the window is narrow
+        # (fixed columns cut "このステップへのリンク" and "プレゼンター表示" at 1,400 px)
+        row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
         if spec is not None:
-            link_widget(spec, cols[0])
-        cols[1].toggle(t("room_bar.presenter"), key=PRESENTER, help=t("room_bar.presenter_help"))
+            link_widget(spec, row)
+        row.toggle(t("room_bar.presenter"), key=PRESENTER, help=t("room_bar.presenter_help"))
         presenter.apply()
         if instructor:
-            _instructor(spec, cols[2], cols[3])
+            _instructor(spec, row, row)
         show_link_notes()
         _banner()
 
