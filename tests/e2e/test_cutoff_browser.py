@@ -1,5 +1,6 @@
-"""No label cut off at 1,400 px (#26 item 3): the room strip's buttons, the Chat template
-page's controls and the sidebar's page list, in Japanese and English, in a real browser."""
+"""No label cut off at 1,400 px (#26 item 3): the room strip's buttons, the chat-template
+switch of the prompt pages (here the lens's) and the sidebar's page list, in Japanese and
+English, in a real browser."""
 
 import pytest
 
@@ -27,7 +28,7 @@ CUT = """() => {
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-@pytest.mark.parametrize("path", ["", "chat_template", "quantization"])
+@pytest.mark.parametrize("path", ["", "sampling_lens", "quantization"])
 def test_no_label_is_cut_at_1400_px(new_session, lang, path):
     page = new_session(f"{path}?lang={lang}")
     page.set_viewport_size({"width": 1400, "height": 900})
