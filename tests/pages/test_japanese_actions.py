@@ -60,7 +60,7 @@ def toy(at):
 
 
 def sweep(at):
-    at.text_input(key="sweep_top_p").set_value("0.5, 1.0")
+    at.text_input(key="sweep_top_p").set_value("0.9")  # one cell: the labels are the same
     at.text_input(key="sweep_temperature").set_value("1.0")
     by_key(at, "slider", "sweep_n").set_value(2)
     by_key(at, "slider", "sweep_max_new").set_value(3).run()
@@ -239,3 +239,22 @@ def test_a_post_under_a_lesson_step_reads_in_japanese_on_the_board(smol, through
 
 def t_step(title: str) -> str:
     return f"ステップ: {title}"
+
+
+def test_a_comparisons_progress_lines_read_in_japanese(smol):
+    """Every progress line a real comparison reports (fp32, on the embedded model, in
+    this process), as the Quantization page shows it in a Japanese tab: translated, one full
+    stop at the end (it read 'fp32: loading (dtype=torch.float32)….')."""
+    from playground.i18n import translate
+    from playground.quant.compare import ComparisonRequest, run_comparison
+    from playground.serving.registry import default_registry
+    from playground.ui.quant_view import _line
+
+    lines: list[str] = []
+    request = ComparisonRequest(model="smollm2-135m-instruct", presets=("fp32",),
+                                prompt="Hi", max_new_tokens=2)
+    run_comparison(request, default_registry(), progress=lambda _f, m: lines.append(m))
+    assert len(lines) >= 4 and any("generating" in m for m in lines), lines  # English, made
+    shown = [_line(translate("ja", m), "") for m in dict.fromkeys(lines)]
+    assert english_left(shown) == [], shown
+    assert not [s for s in shown if s.endswith(("….", "。.", ".."))], shown

@@ -23,6 +23,7 @@ KEEP = re.compile(r"""
   | https?://\S+ | (?:[\w.-]*/)+[\w.@-]+                  # addresses, org/model, paths
   | \b[\w.]+\((?:\.\.\.|…)?\)                             # a call: model.generate(...)
   | \b[a-z]\w*_\w+\b | \[[a-z_]+\] | \b\w*ForCausalLM\b   # identifiers, [room], classes
+  | \b\w+=[\w.]+                                        # code arguments: dtype=torch.float32
   | [\w-]+\.(?:json|toml|py|txt|md|gguf)\b                # file names
   | \b(?:langchain-community|temperature|top_p|top_k|min_p|epsilon_cutoff|epsilon|max_new_tokens|seed
       |num_return_sequences|do_sample|apply_chat_template|add_generation_prompt
