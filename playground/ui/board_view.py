@@ -26,9 +26,9 @@ from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui import presenter
 from playground.ui.i18n import error_text, t, tr
 from playground.ui.identity import client_id
+from playground.ui.room_bar import step_label
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
-from playground.ui.room_bar import step_label
 from playground.ui.share import read_inputs
 
 NAME = "board_name"      # session: the display name this participant chose ("" = anonymous)
