@@ -18,7 +18,7 @@ PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampl
          "rag", "quantization", "admin", "board"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
-    `[^`]*` | \$[^$]*\$ | "[^"]*" | 「[^」]*」             # code spans, formulas, quoted text
+    `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
   | 例:\ .*                                              # an example input (English: the model)
   | https?://\S+ | (?:[\w.-]*/)+[\w.@-]+                  # addresses, org/model, paths
   | \b[\w.]+\((?:\.\.\.|…)?\)                             # a call: model.generate(...)
