@@ -36,5 +36,6 @@ def test_no_label_is_cut_at_1400_px(new_session, lang, path):
     wait_idle(page)
     for label in {"ja": ("このステップへのリンク", "プレゼンター表示", "量子化 (32〜4 ビット)"),
                   "en": ("Link to this step", "Presenter", "Quantization (32 to 4 bits)")}[lang]:
-        assert page.get_by_text(label, exact=True).count() >= 1  # measured below, in full
+        page.get_by_text(label, exact=True).first.wait_for(timeout=60_000)  # drawn, in full
+    wait_idle(page)
     assert page.evaluate(CUT) == []
