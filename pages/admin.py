@@ -80,8 +80,8 @@ with left:
         try:
             with st.status(t("admin.loading_target", target=target), expanded=True):
                 loaded = reg.load(target, instructor=True, progress=lambda m: st.write(tr(m)))
-            st.session_state["admin_model_flash"] = (f"{loaded.name} is loaded "
-                                                     f"({loaded.load_seconds:.1f} s).")
+            st.session_state["admin_model_flash"] = t("admin.model_loaded", name=loaded.name,
+                                                      seconds=f"{loaded.load_seconds:.1f}")
             st.rerun()  # the table above shows it now
         except Exception as err:
             show_error(err)

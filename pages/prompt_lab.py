@@ -56,7 +56,9 @@ with templates_tab:
     presenter.results_start()  # the result: first on the projector
     prompts = [Prompt.chat([{"role": "user", "content": p.text}]) if send == CHAT
                else Prompt.raw(p.text) for p in filled]
-    run_prompts("lab_tpl", loaded, [p.label for p in filled], prompts, settings, stop, go)
+    labels = [t("prompt_lab.template_n", n=p.template) + (
+        "" if p.content is None else " · " + t("prompt_lab.content_n", n=p.content)) for p in filled]
+    run_prompts("lab_tpl", loaded, labels, prompts, settings, stop, go)
 
 with few_tab:
     few = few_shot_editor("lab_few")

@@ -37,6 +37,7 @@ if (note := reference_note(reg, name)) is not None:
     st.info(tr(note), icon=":material/info:")
 presets = st.multiselect(
     t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), persist_state=KEEP, key="quant_presets",
+    placeholder=t("common.choose"),
     format_func=lambda p: p if why_not(PRESETS[p], machine) is None else p + t("quantization.not_here"),
     help="; ".join(f"{p.name}: {tr(p.summary)}" for p in PRESETS.values()))
 unavailable = {p: why_not(PRESETS[p], machine) for p in presets if why_not(PRESETS[p], machine)}

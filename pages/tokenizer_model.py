@@ -54,7 +54,9 @@ else:
                      "tokenizer_model.round_trip_differs"))
 
 st.subheader(t("tokenizer_model.special_tokens"))
-presenter.table(headers(special_tokens(loaded.tokenizer)), hide_index=True, width="stretch")
+presenter.table(headers([{**row, "name": tr(row["name"])}  # 'added special token'
+                         for row in special_tokens(loaded.tokenizer)]),
+                hide_index=True, width="stretch")
 
 summary = summarize(loaded)
 st.subheader(t("tokenizer_model.the_model_name", name=summary.name))

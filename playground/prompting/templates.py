@@ -52,6 +52,8 @@ def fill_template(template: str, content: str) -> str:
 class LabPrompt:
     label: str   # short title shown above the output column
     text: str    # the prompt as sent (before any chat template)
+    template: int = 0        # 1-based numbers, so a page can write the label in its language
+    content: int | None = None  # None: one content only
 
 
 def lab_prompts(templates: list[str], contents: list[str]) -> list[LabPrompt]:
@@ -67,10 +69,12 @@ def lab_prompts(templates: list[str], contents: list[str]) -> list[LabPrompt]:
     if len(templates) * len(contents) > MAX_PROMPTS:
         raise PromptError(f"{len(templates)} templates x {len(contents)} contents make "
                           f"{len(templates) * len(contents)} prompts; at most {MAX_PROMPTS} "
-                          f"run at once")
+                          f"run at once", key="errors.too_many_prompts",
+                          params={"templates": len(templates), "contents": len(contents),
+                                  "n": len(templates) * len(contents), "most": MAX_PROMPTS})
     many = len(contents) > 1
     return [LabPrompt(f"template {t + 1}" + (f" · content {c + 1}" if many else ""),
-                      fill_template(template, content))
+                      fill_template(template, content), t + 1, c + 1 if many else None)
             for t, template in enumerate(templates) for c, content in enumerate(contents)]
 
 

@@ -236,10 +236,13 @@ def _scan(cache_dir: str | Path):
         return scan_cache_dir(folder)
     except CacheNotFound:
         raise CacheMissingError(f"there is no Hugging Face cache at {folder} yet: nothing has "
-                                f"been downloaded there") from None
+                                f"been downloaded there", key="errors.no_hf_cache",
+                                params={"folder": str(folder)}) from None
     except (ValueError, OSError) as err:
-        raise CacheFolderError(f"{folder} cannot be scanned as a Hugging Face cache: "
-                               f"{str(err).splitlines()[0]}") from None
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CacheFolderError(f"{folder} cannot be scanned as a Hugging Face cache: {reason}",
+                               key="errors.hf_cache_unreadable",
+                               params={"folder": str(folder), "reason": reason}) from None
 
 
 def cache_report(cache_dir: str | Path) -> CacheReport:

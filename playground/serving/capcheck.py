@@ -86,7 +86,7 @@ def check(loaded, max_tokens: int = 12, refresh: bool = False) -> dict:
 def warnings_for(loaded) -> list[str]:
     """Sentences for ``generate --json`` and the page when the engine did not do what was asked."""
     cap = check(loaded)
-    where = f"{loaded.spec.name} ({loaded.engine} at {loaded.spec.base_url})"
+    where = f"{loaded.spec.name} ({loaded.engine}, {loaded.spec.base_url})"
     out = []
     if cap.get("error"):
         out.append(f"the capability check of {where} failed: {cap['error']}")

@@ -86,7 +86,7 @@ def cache_section(reg: Registry) -> None:
     try:
         report = cache_report(folder)
     except CacheMissingError as err:
-        st.info(str(err)[:1].upper() + str(err)[1:] + ".")
+        st.info(error_text(err))
         return
     except PlaygroundError as err:
         show_error(err)
@@ -104,7 +104,7 @@ def cache_section(reg: Registry) -> None:
     presenter.table(headers(cache_table(report, loaded_ids)), hide_index=True, width="stretch")
     labels = {r.commit_hash: r.label for r in report.rows}
     chosen = st.multiselect(t("admin_view.revisions_to_delete"), list(labels), format_func=labels.get,
-                            key="admin_revisions",
+                            key="admin_revisions", placeholder=t("common.choose"),
                             help=t("admin_view.a_detached_revision_is"))
     if chosen:
         st.warning(t("admin_view.deleting_len_revision_s", len=len(chosen), human_size=human_size(freed_bytes(folder, chosen))))

@@ -25,6 +25,7 @@ from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui import presenter
 from playground.ui.i18n import error_text, t, tr
 from playground.ui.identity import client_id
+from playground.ui.room_bar import step_label
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
 from playground.ui.made_with import made, page_inputs
@@ -168,7 +169,7 @@ def show_post(p: board.Post, admin: bool) -> None:
         if p.metric is not None:
             meta.append(f"{p.metric_name} {p.metric:.2f}")
         if p.step:
-            meta.append(t("board_view.step", step=p.step))
+            meta.append(t("board_view.step", step=step_label(p.step)))  # this tab's language
         flags = ("📌 " if p.pinned else "") + (t("board_view.hidden") + " " if p.hidden else "")
         st.text(flags + " · ".join(m for m in meta if m))
         st.text(visible(p.text))

@@ -42,13 +42,15 @@ def room_bar(page) -> None:
     # the instructor's controls stay off the projector: they are for the laptop, not the room
     instructor = is_instructor() and not presenter.is_on()
     with st.container(key=presenter.TOP):  # first on the projector, banner included
-        cols = st.columns([2, 1.5, 2.3, 3.2] if instructor else [2, 1.5, 5.5])
+        # one row of controls as wide as their labels, wrapping when the window is narrow
+        # (fixed columns cut "このステップへのリンク" and "プレゼンター表示" at 1,400 px)
+        row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
         if spec is not None:
-            link_widget(spec, cols[0])
-        cols[1].toggle(t("room_bar.presenter"), key=PRESENTER, help=t("room_bar.presenter_help"))
+            link_widget(spec, row)
+        row.toggle(t("room_bar.presenter"), key=PRESENTER, help=t("room_bar.presenter_help"))
         presenter.apply()
         if instructor:
-            _instructor(spec, cols[2], cols[3])
+            _instructor(spec, row, row)
         show_link_notes()
         _banner()
 
@@ -124,8 +126,9 @@ def _lesson_controls(store) -> None:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _note_translations(lesson_dir: str) -> dict[str, dict[str, str]]:
-    """``{note in either language: {"en": note, "ja": note_ja}}`` over the room's lesson plans,
-    so a step shared from a plan reads in each tab's own language (read again after 60 s)."""
+    """``{note in either language: {"en": note, "ja": note_ja, "title_en": title, "title_ja":
+    title_ja}}`` over the room's lesson plans, so a step shared from a plan (and a post made
+    under it) reads in each tab's own language (read again after 60 s)."""
     out: dict[str, dict[str, str]] = {}
     for path in list_plans(lesson_dir):
         try:
@@ -133,20 +136,38 @@ def _note_translations(lesson_dir: str) -> dict[str, dict[str, str]]:
         except LessonError:
             continue
         for step in plan.steps:
-            if step.note and step.note_ja:
-                both = {"en": step.note, "ja": step.note_ja}
-                out[step.note] = out[step.note_ja] = both
+            if step.note:
+                both = {"en": step.note, "ja": step.note_for("ja"),
+                        "title_en": step.title, "title_ja": step.title_for("ja")}
+                out[step.note] = out[step.note_for("ja")] = both
     return out
+
+
+def _lesson_step(note: str) -> dict[str, str] | None:
+    from playground.ui.resources import registry
+    if not note:
+        return None
+    return _note_translations(str(registry().config.room.lesson_dir or "")).get(note)
 
 
 def localized_note(note: str) -> str:
     """A broadcast's note in this tab's language when it is a lesson step's note (a note the
     instructor typed stays as typed)."""
-    from playground.ui.resources import registry
-    if not note:
-        return note
-    both = _note_translations(str(registry().config.room.lesson_dir or "")).get(note)
+    both = _lesson_step(note)
     return both[language()] if both else note
+
+
+def step_title(note: str) -> str:
+    """The lesson step's title in this tab's language ("" for a step without one, or a note
+    the instructor typed)."""
+    both = _lesson_step(note)
+    return both["title_" + language()] if both else ""
+
+
+def step_label(step: str) -> str:
+    """How a post's lesson step reads on the Board: the step's title in this tab's language,
+    else its note in this tab's language, else the step as stored (a typed note, a link)."""
+    return step_title(step) or localized_note(step)
 
 
 @st.fragment(run_every=POLL_S)
@@ -166,8 +187,10 @@ def _banner() -> None:
         return
     with st.container(border=True, key="room_banner"):
         text, button = st.columns([6, 1])
+        title = step_title(step.note)
         text.markdown(t("room_bar.from_the_instructor",
-                        note=_escape(localized_note(step.note)) or t("room_bar.a_new_step")))
+                        note=(f"**{_escape(title)}** · " if title else "")
+                        + (_escape(localized_note(step.note)) or t("room_bar.a_new_step"))))
         if is_instructor():  # the projector shows the room what it was sent; no Open for it
             return
         if button.button(t("room_bar.open"), key=f"room_open_{step.version}", type="primary"):

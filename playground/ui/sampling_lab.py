@@ -70,9 +70,9 @@ def filter_widgets(prefix: str, values: dict, container=None, sampling_toggle=Tr
 def prompt_input(prefix: str, is_chat: bool,
                  default: str = "Tell me a story about a dragon.") -> Prompt:
     """The prompt box and the chat-template switch."""
-    left, right = st.columns([4, 1])
-    text = left.text_area(t("sampling_lab.prompt"), default, persist_state=KEEP, key=f"{prefix}_prompt", height=80)
-    chat = right.toggle(t("sampling_lab.chat_template"), value=is_chat, persist_state=KEEP, key=f"{prefix}_chat",
+    # the switch under the box, not in a fifth of the row: there its label was cut at 1,400 px
+    text = st.text_area(t("sampling_lab.prompt"), default, persist_state=KEEP, key=f"{prefix}_prompt", height=80)
+    chat = st.toggle(t("sampling_lab.chat_template"), value=is_chat, persist_state=KEEP, key=f"{prefix}_chat",
                         help=t("sampling_lab.on_the_prompt_is"))
     return Prompt.chat(build_messages(text)) if chat else Prompt.raw(text)
 

@@ -165,7 +165,7 @@ def timings_caption(result: GenerationResult) -> str:
 def show_warnings(warnings: list[str]) -> None:
     """What the engine could not do as asked (e.g. a remote engine without epsilon_cutoff)."""
     for warning in warnings or []:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(tr(warning), icon=":material/warning:")  # made in English in playground/
 
 
 def show_error(err: Exception, where=None) -> None:

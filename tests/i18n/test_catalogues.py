@@ -196,3 +196,41 @@ def test_room_messages_made_in_playground_reach_a_japanese_page_translated(tmp_p
     assert len(ja) == 2 and not [n for n in ja if "ignored" in n or "no such" in n], ja
     assert any("-5" in n and "0 を使います" in n for n in ja)
     assert translate("ja", "5 min ago") == "5 分前" and translate("ja", "just now") == "たった今"
+
+
+def test_remote_engine_warnings_and_cache_messages_read_in_japanese(tmp_path):
+    """What a remote engine could not do (the capability check, settings it cannot apply), an
+    instructor's unload and a missing Hugging Face cache: made in English in playground/ (the
+    CLI prints them), shown translated on a Japanese page."""
+    from types import SimpleNamespace
+
+    from playground.errors import PlaygroundError
+    from playground.i18n import translate
+    from playground.room.admin import cache_report
+    from playground.serving import capcheck
+    from playground.serving.remote import unsupported_warnings
+    from playground.serving.settings import GenerationSettings
+    from tests.pages.test_japanese_ui import english_left
+
+    spec = SimpleNamespace(name="Qwen2.5-0.5B", base_url="http://127.0.0.1:9/v1", location="x",
+                           unsupported=("seed",), engine="llama.cpp")
+    loaded = SimpleNamespace(spec=spec, engine="llama.cpp", capabilities=None)
+    with capcheck._LOCK:
+        capcheck._CACHE[capcheck._key(loaded)] = {"samples": False, "seed": False, "error": None}
+    try:
+        made = capcheck.warnings_for(loaded)
+    finally:
+        with capcheck._LOCK:
+            capcheck._CACHE.pop(capcheck._key(loaded), None)
+    assert len(made) == 2
+    sampled = GenerationSettings(do_sample=True, temperature=0.7, epsilon_cutoff=0.02)
+    for name in ("llama.cpp", "vllm", "transformers"):
+        made += [w for w in unsupported_warnings(spec, (sampled,), name) if w not in made]
+    assert len(made) >= 4  # a seed ignored, a setting not applied
+    made.append("Qwen2.5-0.5B was unloaded by the instructor; pick it again to reload it")
+    with pytest.raises(PlaygroundError) as err:
+        cache_report(tmp_path / "no-cache-here")
+    assert "no Hugging Face cache" in str(err.value)  # the CLI's English
+    ja = [translate("ja", m) for m in made] + [lookup("ja", err.value.key, **err.value.params)]
+    assert all(re.search(r"[\u3040-\u30ff]", m) for m in ja), ja
+    assert english_left(ja) == [], "\n".join(ja)

@@ -4,29 +4,36 @@ names) and the model's own output (none is shown before Generate)."""
 
 import re
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.lab.toy import TUTORIAL_TOKENS
 from tests.conftest import ROOT
+
+TOY_WORDS = [word for word, _ in TUTORIAL_TOKENS]  # the toy's made-up next words
 
 PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampling_sweep",
          "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "persona_chat",
          "rag", "quantization", "admin", "board"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
-    `[^`]*` | \$[^$]*\$ | "[^"]*"                        # code spans, formulas, quoted text
+    `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
   | 例:\ .*                                              # an example input (English: the model)
-  | [\w.-]+/[\w.@-]+                                      # org/model, paths
+  | https?://\S+ | (?:[\w.-]*/)+[\w.@-]+                  # addresses, org/model, paths
+  | \b[\w.]+\((?:\.\.\.|…)?\)                             # a call: model.generate(...)
+  | \b[a-z]\w*_\w+\b | \[[a-z_]+\] | \b\w*ForCausalLM\b   # identifiers, [room], classes
+  | \b\w+=[\w.]+                                        # code arguments: dtype=torch.float32
   | [\w-]+\.(?:json|toml|py|txt|md|gguf)\b                # file names
   | \b(?:langchain-community|temperature|top_p|top_k|min_p|epsilon_cutoff|epsilon|max_new_tokens|seed
       |num_return_sequences|do_sample|apply_chat_template|add_generation_prompt
       |smollm2-135m-instruct|gemma-3-270m|SmolLM2[\w.-]*|Qwen[\w.-]*
-      |Self-BLEU|BLEU|chrF|distinct-n|distinct-\d|BM25|RAG|JSON|Jinja|ID|GPU|CPU|RAM|cpu|cuda
+      |Self-BLEU|BLEU|chrF|distinct-n|distinct-\d|n-gram|Zhu|BM25|RAG|JSON|Jinja|ID|GPU|CPU|RAM|cpu|cuda
       |MB|GB|tok/s|fp32|fp16|bf16|int8|nf4|fp4|dq|bnb|bitsandbytes|DuckDuckGo|Hugging\ Face
-      |transformers|sacrebleu|MeCab|ja-mecab|13a|langchain|ddgs|softmax|argmax|logits?
+      |transformers|llama\.cpp|vLLM|vllm|sacrebleu|MeCab|ja-mecab|13a|langchain|ddgs|softmax|argmax|logits?
       |top-k|top-p|min-p|few-shot|shot|User|Assistant|system|user|assistant|role|content
       |greedy|LLM|HF_HOME|HF_HUB_CACHE|config|openai|Ġ|Ċ|BPE|SentencePiece|byte-level
-      |x86_64|cores|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|weights|get_memory_footprint
+      |CUDA|RSS|dtype|x86_64|cores|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|weights|get_memory_footprint
       |pipeline|perplexity|raw|id|piece|token|tokens|PAD|BOS|EOS|UNK|eos|bos|pad|unk
       |English|Language|en|ja|input|output|float32|float16|bfloat16|NormalFloat|Gemma
       |DuckDuckGoSearchResults|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
@@ -46,11 +53,40 @@ def visible_texts(at) -> list[str]:
             texts += [str(getattr(e, a, "") or "") for a in ("label", "help", "placeholder")]
             if kind in ("radio", "selectbox", "multiselect", "select_slider"):
                 texts += [str(o) for o in e.options]
-    for df in at.dataframe:
-        texts += [str(c) for c in df.value.columns]
+            if kind in ("selectbox", "multiselect") and not e.proto.placeholder and (
+                    kind == "multiselect" or _nothing_chosen(e)):
+                texts.append("Choose an option")  # Streamlit's own placeholder, in English
+    # the model's text as tokens (a tokenizer table, the toy's made-up next words): a table
+    # cell that is a piece of what the model reads or writes is not the app's wording
+    model = [w.value for w in (*at.text_area, *at.text_input) if w.value] + TOY_WORDS
+    for table in (*at.dataframe, *at.table):  # headers and cells (figures, words like 'never')
+        frame = table.value
+        texts += [str(c) for c in frame.columns]
+        if not getattr(table.proto, "editing_mode", 0):  # an editor's cells: what one typed
+            texts += [str(v) for v in frame.to_numpy().ravel()  # booleans: drawn as check boxes
+                      if not isinstance(v, (bool, np.bool_)) and not _a_piece_of(str(v), model)]
+    texts += [e.value for e in at.toast]
     # token chips (the model's input, as tokens) and HTML legends: only their text counts
     texts = [x for x in texts if not x.startswith('<div style="line-height')]
     return [re.sub(r"<[^>]*>", " ", x) for x in texts if x]
+
+
+def _a_piece_of(cell: str, model_texts: list[str]) -> bool:
+    piece = cell.replace("␣", " ").replace("Ġ", " ").replace("▁", " ").strip()
+    return bool(piece) and any(piece in text for text in model_texts)
+
+
+def _nothing_chosen(select) -> bool:
+    """A selectbox with nothing chosen (index=None or no options) shows its placeholder; None
+    as one of its options ("all pages") is a choice."""
+    if not select.options:
+        return True
+    if select.value is not None:
+        return False
+    try:
+        return str(select.format_func(None)) not in select.options
+    except Exception:
+        return True
 
 
 def english_left(texts: list[str]) -> list[str]:
