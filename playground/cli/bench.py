@@ -10,6 +10,7 @@ from playground.cli.common import add_model_argument, in_range, load_model
 from playground.config import CPU_DTYPES
 from playground.room.fairbench import run_fairness
 from playground.room.loadtest import run_bench, run_dtype_bench
+from playground.serving.registry import default_registry
 
 
 def register(sub) -> None:
@@ -54,6 +55,7 @@ def run(args) -> int:
         return _fairness(loaded, args)
     report = run_bench(loaded, args.sessions, args.new_tokens, progress=say)
     if dtypes:
+        default_registry().unload(loaded.name)  # each dtype's turn runs with its model alone
         report["by_dtype"] = run_dtype_bench(loaded.name, dtypes, args.sessions,
                                              args.new_tokens, progress=say,
                                              rounds=args.rounds)["dtypes"]

@@ -220,9 +220,9 @@ def last_rehearsal() -> Job | None:
 def run_dtype_bench(name: str, dtypes: list[str], sessions: int = 16, new_tokens: int = 64,
                     progress=lambda _m: None, rounds: int = 3) -> dict:
     """The concurrent phase of ``run_bench`` per CPU dtype (``[models] cpu_dtype``), in one run:
-    the model is loaded once in each dtype, then the dtypes take turns, ``rounds`` times
-    (float32, bfloat16, float32, bfloat16, …), so that a load on the machine that comes and
-    goes meets every dtype alike. Each dtype's tok/s is its median round; ``ratio_to_first``
+    the dtypes take turns, ``rounds`` times (float32, bfloat16, float32, bfloat16, …), so that
+    a load on the machine that comes and goes meets every dtype alike; each turn loads the
+    model in its dtype alone (nothing else resident: the caller unloads its own model first). Each dtype's tok/s is its median round; ``ratio_to_first``
     divides medians, and ``round_ratios`` gives each round's ratio to the first dtype's same
     round. Texts may differ between dtypes (bf16 rounds differently); each dtype's own texts
     are what its pages would show."""
@@ -235,30 +235,30 @@ def run_dtype_bench(name: str, dtypes: list[str], sessions: int = 16, new_tokens
     requests = [session_request(i, new_tokens) for i in range(sessions)]
     registries = {d: Registry(replace(config, models=replace(config.models, cpu_dtype=d)))
                   for d in dtypes}
-    models = {}
-    try:
+    runs: dict[str, list[dict]] = {d: [] for d in dtypes}
+    loaded_as: dict[str, str] = {}
+    for r in range(rounds):
         for dtype, registry in registries.items():
-            models[dtype] = registry.load(name, progress=progress, instructor=True)
-            models[dtype].service.submit(GenerationRequest.single(
-                GenerationSettings(max_new_tokens=2), Prompt.raw("warm up"))).result()
-        runs: dict[str, list[dict]] = {d: [] for d in dtypes}
-        for r in range(rounds):
-            for dtype, loaded in models.items():
-                progress(f"round {r + 1}/{rounds}, {dtype} "
-                         f"({str(loaded.dtype).removeprefix('torch.')}): {sessions} clients "
-                         f"at once…")
+            # one model resident at a time, as on a server that runs one dtype (the copy is
+            # read from the converted cache, a second or so)
+            loaded = registry.load(name, progress=progress if r == 0 else None,
+                                   instructor=True)
+            try:
+                loaded_as[dtype] = str(loaded.dtype).removeprefix("torch.")
+                loaded.service.submit(GenerationRequest.single(
+                    GenerationSettings(max_new_tokens=2), Prompt.raw("warm up"))).result()
+                progress(f"round {r + 1}/{rounds}, {dtype} ({loaded_as[dtype]}): {sessions} "
+                         f"clients at once…")
                 results, wall_s = run_concurrently(loaded.service, requests)
                 runs[dtype].append(_summary(results, wall_s))
-    finally:
-        for dtype, registry in registries.items():
-            if dtype in models:
-                registry.unload(models[dtype].name)
+            finally:
+                registry.unload(loaded.name)
     out = {}
     for dtype in dtypes:
         speeds = sorted(run["tokens_per_s"] for run in runs[dtype])
         out[dtype] = {"tokens_per_s": speeds[len(speeds) // 2],
                       "rounds_tokens_per_s": [run["tokens_per_s"] for run in runs[dtype]],
-                      "loaded_as": str(models[dtype].dtype).removeprefix("torch.")}
+                      "loaded_as": loaded_as[dtype]}
     first = dtypes[0]
     for dtype in dtypes:
         out[dtype]["ratio_to_first"] = round(out[dtype]["tokens_per_s"]
