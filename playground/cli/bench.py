@@ -50,15 +50,17 @@ def run(args) -> int:
         return 2
     if args.peer:
         return run_peer_cli(args)
+    by_dtype = None
+    if dtypes and not args.fairness:  # first, while no other copy is resident in this process
+        name = args.model or default_registry().config.models.default
+        by_dtype = run_dtype_bench(name, dtypes, args.sessions, args.new_tokens, progress=say,
+                                   rounds=args.rounds)["dtypes"]
     loaded = load_model(args.model)
     if args.fairness:
         return _fairness(loaded, args)
     report = run_bench(loaded, args.sessions, args.new_tokens, progress=say)
-    if dtypes:
-        default_registry().unload(loaded.name)  # each dtype's turn runs with its model alone
-        report["by_dtype"] = run_dtype_bench(loaded.name, dtypes, args.sessions,
-                                             args.new_tokens, progress=say,
-                                             rounds=args.rounds)["dtypes"]
+    if by_dtype:
+        report["by_dtype"] = by_dtype
     if args.json:
         print_json(report)
         return 0
