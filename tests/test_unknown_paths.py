@@ -3,6 +3,7 @@ replaces only Streamlit's index.html fallback (an HTML 200), nothing else, whate
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from playground.ui.unknown_paths import HOME, UnknownPaths, known_pages, redirect_for
@@ -74,7 +75,9 @@ def _call(middleware_app, path, status, content_type, method="GET"):
         return {"type": "http.request"}
 
     scope = {"type": "http", "method": method, "path": path, "query_string": b"lang=ja"}
-    asyncio.run(middleware_app(inner)(scope, receive, send))
+    # in a thread of its own: a browser test's event loop may still run on this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, middleware_app(inner)(scope, receive, send)).result()
     return sent
 
 

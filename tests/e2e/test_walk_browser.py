@@ -182,15 +182,19 @@ def test_a_chat_message_typed_into_the_table_survives_three_pages(new_session):
     grid = page.locator(".st-key-tmpl_messages [data-testid='stDataFrame']").first
     grid.wait_for(timeout=30_000)
     wait_idle(page)
-    box = grid.bounding_box()
-    page.mouse.dblclick(box["x"] + box["width"] * 0.6, box["y"] + 35 + 17)  # row 1, "content"
-    editor = page.locator("[data-testid='glide-cell-editor'] textarea, #portal textarea").first
-    editor.wait_for(timeout=10_000)
-    editor.press("ControlOrMeta+a")
-    page.keyboard.type("You are a cat.")
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    wait_idle(page)
+    for attempt in range(3):  # the app's keeping is what is tested: an edit that never
+        box = grid.bounding_box()  # reached it (a relayout under load) is made again
+        page.mouse.dblclick(box["x"] + box["width"] * 0.6, box["y"] + 35 + 17)  # row 1, "content"
+        editor = page.locator("[data-testid='glide-cell-editor'] textarea, #portal textarea").first
+        editor.wait_for(timeout=10_000)
+        page.wait_for_timeout(300)  # the overlay sets the cell's old text once it is mounted
+        editor.fill("You are a cat.")
+        expect(editor).to_have_value("You are a cat.")
+        editor.press("Enter")
+        page.wait_for_timeout(300)
+        wait_idle(page)
+        if attempt == 2 or "You are a cat." in main.inner_text():
+            break
     expect(main).to_contain_text("You are a cat.", timeout=30_000)
     expect(main).not_to_contain_text("You are a helpful pirate.")
     for name in ("Generate", "Prompt lab", "Toy distribution", "Chat template"):
