@@ -45,6 +45,7 @@ def test_raw_prompt_code_tokenizes_with_special_tokens(smol):
     assert run_script(code, smol)[0] == result.texts()[0].split("\n")[0]
 
 
+@pytest.mark.slow  # de-quantizes the GGUF; the other scripts run above
 def test_the_whole_script_runs_as_shown_including_gguf_loading(smol):
     """No substitution: the script finds the wheel's GGUF file and de-quantizes it (~20 s)."""
     settings = GenerationSettings(do_sample=True, max_new_tokens=10, seed=3)

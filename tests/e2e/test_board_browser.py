@@ -72,6 +72,7 @@ def wait_for_texts(page, texts, timeout_ms=5000) -> float:
     return time.monotonic() - start
 
 
+@pytest.mark.slow  # restarts a server; posts in a browser: test_post_open_browser.py
 def test_posts_reach_two_tabs_as_text_within_5_s_and_survive_a_restart(
         browser, tmp_path, image_server):
     db = tmp_path / "room.sqlite3"
@@ -137,6 +138,7 @@ def set_max_new_tokens(page, fraction: float) -> None:
     wait_idle(page)
 
 
+@pytest.mark.slow  # its own server; AppTest: tests/pages/test_admin_sessions.py
 def test_the_admin_lists_two_tabs_and_stopping_one_stops_only_its_request(browser, tmp_path):
     server = serve(tmp_path, {"PLAYGROUND_ADMIN_PASSWORD": "room-secret",
                               "PLAYGROUND_ROOM_DB": str(tmp_path / "room.sqlite3")})

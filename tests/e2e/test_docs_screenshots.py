@@ -31,6 +31,7 @@ def test_readme_screenshot_of_the_generate_page(new_session, tmp_path):
     assert README_IMG.exists() and README_IMG.stat().st_size < 200_000
 
 
+@pytest.mark.slow  # screenshots; AppTest: tests/pages/test_japanese_actions.py
 @pytest.mark.parametrize("path", ["sampling_compare", "sampling_lens"])
 def test_japanese_page_after_its_main_button(new_session, path):
     page = new_session(f"{'generate' if path == 'presenter' else path}?lang=ja")

@@ -99,6 +99,7 @@ def test_three_turn_persona_chat_streams_each_reply(new_session):
     page.screenshot(path="/tmp/4-persona-three-turns.png", full_page=True)
 
 
+@pytest.mark.slow  # Stop in one of two tabs: test_room_browser.py
 def test_stop_halts_only_this_tab_and_clear_keeps_the_other_tabs_history(new_session):
     a = open_persona(new_session)  # 128 new tokens: long enough to be stopped mid-reply
     b = open_persona(new_session, ["Home", "PageUp"])  # fewer, to finish sooner

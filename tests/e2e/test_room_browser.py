@@ -25,6 +25,7 @@ def test_two_tabs_stream_at_once_and_stop_stops_only_one(new_session):
     assert "stopped" not in b.get_by_text("tok/s").inner_text()
 
 
+@pytest.mark.slow  # its own one-row server; queue messages: tests/serving, tests/pages/test_hardening.py
 def test_a_full_queue_says_busy_and_a_waiting_tab_sees_its_place(new_busy_session):
     tabs = [new_busy_session() for _ in range(3)]
     press_generate(tabs[0])

@@ -1,5 +1,7 @@
 """Workshop-scale checks on the real service: a short soak (the long one is a CLI command)."""
 
+import pytest
+
 from playground.room.loadtest import percentile, run_soak, session_request
 
 
@@ -14,6 +16,7 @@ def test_sessions_send_different_settings_and_prompts():
     assert len({repr(r.prompts[0]) for r in requests}) == 8
 
 
+@pytest.mark.slow  # unmixed concurrent streams: tests/serving/test_service.py
 def test_short_soak_32_sessions_every_stream_complete_and_unmixed(smol):
     report = run_soak(smol, sessions=32, seconds=16, new_tokens=10)
     assert report.requests >= 32 and report.ok, report
