@@ -156,7 +156,10 @@ LAYOUT = """([marker, top]) => {
 }"""
 
 
-@pytest.mark.parametrize("name", list(STEPS))
+# Quantization's projector view (a comparison: the slowest action) is opt-in; the static check
+# that every page's main button goes through presenter.results_start covers its layout
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "quantization"
+                                  else n for n in STEPS])
 def test_the_projector_shows_banner_title_result_then_inputs(projector, name):
     page = projector
     set_presenter(page, False)
