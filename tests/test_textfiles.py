@@ -86,3 +86,9 @@ def test_nesting_counts_brackets_outside_strings_only():
     check_nesting("[" * 64 + "]" * 64)
     with pytest.raises(TextFileError, match="nested more than 64 levels"):
         check_nesting("[" * 65 + "]" * 65)
+
+
+def test_controls_are_shown_as_symbols_and_bidi_overrides_by_code_point():
+    from playground.textfiles import visible
+    assert visible("a\x00b\x1b[0m\x7f\x85c\u202ed\u2066e\n\tf 日本") == \
+        "a␀b␛[0m␡<U+0085>c<U+202E>d<U+2066>e\n\tf 日本"

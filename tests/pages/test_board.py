@@ -59,3 +59,14 @@ def test_compare_posts_draw_the_rooms_sweep_chart(app):
     app.switch_page("pages/board.py").run()
     assert not app.exception
     assert any("The room's sweep" in c.value for c in app.caption)
+
+
+def test_control_characters_and_bidi_overrides_in_a_post_are_shown_not_obeyed(app):
+    """U+202E would draw 'exe.live' as 'evil.exe'; ESC starts an ANSI colour; NUL cuts text."""
+    board.add_post(room_store(), session="other3", page="generate", name="Mika\u202eexe.live",
+                   text="red\x1b[31m alert\x00 end :red[red]", posts_per_minute=0)
+    app.switch_page("pages/board.py").run()
+    shown = "\n".join(texts(app) + [m.value for m in app.markdown] + [c.value for c in app.caption])
+    assert "red␛[31m alert␀ end :red[red]" in texts(app)
+    assert "Mika<U+202E>exe.live" in shown
+    assert not any(c in shown for c in "\u202e\x1b\x00")

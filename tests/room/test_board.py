@@ -111,3 +111,14 @@ def test_posts_survive_reopening_the_file(tmp_path):
     path = tmp_path / "room.sqlite3"
     post(RoomStore(path), text="kept")
     assert [p.text for p in board.list_posts(RoomStore(path))] == ["kept"]
+
+
+def test_what_was_typed_is_stored_as_typed_and_exported_with_controls_made_visible(store):
+    p = post(store, name="Mika\u202eexe.live", text="red\x1b[31m alert\x00 end\nline 2")
+    assert (board.get_post(store, p.id).name, board.get_post(store, p.id).text) == (
+        "Mika\u202eexe.live", "red\x1b[31m alert\x00 end\nline 2")
+    row, = csv.DictReader(io.StringIO(board.export_csv([p])))
+    assert row["name"] == "Mika<U+202E>exe.live"
+    assert row["text"] == "red␛[31m alert␀ end\nline 2"  # newlines stay
+    shown, = json.loads(board.export_json([p]))
+    assert (shown["name"], shown["text"]) == (row["name"], row["text"])
