@@ -6,11 +6,10 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 from __future__ import annotations
 
 from playground.cli import print_json, say
-from playground.cli.common import add_model_argument, in_range, load_model
+from playground.cli.common import add_model_argument, in_range, load_model, model_name
 from playground.config import CPU_DTYPES
 from playground.room.fairbench import run_fairness
 from playground.room.loadtest import run_bench, run_dtype_bench
-from playground.serving.registry import default_registry
 
 
 def register(sub) -> None:
@@ -52,8 +51,8 @@ def run(args) -> int:
         return run_peer_cli(args)
     by_dtype = None
     if dtypes and not args.fairness:  # first, while no other copy is resident in this process
-        name = args.model or default_registry().config.models.default
-        by_dtype = run_dtype_bench(name, dtypes, args.sessions, args.new_tokens, progress=say,
+        by_dtype = run_dtype_bench(model_name(args.model), dtypes, args.sessions,
+                                   args.new_tokens, progress=say,
                                    rounds=args.rounds)["dtypes"]
     loaded = load_model(args.model)
     if args.fairness:

@@ -38,10 +38,14 @@ def settings_from_args(args: argparse.Namespace) -> GenerationSettings:
         max_new_tokens=args.max_new_tokens, num_return_sequences=args.n, seed=args.seed)
 
 
+def model_name(name: str | None) -> str:
+    """The model a command means: ``--model``, or the configuration's default."""
+    return name or default_registry().config.models.default
+
+
 def load_model(name: str | None) -> LoadedModel:
-    registry = default_registry()
     # the command line is the instructor's tool: the participants' allow-list does not apply
-    return registry.load(name or registry.config.models.default, progress=say, instructor=True)
+    return default_registry().load(model_name(name), progress=say, instructor=True)
 
 
 def in_range(low: float, high: float, kind=int):

@@ -223,9 +223,9 @@ def run_dtype_bench(name: str, dtypes: list[str], sessions: int = 16, new_tokens
     the dtypes take turns, ``rounds`` times (float32, bfloat16, float32, bfloat16, …), so that
     a load on the machine that comes and goes meets every dtype alike; each turn loads the
     model in its dtype alone (``bench`` runs this before it loads its own copy). Each dtype's
-    tok/s is its median round; ``ratio_to_first`` divides medians, and ``round_ratios`` gives each round's ratio to the first dtype's same
-    round. Texts may differ between dtypes (bf16 rounds differently); each dtype's own texts
-    are what its pages would show."""
+    tok/s is its median round; ``ratio_to_first`` divides medians, and ``round_ratios`` gives
+    each round's ratio to the first dtype's same round. Texts may differ between dtypes (bf16
+    rounds differently); each dtype's own texts are what its pages would show."""
     from dataclasses import replace
 
     from playground.config import load_config
