@@ -43,8 +43,17 @@ def catalogue(lang: str) -> dict[str, str]:
     """``key -> text`` of one language, read once per process (read-only afterwards)."""
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    with open(_DIR / f"{lang}.toml", "rb") as f:
-        return _flatten(tomllib.load(f))
+    # the main file, then one file per feature in ``<lang>/`` (``ja/finetune.toml``): features
+    # built side by side each add their own file, and a key defined twice is an error
+    out: dict[str, str] = {}
+    for path in [_DIR / f"{lang}.toml", *sorted((_DIR / lang).glob("*.toml"))]:
+        with open(path, "rb") as f:
+            table = _flatten(tomllib.load(f))
+        twice = sorted(set(table) & set(out))
+        if twice:
+            raise ValueError(f"{path.name} defines keys already defined: {', '.join(twice[:5])}")
+        out.update(table)
+    return out
 
 
 def normalize(value: str | None) -> str | None:
