@@ -31,6 +31,9 @@ PAGES = {
         st.Page("pages/tokenizer_model.py", title=t("nav.tokenizer_model"), icon=":material/token:"),
         st.Page("pages/persona_chat.py", title=t("nav.persona_chat"), icon=":material/theater_comedy:"),
     ],
+    t("finetune.nav_section"): [
+        st.Page("pages/finetune.py", title=t("finetune.nav"), icon=":material/model_training:"),
+    ],
     t("nav.rag_section"): [
         st.Page("pages/rag.py", title=t("nav.rag"),
                 icon=":material/travel_explore:"),

@@ -6,6 +6,8 @@ from playground.errors import PlaygroundError
 from playground.room.admin import (budget_report, expected_password, login_throttle,
                                    resident_report)
 from playground.ui import presenter
+from playground.ui.adapters_view import adapters_section
+from playground.ui.room_data_view import room_dataset_section
 from playground.ui.admin_view import budget_section, cache_section, rehearsal_section
 from playground.ui.resources import ensure_app_shell, registry
 from playground.ui.sessions_view import sessions_section
@@ -68,6 +70,8 @@ def resident_table() -> None:
 
 resident_table()
 budget_section(reg)  # who was unloaded or refused for the budget, and why
+adapters_section(reg)  # the Fine-tuning page's adapters: share with the room, remove
+room_dataset_section(reg)  # the room's own dataset: review, export, train, broadcast
 
 left, right = st.columns(2)
 with left:

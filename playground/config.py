@@ -53,6 +53,14 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     room_posts_per_minute = 60  # posts of the whole room per minute (0 = no cap): a backstop
                             # for a participant whose browser keeps no cookie
 
+    [training]              # the fine-tuning lab (playground.tuning)
+    concurrency = 1         # training jobs run at once (the others wait in line); 1 on a CPU
+    threads = 0             # torch threads of a training job; 0 = every core (it runs niced)
+    nice = 19               # the training process's niceness: generation goes first
+    max_steps = 400         # forward steps (batches) one training job may take
+    adapters_per_session = 3  # a participant's adapters kept (oldest removed first)
+    max_records = 2000      # records one training set may hold
+
     [ui]
     language = "en"         # "en" or "ja": the language of a session with no ?lang= or choice
 
@@ -159,6 +167,16 @@ class RoomConfig:
 
 
 @dataclass(frozen=True)
+class TrainingConfig:
+    concurrency: int = 1
+    threads: int = 0
+    nice: int = 19
+    max_steps: int = 400
+    adapters_per_session: int = 3
+    max_records: int = 2000
+
+
+@dataclass(frozen=True)
 class UiConfig:
     language: str = "en"
 
@@ -211,6 +229,7 @@ class Config:
     admin: AdminConfig = field(default_factory=AdminConfig)
     room: RoomConfig = field(default_factory=RoomConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
     catalog: tuple[CatalogEntry, ...] = ()
 
     @property
@@ -256,5 +275,6 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
                   admin=_section(AdminConfig, data.get("admin", {}), "admin"),
                   room=_section(RoomConfig, data.get("room", {}), "room"),
                   ui=_section(UiConfig, data.get("ui", {}), "ui"),
+                  training=_section(TrainingConfig, data.get("training", {}), "training"),
                   catalog=tuple(_section(CatalogEntry, t, "[catalog]")
                                 for t in data.get("catalog", [])))

@@ -41,6 +41,8 @@ def own_room(tmp_path_factory, monkeypatch):
     (say, a lesson step shared by a room test) never shows up in another test's pages."""
     monkeypatch.setenv("PLAYGROUND_ROOM_DB",
                        str(tmp_path_factory.mktemp("room") / "room.sqlite3"))
+    # and no adapter trained by another test (or by a run on this machine) is found finished
+    monkeypatch.setenv("PLAYGROUND_ADAPTERS_DIR", str(tmp_path_factory.mktemp("adapters")))
 
 
 @pytest.fixture(scope="session")

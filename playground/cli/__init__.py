@@ -21,7 +21,8 @@ COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search",
             "quantize",  # Quantization
             "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
             "gpucheck",  # the device check (random-weight models, benchmarks only)
-            "room", "link", "lesson"]  # the room: board, share links, lesson plans
+            "room", "link", "lesson",  # the room: board, share links, lesson plans
+            "finetune"]  # the Fine-tuning page
 
 
 def build_parser() -> argparse.ArgumentParser:

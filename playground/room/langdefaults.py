@@ -21,9 +21,13 @@ from contextvars import ContextVar
 from typing import Callable, Iterator
 
 JA_MODEL = "gemma-3-270m"
+# the Japanese tab's chat model: gemma-3-270m with the Kansai adapter setup trains (the
+# Fine-tuning page's built-in set); where it is missing the chat pages keep the configured model
+JA_CHAT_MODEL = "gemma-3-270m + kansai (LoRA)"
+JA_CHAT_PAGES = ("persona_chat", "rag")
 # pages that continue raw text: in a Japanese tab they start on JA_MODEL
 RAW_PAGES = ("generate", "sampling_compare", "sampling_lens", "sampling_sweep", "prompt_lab",
-             "quantization", "tokenizer_model")
+             "quantization", "tokenizer_model", "finetune")
 # chat pages: they stay on the chat model whatever the language
 CHAT_PAGES = ("persona_chat", "rag", "chat_template")
 
@@ -74,7 +78,16 @@ def language() -> str:
 def default_model(page: str, configured: str, lang: str | None = None) -> str:
     """The model ``page`` starts on in a tab of ``lang`` (``configured``: playground.toml's)."""
     lang = lang or language()
+    if lang == "ja" and page in JA_CHAT_PAGES and ja_chat_available():
+        return JA_CHAT_MODEL
     return JA_MODEL if lang == "ja" and page in RAW_PAGES else configured
+
+
+def ja_chat_available() -> bool:
+    """Did setup train the Kansai adapter on this server?"""
+    from playground.serving.registry import default_registry
+
+    return JA_CHAT_MODEL in default_registry().adapter_specs
 
 
 def model_group(page: str, lang: str | None = None) -> str:

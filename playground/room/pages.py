@@ -66,6 +66,12 @@ def _model_check(name: str) -> None:
 
     if name in with_config_entries(CATALOG, load_config().catalog):
         return
+    if name.endswith(" (LoRA)"):  # an adapter the room may use (shared, or set up)
+        from playground.serving.registry import default_registry
+        spec = default_registry().adapter_specs.get(name)
+        if spec is not None and not spec.owner:
+            return
+        raise FieldError(f"the adapter {name!r} is not shared with the room on this server")
     if not HF_ID.match(name) or ".." in name:
         raise FieldError(f"unknown model {name!r}: a link names a model of the list or a "
                          f"Hugging Face id (org/name)")
@@ -178,6 +184,43 @@ def _rag_fields() -> list[Field]:
         _model("rag")]
 
 
+LEARNING_RATES = ("1e-05", "5e-05", "0.0001", "0.0002", "0.0003", "0.0005", "0.001", "0.003",
+                  "0.01", "0.05")  # the Fine-tuning page's learning_rate slider (0.05: too high)
+LORA_RS = ("1", "2", "4", "8", "16", "32", "64")
+LORA_ALPHAS = ("1", "2", "4", "8", "16", "32", "64", "128")
+
+
+def _finetune_fields() -> list[Field]:
+    """``ui.finetune_view``'s inputs: the data source and every hyperparameter."""
+    from playground.tuning.data import BUILTINS
+    from playground.tuning.loop import ALL_LINEAR
+    from playground.tuning.schedule import SCHEDULERS
+
+    def numbers(options, kind):
+        return {o: kind(o) for o in options}
+
+    return [
+        Field("data", "ft_source", "choice", lang.by_language("captain", "kansai"),
+              options=(*BUILTINS, "upload")),
+        Field("loss_on", "ft_loss_on", "choice", "response", options=("response", "all")),
+        Field("learning_rate", "ft_lr", "choice", "0.0002", options=LEARNING_RATES,
+              widget=numbers(LEARNING_RATES, float)),
+        Field("num_train_epochs", "ft_epochs", "int", 1, 1, 10),
+        Field("per_device_train_batch_size", "ft_batch", "int", 4, 1, 16),
+        Field("gradient_accumulation_steps", "ft_accum", "int", 1, 1, 8),
+        Field("warmup_ratio", "ft_warmup", "float", 0.0, 0.0, 0.5),
+        Field("lr_scheduler_type", "ft_sched", "choice", "linear", options=SCHEDULERS),
+        Field("max_grad_norm", "ft_clip", "float", 1.0, 0.0, 5.0),
+        Field("logging_steps", "ft_logging", "int", 1, 1, 20),
+        Field("seed", "ft_seed", "int", 0, SEED.low, SEED.high),
+        Field("lora_r", "ft_r", "choice", "16", options=LORA_RS, widget=numbers(LORA_RS, int)),
+        Field("lora_alpha", "ft_alpha", "choice", "32", options=LORA_ALPHAS,
+              widget=numbers(LORA_ALPHAS, int)),
+        Field("lora_dropout", "ft_dropout", "float", 0.05, 0.0, 0.5),
+        Field("target_modules", "ft_targets", "list", list(ALL_LINEAR), options=ALL_LINEAR),
+        _model("finetune")]
+
+
 def _build() -> dict[str, PageSpec]:
     few = DEFAULT_FEW_SHOT
     specs = [
@@ -265,6 +308,7 @@ def _build() -> dict[str, PageSpec]:
             Field("max_new_tokens", "quant_max_new", "int", 32, QUANT_MAX_NEW.low,
                   QUANT_MAX_NEW.high),
             Field("raw", "quant_raw", "bool", False), _model("quantization"))),
+        PageSpec("finetune", "Fine-tuning", "finetune", tuple(_finetune_fields())),
     ]
     return {s.name: s for s in specs}
 

@@ -73,6 +73,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE posts ADD COLUMN client TEXT NOT NULL DEFAULT '';
     CREATE INDEX posts_client ON posts (client, created);
     """,
+    # 4: the room's own dataset: examples participants contribute for the room's adapter
+    """
+    CREATE TABLE examples (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created REAL NOT NULL,
+        session TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        prompt TEXT NOT NULL,
+        response TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'form',
+        status TEXT NOT NULL DEFAULT 'pending'
+    );
+    CREATE INDEX examples_session ON examples (session, created);
+    """,
 )
 
 

@@ -6,6 +6,8 @@ Sources:
 - ``gguf-package``: the same, for a package whose ``assemble()`` returns the GGUF path.
 - ``hf``: any Hugging Face id, through ``from_pretrained``.
 - ``local``: a folder with a transformers checkpoint.
+- ``adapter``: a LoRA adapter folder (PEFT format) served on its ``base`` model
+  (``playground.serving.adapters``); the fine-tuning lab makes them.
 - ``openai``: a model served by an OpenAI-compatible engine (vLLM ``vllm serve``, TGI, the
   llama.cpp server) at ``base_url``; nothing is loaded here (``playground.serving.remote``).
 
@@ -26,7 +28,7 @@ from playground.errors import UnknownModelError
 # A Hub id: "org/name", each part at most 96 characters (the Hub's own limit), no ".." parts
 HF_ID = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9_.\-][\w.\-]{0,95}$")
 MAX_NAME_CHARS = 256  # longer than any catalog name, Hub id or sane folder: refused unread
-SOURCES = ("embedded", "gguf-package", "hf", "local", "openai")
+SOURCES = ("embedded", "gguf-package", "hf", "local", "openai", "adapter")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class ModelSpec:
     engine: str | None = None  # remote engines: serving.engines name; None = detect on connect
     writes: str = ""   # the languages it writes, for the picker: "en" | "ja_en" | "" (unknown)
     params: str = ""   # curated Hub models: parameters, memory in bf16 / nf4, licence
+    base: str | None = None  # adapters: the catalog name of the base model
+    owner: str = ""    # adapters: the session that trained it ("" = the whole room)
 
     @property
     def remote(self) -> bool:

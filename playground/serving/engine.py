@@ -23,6 +23,7 @@ import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
+from playground.serving.adapters import adapter_rows
 from playground.serving.sampling import FilterTrace, RowFilters, choose_tokens, make_generator
 from playground.serving.settings import GenerationSettings
 
@@ -45,6 +46,7 @@ class Row:
     probe: Callable[[int, FilterTrace, int, torch.Generator | None], None] | None = None
     generated: list[int] = field(default_factory=list)
     finish_reason: str | None = None  # "eos", "length", "stopped"
+    adapter: str | None = None  # the LoRA adapter this row runs with (None: the base alone)
 
 
 class _Batch:
@@ -67,9 +69,10 @@ class _Batch:
         request's columns and samples, a sweep's grid) share its prefill: the cache and the
         logits are copied per row, which is exactly what running the prompt alone gives."""
         device = model.device
-        distinct: dict[tuple[int, ...], int] = {}
-        of_row = [distinct.setdefault(tuple(r.prompt_ids), len(distinct)) for r in rows]
-        prompts = list(distinct)
+        distinct: dict[tuple, int] = {}  # (adapter, prompt): an adapter changes the prefill
+        of_row = [distinct.setdefault((r.adapter, tuple(r.prompt_ids)), len(distinct))
+                  for r in rows]
+        prompts = [p for _, p in distinct]
         width = max(len(p) for p in prompts)
         input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long, device=device)
         attention = torch.zeros((len(prompts), width), dtype=torch.long, device=device)
@@ -79,8 +82,9 @@ class _Batch:
         pads = [width - len(prompts[of_row[r]]) for r in range(len(rows))]
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache()
-        out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
-                    past_key_values=cache, use_cache=True, **_last_logits_only(model))
+        with adapter_rows(model, [a for a, _ in distinct]):
+            out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
+                        past_key_values=cache, use_cache=True, **_last_logits_only(model))
         # the model's dtype (see ``choose_tokens``); a copy, so the [rows, prompt, vocab]
         # logits of a model without ``logits_to_keep`` are not kept alive by a view
         logits = out.logits[:, -1, :].contiguous()
@@ -132,8 +136,10 @@ class _Batch:
         self.attention = torch.cat([self.attention,
                                     self.attention.new_ones((len(self.rows), 1))], dim=-1)
         self.positions = self.positions + 1
-        out = model(input_ids=tokens.unsqueeze(-1), attention_mask=self.attention,
-                    position_ids=self.positions, past_key_values=self.cache, use_cache=True)
+        with adapter_rows(model, [r.adapter for r in self.rows]):
+            out = model(input_ids=tokens.unsqueeze(-1), attention_mask=self.attention,
+                        position_ids=self.positions, past_key_values=self.cache,
+                        use_cache=True)
         self.logits = out.logits[:, -1, :]  # the model's dtype: see ``choose_tokens``
 
     def mergeable(self) -> bool:

@@ -50,6 +50,9 @@ class GenerationRequest:
     # (step, n): at that step (0 = first token), draw n tokens from each row's final
     # distribution with a copy of the row's own generator, as the sampler draws (lens)
     draw: tuple[int, int] | None = None
+    # the LoRA adapter every row of this request runs with (a name attached to the model's
+    # ``MultiLora``; None: the base model alone). Set by the adapter's ``AdapterModel``.
+    adapter: str | None = None
 
     @classmethod
     def single(cls, settings: GenerationSettings, prompt: Prompt,

@@ -29,7 +29,6 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +38,10 @@ from playground.serving import random_weights
 from playground.serving.catalog import (CATALOG, HF_ID, ModelSpec,  # noqa: F401 (re-exported)
                                 resolve, with_config_entries)
 from playground.config import Config, LimitsConfig, ServiceConfig, load_config
+from playground.serving.loaded import (LoadedModel, cpu_has_fast_bf16,  # noqa: F401
+                                       pick_device, pick_dtype)
+from playground.serving.adapter_models import AdapterModel
+from playground.serving.adapters import adapter_base, multi_lora, read_adapter
 from playground.serving.hubsize import check_fits, free_disk_bytes, hub_size
 from playground.serving.residency import (BudgetNote, MemoryBudgetError, ModelNotAllowedError,
                                           choose_evictions, default_budget_bytes, estimate_bytes,
@@ -48,84 +51,6 @@ from playground.errors import (GatedModelError, HubUnreachableError, ModelLoadEr
 
 Progress = Callable[[str], None]
 _BYTES_PER_PARAM = {torch.float32: 4, torch.float16: 2, torch.bfloat16: 2}
-
-
-@dataclass
-class LoadedModel:
-    """A resident model. Read-only for pages; only its service's owner thread runs it."""
-
-    spec: ModelSpec
-    model: torch.nn.Module
-    tokenizer: object
-    device: torch.device
-    dtype: torch.dtype
-    load_seconds: float
-    footprint_bytes: int
-    service_config: ServiceConfig = field(default_factory=ServiceConfig)
-    limits: LimitsConfig = field(default_factory=LimitsConfig)
-    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock)
-    last_used: float = field(default_factory=time.monotonic)
-    _service: object = None
-
-    def touch(self) -> None:
-        """Mark as used now (the least recently used idle model is evicted first)."""
-        self.last_used = time.monotonic()
-
-    def busy(self) -> bool:
-        return self._service is not None and self._service.busy()
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def is_chat(self) -> bool:
-        return bool(self.spec.chat) if self.spec.chat is not None else bool(
-            getattr(self.tokenizer, "chat_template", None))
-
-    @property
-    def context_length(self) -> int:
-        cfg = self.model.config
-        return int(getattr(cfg, "max_position_embeddings", 0) or 2048)
-
-    @property
-    def service(self):
-        """The one generation service of this model, started on first use."""
-        if self._service is None:
-            with self.tokenizer_lock:
-                if self._service is None:
-                    from playground.serving.service import GenerationService
-                    self._service = GenerationService(self, self.service_config, self.limits)
-        return self._service
-
-
-def pick_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def cpu_has_fast_bf16() -> bool:
-    """Does this processor compute bf16 natively (AMX or AVX512-BF16)? Linux's flags say."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            flags = set()
-            for line in f:
-                if line.startswith("flags"):
-                    flags.update(line.split(":", 1)[1].split())
-                    break
-    except OSError:
-        return False
-    return bool(flags & {"amx_bf16", "avx512_bf16"})
-
-
-def pick_dtype(device: torch.device, cpu_dtype: str = "float32") -> torch.dtype:
-    """bf16 on GPUs that have it, else fp16 on GPU. On a CPU ``cpu_dtype`` decides
-    (``[models] cpu_dtype``): float32 (the default: what the tutorial's code gives), bfloat16,
-    or auto (bf16 where the processor has AMX or avx512_bf16; fp16 matmuls are slow on CPUs)."""
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if cpu_dtype == "bfloat16" or (cpu_dtype == "auto" and cpu_has_fast_bf16()):
-        return torch.bfloat16
-    return torch.float32
 
 
 def package_dir(package: str) -> Path | None:
@@ -278,6 +203,10 @@ class Registry:
         # what the memory budget decided, newest last: who was unloaded for whom, who was refused
         self.budget_notes: collections.deque[BudgetNote] = collections.deque(maxlen=50)
         self._residency = threading.Lock()  # one eviction decision at a time
+        # LoRA adapters the fine-tuning lab made or the room shares (name -> spec); a spec's
+        # ``owner`` is the session that may pick it ("" = everyone)
+        self.adapter_specs: dict[str, ModelSpec] = {}
+        self.register_builtin_adapters()
         budget_mb = self.config.models.memory_budget_mb
         self.budget_bytes = int(budget_mb * 2**20) if budget_mb else default_budget_bytes(
             self.device)
@@ -288,6 +217,8 @@ class Registry:
     def allowed(self, name: str) -> bool:
         """May a participant load ``name``? (The instructor may load anything.)"""
         spec = self.resolve(name)
+        if spec.source == "adapter":  # an adapter: as its base
+            return self.allowed(spec.base)
         if spec.source == random_weights.SOURCE:  # benchmarks only, never a participant's
             return False
         return is_allowed(spec.name, list(self.config.models.allowed), self.catalog)
@@ -300,6 +231,9 @@ class Registry:
             folded = {n.lower(): m for n, m in self._loaded.items()}
         if resident is not None:  # e.g. a folder the instructor loaded: shared like the rest
             return resident.spec
+        adapter = self.adapter_specs.get((name or "").strip())
+        if adapter is not None:
+            return adapter
         spec = resolve(name, self.catalog, allow_paths=instructor)
         if spec.source == "hf" and spec.name.lower() in folded:  # the Hub ignores case:
             return folded[spec.name.lower()].spec              # one model, one entry
@@ -346,7 +280,10 @@ class Registry:
                     spec.name, self.budget_bytes / 2**20, refused=str(err), key=err.key,
                     params=err.params))
                 raise
-            loaded = self._load(spec, token or None, progress)
+            if spec.source == "adapter":
+                loaded = self._load_adapter(spec, token, progress, instructor)
+            else:
+                loaded = self._load(spec, token or None, progress)
             with self._lock:
                 self._loaded[spec.name] = loaded
                 self.evicted.pop(spec.name, None)
@@ -376,6 +313,8 @@ class Registry:
                 folder = self.config.cache_dir / spec.name
             elif spec.source == "local":
                 folder = spec.location
+            if spec.source == "adapter":
+                need = need or adapter_bytes(spec.location)
             if need is None:
                 need = (random_weights.estimate_bytes(spec, self.dtype)
                         if spec.source == random_weights.SOURCE
@@ -413,6 +352,12 @@ class Registry:
                 self.evicted[name] = reason or f"{name} was unloaded by the instructor"
         if loaded is None:
             return False
+        if isinstance(loaded, AdapterModel):  # the base stays; only the matrices go
+            multi_lora(loaded.model).detach(name)
+            return True
+        for view in [m for m in self.resident() if isinstance(m, AdapterModel)
+                     and m.base_model is loaded]:
+            self.unload(view.name, reason=f"{view.name} was unloaded with its base {name}")
         if loaded._service is not None:
             loaded._service.close(wait_s=60)
         loaded.model = None  # sessions may still hold the LoadedModel; the weights must go
@@ -462,6 +407,7 @@ class Registry:
             raise load_error(spec, err, self.device) from None
         if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:
             tokenizer.pad_token = tokenizer.eos_token
+        multi_lora(model)  # adapters can be attached later (hooks before the owner runs it)
         seconds = time.perf_counter() - start
         progress(f"{spec.name} is ready ({seconds:.1f} s).")
         return LoadedModel(spec=spec, model=model, tokenizer=tokenizer, device=self.device,
@@ -469,6 +415,61 @@ class Registry:
                            footprint_bytes=int(model.get_memory_footprint()),
                            service_config=self.config.service,
                            limits=self.config.limits)
+
+
+    # -- adapters ------------------------------------------------------------------------------
+    def register_adapter(self, folder: str | Path, label: str, base: str,
+                         owner: str = "") -> ModelSpec:
+        """Offer the adapter in ``folder`` (trained on the catalog model ``base``) in the picker
+        as ``"<base> + <label> (LoRA)"``: to everyone, or only to the session ``owner``."""
+        base_spec = self.resolve(base)
+        name = f"{base_spec.name} + {label} (LoRA)"
+        spec = ModelSpec(name, "adapter", str(folder), base_spec.chat,
+                         f"LoRA adapter on {base_spec.name}", writes=base_spec.writes,
+                         base=base_spec.name, owner=owner)
+        with self._lock:
+            self.adapter_specs[name] = spec
+        return spec
+
+    def register_builtin_adapters(self) -> list[str]:
+        """Offer the adapters setup trained (``<cache_dir>/adapters/builtin-<label>/``)."""
+        names = []
+        for folder in sorted((self.config.cache_dir / "adapters").glob("builtin-*")):
+            base = adapter_base(folder)
+            if base and (folder / "adapter_model.safetensors").is_file():
+                label = folder.name.removeprefix("builtin-")
+                names.append(self.register_adapter(folder, label, base).name)
+        return names
+
+    def adapter_names(self, owner: str = "") -> list[str]:
+        """The adapters a session may pick: the room's and its own."""
+        with self._lock:
+            return [n for n, s in self.adapter_specs.items() if s.owner in ("", owner)]
+
+    def _load_adapter(self, spec: ModelSpec, token: str | None, progress: Progress,
+                      instructor: bool) -> LoadedModel:
+        """Attach an adapter to its resident base (loaded first if needed)."""
+        start = time.perf_counter()
+        base = self.load(spec.base, token=token, progress=progress, instructor=instructor)
+        if isinstance(base, AdapterModel) or base.tokenizer is None:
+            raise ModelLoadError(f"{spec.name}: its base {spec.base} cannot take an adapter")
+        progress(f"Attaching {spec.name} to {base.name}…")
+        weights = read_adapter(spec.name, spec.location, base.name, base.model)
+        multi_lora(base.model).attach(weights)
+        return AdapterModel(spec=spec, model=base.model, tokenizer=base.tokenizer,
+                            device=base.device, dtype=base.dtype,
+                            load_seconds=time.perf_counter() - start,
+                            footprint_bytes=weights.nbytes, service_config=base.service_config,
+                            limits=base.limits, tokenizer_lock=base.tokenizer_lock,
+                            base_model=base, weights=weights)
+
+
+def adapter_bytes(folder: str | Path) -> int:
+    """What an adapter will take in memory: its weights file's size (float32 on disk)."""
+    try:
+        return (Path(folder) / "adapter_model.safetensors").stat().st_size
+    except OSError:
+        return 0
 
 
 _default: Registry | None = None

@@ -298,7 +298,7 @@ class GenerationService(FairAdmission):
                                 lambda s=handle.participant: self._count_token(s))
             row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
                       seed=handle.samples[i].seed, on_token=stream.on_token,
-                      stop=stream.should_stop)
+                      stop=stream.should_stop, adapter=handle.request.adapter)
             if handle.request.record_steps:  # the decoding lens: record every step
                 row.on_step = StepRecorder(handle.samples[i].steps, row.settings,
                                            handle.request.record_steps,

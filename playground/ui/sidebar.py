@@ -14,6 +14,7 @@ from playground.ui import page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
 from playground.ui.i18n import language, language_selector, t
 from playground.ui.identity import keep_client_id
+from playground.ui.board_view import session_id
 
 OTHER = "Other Hugging Face id…"
 
@@ -21,14 +22,14 @@ OTHER = "Other Hugging Face id…"
 def _label(reg, n: str) -> str:
     if n == OTHER:
         return t("sidebar.other")
-    spec = reg.catalog[n]
+    spec = reg.catalog.get(n) or reg.adapter_specs[n]
     where = {"hf": "", "openai": t("sidebar.remote")}.get(spec.source, t("sidebar.offline"))
     return n + where + (t("langmodel.writes_" + spec.writes) if spec.writes else "")
 
 
 def _pick_model(page: str) -> None:
     reg = registry()
-    names = list(reg.catalog) + [OTHER]
+    names = list(reg.catalog) + reg.adapter_names(session_id()) + [OTHER]
     current = st.session_state.get(MODEL_KEY) or reg.config.models.default
     index = names.index(current) if current in names else len(names) - 1
     choice = st.selectbox(t("sidebar.model"), names, index=index,
@@ -47,7 +48,7 @@ def _pick_model(page: str) -> None:
             page_model.picked(page, typed.strip())
     elif choice != current:
         page_model.picked(page, choice)
-    if choice == OTHER or reg.catalog[choice].source == "hf":
+    if choice == OTHER or reg.resolve(choice).source == "hf":
         _token_field()
 
 

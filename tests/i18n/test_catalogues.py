@@ -25,7 +25,12 @@ WITH_OPTIONS = {"radio", "selectbox", "multiselect", "select_slider"}
 # shown as they are in both languages: transformers' parameter names, the language selector
 ALLOWED = {"temperature", "top_p", "top_k", "min_p", "epsilon_cutoff", "max_new_tokens", "seed",
            "言語 / Language", "Self-BLEU", "chrF", "BLEU", "distinct-1", "distinct-2",
-           "role", "content", "system", "user", "assistant"}  # chat message fields (code)
+           "role", "content", "system", "user", "assistant",  # chat message fields (code)
+           # TrainingArguments' and LoraConfig's names (the Fine-tuning page), as typed in code
+           "learning_rate", "num_train_epochs", "per_device_train_batch_size",
+           "gradient_accumulation_steps", "warmup_ratio", "lr_scheduler_type", "max_grad_norm",
+           "logging_steps", "r", "lora_alpha", "lora_dropout", "prompt", "response",
+           "train.jsonl"}
 
 
 def fields(text: str) -> set[str]:

@@ -15,7 +15,7 @@ TOY_WORDS = [word for word, _ in TUTORIAL_TOKENS]  # the toy's made-up next word
 
 PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampling_sweep",
          "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "persona_chat",
-         "rag", "quantization", "admin", "board"]
+         "rag", "quantization", "admin", "board", "finetune"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
     `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
