@@ -29,10 +29,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from playground import errors
-from playground.errors import PlaygroundError, RequestCancelled
+from playground.errors import PlaygroundError, RequestCancelled, SettingsError
 from playground.serving.jobqueue import Job, JobQueue
 from playground.tuning.data import Record
 from playground.tuning.loop import TrainJob, TrainResult, TrainSettings
+from playground.tuning.schedule import StepPlan
 
 RESULT = "result.json"
 MAX_KEPT = 60  # adapter folders kept on disk (the oldest finished ones go first)
@@ -132,6 +133,14 @@ class TrainingRuns:
     def request(self, job: TrainJob, viewer: str) -> TrainingRun:
         """Join the run of an identical job, reuse its finished adapter, or start it."""
         job.settings.check()
+        limit = self.registry.config.training.max_steps
+        s = job.settings
+        n_train = len(job.records) - max(1, round(len(job.records) * s.validation_fraction))
+        steps = StepPlan(max(1, n_train), s.per_device_train_batch_size, 1,
+                         s.num_train_epochs).steps
+        if steps > limit:
+            raise SettingsError([f"this run would take {steps} steps; this server allows "
+                                 f"{limit} (fewer records or epochs, or a larger batch)"])
         key = job_key(job)
         folder = adapters_dir(self.registry.config) / key
         with self._lock:

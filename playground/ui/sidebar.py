@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.diagnostics import device_summary
-from playground.room.langdefaults import CHAT_PAGES
+from playground.room.langdefaults import CHAT_PAGES, JA_CHAT_MODEL
 from playground.ui import page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
 from playground.ui.i18n import language, language_selector, t
@@ -36,7 +36,8 @@ def _pick_model(page: str) -> None:
                           format_func=lambda n: _label(reg, n),
                           help=t("sidebar.every_tab_shares_the") + " " + t("langmodel.help"))
     if language() == "ja" and page in CHAT_PAGES:
-        st.caption(t("langmodel.chat_page"))
+        st.caption(t("langmodel.ja_chat_page", name=current) if current == JA_CHAT_MODEL
+                   else t("langmodel.chat_page"))
     if choice == OTHER:
         # a keyed field: with value= from the session the widget's identity changed on every
         # edit, so Streamlit reset it to the previous value (every second edit was undone)

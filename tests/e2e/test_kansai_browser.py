@@ -1,0 +1,39 @@
+"""Offline, a Japanese tab's Persona chat answers in Kansai-ben: gemma-3-270m with the Kansai
+adapter that setup trained (README's first command), the Kansai persona, nothing else set."""
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import wait_idle
+from tests.e2e.test_persona_browser import send
+
+pytestmark = pytest.mark.browser
+
+KANSAI = re.compile("やで|やん|へん|ひん|ほんま|めっちゃ|ねん|やろ|あかん|ええ|しとる|とる|おおきに|はる|なぁ|わ")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def test_a_japanese_tab_s_persona_chat_answers_in_kansai_ben(new_session):
+    from playground.room.langdefaults import JA_CHAT_MODEL, ja_chat_available
+
+    if not ja_chat_available():
+        pytest.skip("setup has not trained the Kansai adapter on this machine")
+    page = new_session("persona_chat?lang=ja")
+    page.get_by_role("heading", name="ペルソナチャット").wait_for(timeout=120_000)
+    wait_idle(page)
+    assert JA_CHAT_MODEL in page.locator("[data-testid='stSidebar']").inner_text()
+    replies = []
+    for question in ("週末におすすめの過ごし方は？", "雨の日は何をしたらいい？"):
+        send(page, question)
+        page.wait_for_timeout(500)
+        wait_idle(page, timeout=300_000)
+        replies.append(page.locator("[data-testid='stChatMessage']").last.inner_text())
+    shots = ROOT / "test-artifacts"
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / "kansai_persona.png"), full_page=True)
+    text = "".join(replies)
+    japanese = len(JAPANESE.findall(text)) / max(1, len(re.sub(r"\s", "", text)))
+    assert japanese > 0.5, replies
+    assert sum(bool(KANSAI.search(r)) for r in replies) >= 1, replies
