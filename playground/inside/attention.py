@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from playground.errors import InsideError
-from playground.inside.forward import run
+from playground.inside.forward import Pass, run
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,11 @@ class AttentionMap:
 
 
 def attention_map(loaded, text: str, layer: int = 1, head: int | None = None) -> AttentionMap:
-    p = run(loaded, text, attentions=True)
+    return map_of(run(loaded, text, attentions=True), layer, head)
+
+
+def map_of(p: Pass, layer: int = 1, head: int | None = None) -> AttentionMap:
+    """The map from a pass made with ``attentions=True``."""
     layers, heads = len(p.attentions), p.attentions[0].shape[1]
     if not isinstance(layer, int) or not 1 <= layer <= layers:
         raise InsideError(f"layer must be in 1..{layers} for attention, got {layer}",

@@ -61,7 +61,12 @@ class HiddenView:
 def hidden_view(loaded, text: str, layer: int = -1, pooling: str = "mean") -> HiddenView:
     """Shapes, per-token lengths and the sentence vector of ``text`` at ``layer``."""
     check_pooling(pooling)
-    p = run(loaded, text, all_logits=True)
+    return view_of(run(loaded, text), layer, pooling)
+
+
+def view_of(p: Pass, layer: int = -1, pooling: str = "mean") -> HiddenView:
+    """The same from a pass already made (the page shares one pass among its views)."""
+    check_pooling(pooling)
     layer = check_layer(layer, p.layers)
     h = p.hidden[layer]                                   # [1, tokens, hidden_size]
     vec = sentence_vector(p, layer, pooling)
@@ -69,15 +74,15 @@ def hidden_view(loaded, text: str, layer: int = -1, pooling: str = "mean") -> Hi
     t, d = h.shape[1], h.shape[2]
     norms = h[0].norm(dim=-1)
     demo = [
-        {"expr": f"hidden_states[{layer}]", "shape": list(h.shape),
+        {"kind": "tensor", "expr": f"hidden_states[{layer}]", "shape": list(h.shape),
          "means": "batch, tokens, hidden_size", "values": [round(float(x), 4) for x in h[0, -1, :4]]},
-        {"expr": f"hidden_states[{layer}].norm(dim=-1)", "shape": list(h.norm(dim=-1).shape),
+        {"kind": "norm", "expr": f"hidden_states[{layer}].norm(dim=-1)", "shape": list(h.norm(dim=-1).shape),
          "means": "dim=-1 is the last axis (hidden_size): one length per token",
          "values": [round(float(x), 2) for x in norms[:8]]},
-        {"expr": f"hidden_states[{layer}][0, {p.text_start}:].mean(dim=0)", "shape": [d],
+        {"kind": "mean", "expr": f"hidden_states[{layer}][0, {p.text_start}:].mean(dim=0)", "shape": [d],
          "means": "the mean over tokens: one vector for the text", "values":
          [round(float(x), 4) for x in h[0, p.text_start:].mean(dim=0)[:4]]},
-        {"expr": "torch.softmax(logits[0, -1], dim=-1).sum()", "shape": [],
+        {"kind": "softmax", "expr": "torch.softmax(logits[0, -1], dim=-1).sum()", "shape": [],
          "means": "dim=-1 of logits is the vocabulary: probabilities over every token",
          "values": [round(float(probs.sum()), 4)]},
     ]
@@ -86,7 +91,9 @@ def hidden_view(loaded, text: str, layer: int = -1, pooling: str = "mean") -> Hi
         "last_hidden_state.shape": list(p.hidden[-1].shape),
         "len(hidden_states)": [len(p.hidden)],
         f"hidden_states[{layer}].shape": list(h.shape),
-        "logits.shape": list(p.logits.shape),
+        # what model(input_ids) returns; the pass itself computes only the last row
+        # (logits_to_keep=1), the one the next token is drawn from
+        "logits.shape": [1, t, p.logits.shape[-1]],
     }
     return HiddenView(
         tokens=p.tokens, ids=p.ids, layers=p.layers, hidden_size=d, layer=layer,

@@ -66,41 +66,65 @@ def layer_logits(model, p: Pass, layer: int, positions: list[int]) -> torch.Tens
     return logits
 
 
+CHUNK_ROWS = 128  # layer x position rows per LM-head product (one large product is faster)
+
+
 def lens_of(loaded, p: Pass, positions: list[int] | None = None) -> Lens:
     model = twin_of(loaded)
     positions = list(range(len(p.ids))) if positions is None else positions
-    tops, probs, finals = [], [], None
+    n = len(positions)
     with torch.inference_mode():
-        for layer in range(p.layers, -1, -1):  # the last first: it names each position's answer
-            prob = torch.softmax(layer_logits(model, p, layer, positions), dim=-1)
-            best, top = prob.max(dim=-1)
-            if finals is None:
-                finals = top
-            tops.append(top.tolist())
-            probs.append((best.tolist(), prob.gather(1, finals[:, None])[:, 0].tolist()))
-    tops.reverse()
-    probs.reverse()
+        # every layer's states at the chosen positions, normalized as the final norm does (the
+        # last layer's already are), in one [layers x positions, hidden] matrix
+        h = torch.cat([p.hidden[layer][0, positions] for layer in range(p.layers + 1)])
+        h = h.to(model.dtype)
+        h = torch.cat([_final_norm(model)(h[:-n]), h[-n:]])
+        head = model.get_output_embeddings()
+        cap = getattr(model.config, "final_logit_softcapping", None)
+
+        def logits_of(rows: torch.Tensor) -> torch.Tensor:
+            logits = head(rows).float()
+            return torch.tanh(logits / cap) * cap if cap else logits
+
+        finals = logits_of(h[-n:]).argmax(dim=-1)  # the model's own answer at each position
+        best, top, answer = [], [], []
+        for start in range(0, h.shape[0], CHUNK_ROWS):
+            logits = logits_of(h[start:start + CHUNK_ROWS])
+            z = torch.logsumexp(logits, dim=-1)  # log of softmax's denominator
+            value, index = logits.max(dim=-1)
+            best.append(torch.exp(value - z))
+            top.append(index)
+            wanted = finals[torch.arange(start, start + logits.shape[0]) % n]
+            answer.append(torch.exp(logits.gather(1, wanted[:, None])[:, 0] - z))
+        top_all, best_all, answer_all = torch.cat(top), torch.cat(best), torch.cat(answer)
+    tops = top_all.view(p.layers + 1, n).tolist()
+    probs = best_all.view(p.layers + 1, n).tolist()
+    answers = answer_all.view(p.layers + 1, n).tolist()
     ids = sorted({i for row in tops for i in row})
     with locked(loaded):
         shown = {i: readable_token(loaded.tokenizer, i) for i in ids}
         raw = {i: loaded.tokenizer.decode([i], skip_special_tokens=False,
                                           clean_up_tokenization_spaces=False) for i in ids}
     grid = [[Cell(i, shown[i], raw[i], round(b, 4), round(a, 4))
-             for i, b, a in zip(row, best, answer)]
-            for row, (best, answer) in zip(tops, probs)]
+             for i, b, a in zip(row, brow, arow)]
+            for row, brow, arow in zip(tops, probs, answers)]
     final = tops[-1]
     first = [next((layer for layer in range(len(tops)) if tops[layer][k] == final[k]), None)
-             for k in range(len(positions))]
+             for k in range(n)]
     return Lens([p.tokens[k] for k in positions], positions, grid, first)
+
+
+def last_positions(p: Pass, last: int | None) -> list[int] | None:
+    if last is not None and (not isinstance(last, int) or last < 1):
+        raise InsideError(f"positions must be a whole number of at least 1, got {last}",
+                          key="inside.bad_positions", params={"got": last})
+    n = len(p.ids)
+    return list(range(max(0, n - last), n)) if last else None
 
 
 def logit_lens(loaded, prompt: str, last: int | None = LAST_POSITIONS) -> Lens:
     """The lens over the ``last`` positions of ``prompt`` (1: only the next token; None: every
     position). Each position costs one LM-head product per layer (49,152 x 576 on SmolLM2,
     262,144 x 640 on gemma-3-270m), so the page starts with the last few."""
-    if last is not None and (not isinstance(last, int) or last < 1):
-        raise InsideError(f"positions must be a whole number of at least 1, got {last}",
-                          key="inside.bad_positions", params={"got": last})
     p = run(loaded, prompt)
-    n = len(p.ids)
-    return lens_of(loaded, p, list(range(max(0, n - last), n)) if last else None)
+    return lens_of(loaded, p, last_positions(p, last))

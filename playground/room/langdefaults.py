@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 JA_MODEL = "gemma-3-270m"
 # pages that continue raw text: in a Japanese tab they start on JA_MODEL
 RAW_PAGES = ("generate", "sampling_compare", "sampling_lens", "sampling_sweep", "prompt_lab",
-             "quantization", "tokenizer_model")
+             "quantization", "tokenizer_model", "inside_model")
 # chat pages: they stay on the chat model whatever the language
 CHAT_PAGES = ("persona_chat", "rag", "chat_template")
 
