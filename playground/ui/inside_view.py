@@ -84,7 +84,7 @@ def similarity_heatmap(s: similarity.Similarity, layer: int) -> alt.Chart:
     names = [f"{i + 1}. {_short(x)}" for i, x in enumerate(s.sentences)]
     df = pd.DataFrame([{"a": names[i], "b": names[j], "cosine": m[i][j]}
                        for i in range(len(names)) for j in range(len(names))])
-    base = alt.Chart(df, title=t("inside.heatmap", layer=layer)).encode(
+    base = alt.Chart(df).encode(
         x=alt.X("b:N", sort=names, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
         y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=200)))
     low = min(min(r) for r in m)
@@ -98,21 +98,22 @@ def similarity_heatmap(s: similarity.Similarity, layer: int) -> alt.Chart:
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("cosine:Q", format=".2f"),
         color=alt.condition(f"datum.cosine > {mid}", alt.value("black"), alt.value("white")))
-    return (rect + text).properties(height=40 * len(names) + 40)
+    return alt.layer(rect, text, title=t("inside.heatmap", layer=layer)).properties(
+        height=40 * len(names) + 40)
 
 
 def pca_map(s: similarity.Similarity, layer: int) -> alt.Chart:
     coords, share = s.pca(layer)
     df = pd.DataFrame([{"x": x, "y": y, "label": f"{i + 1}. {_short(text, 24)}"}
                        for i, ((x, y), text) in enumerate(zip(coords, s.sentences))])
-    base = alt.Chart(df, title=t("inside.pca_chart", layer=layer, share1=share[0],
-                                 share2=share[1])).encode(
+    base = alt.Chart(df).encode(
         x=alt.X("x:Q", title=t("inside.pc1"), scale=alt.Scale(zero=False, padding=40)),
         y=alt.Y("y:Q", title=t("inside.pc2"), scale=alt.Scale(zero=False, padding=30)),
         tooltip=["label"])
-    return (base.mark_circle(size=120, color="#4c78a8")
-            + base.mark_text(align="left", dx=8, fontSize=13).encode(text="label")
-            ).properties(height=380)
+    return alt.layer(base.mark_circle(size=120, color="#4c78a8"),
+                     base.mark_text(align="left", dx=8, fontSize=13).encode(text="label"),
+                     title=t("inside.pca_chart", layer=layer, share1=share[0],
+                             share2=share[1])).properties(height=380)
 
 
 # -- the logit lens ------------------------------------------------------------------------
@@ -127,7 +128,7 @@ def lens_chart(result: lens.Lens) -> alt.Chart:
                          "first": result.first_correct[k] == layer})
     df = pd.DataFrame(rows)
     layers = list(range(result.layers, -1, -1))  # the last layer on top
-    base = alt.Chart(df, title=t("inside.lens_chart")).encode(
+    base = alt.Chart(df).encode(
         x=alt.X("position:N", sort=cols, title=t("inside.position_axis"),
                 axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=120)),
         y=alt.Y("layer:O", sort=layers, title=t("inside.layer_axis")))
@@ -143,7 +144,8 @@ def lens_chart(result: lens.Lens) -> alt.Chart:
         color=alt.condition("datum.prob > 0.5", alt.value("white"), alt.value("black")))
     first = base.transform_filter("datum.first").mark_rect(
         fill=None, stroke="#e4572e", strokeWidth=3)
-    return (rect + text + first).properties(height=18 * (result.layers + 1) + 40)
+    return alt.layer(rect, text, first, title=t("inside.lens_chart")).properties(
+        height=18 * (result.layers + 1) + 40)
 
 
 def lens_summary(result: lens.Lens) -> str:

@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 TOY_WORDS = [word for word, _ in TUTORIAL_TOKENS]  # the toy's made-up next words
 
 PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampling_sweep",
-         "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "persona_chat",
+         "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "inside_model",
+         "persona_chat",
          "rag", "quantization", "admin", "board"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
