@@ -131,7 +131,8 @@ def lens_chart(result: lens.Lens) -> alt.Chart:
     base = alt.Chart(df).encode(
         x=alt.X("position:N", sort=cols, title=t("inside.position_axis"),
                 axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=120)),
-        y=alt.Y("layer:O", sort=layers, title=t("inside.layer_axis")))
+        y=alt.Y("layer:O", sort=layers, title=t("inside.layer_axis"),
+                axis=alt.Axis(labelOverlap=False)))
     rect = base.mark_rect().encode(
         color=alt.Color("prob:Q", title=t("inside.probability"),
                         scale=alt.Scale(scheme="blues", domain=[0, 1])),
@@ -168,10 +169,11 @@ def attention_chart(a: attention.AttentionMap) -> alt.Chart:
         .mark_rect().encode(
             x=alt.X("key:N", sort=labels, title=t("inside.key_axis"),
                     axis=alt.Axis(labelAngle=-45, labelLimit=100)),
-            y=alt.Y("query:N", sort=labels, title=t("inside.query_axis")),
+            y=alt.Y("query:N", sort=labels, title=t("inside.query_axis"),
+                    axis=alt.Axis(labelOverlap=False, labelLimit=120)),
             color=alt.Color("weight:Q", title=t("inside.weight"),
                             scale=alt.Scale(scheme="oranges", domain=[0, 1])),
             tooltip=[alt.Tooltip("query:N", title=t("inside.query_axis")),
                      alt.Tooltip("key:N", title=t("inside.key_axis")),
                      alt.Tooltip("weight:Q", title=t("inside.weight"), format=".3f")]
-        ).properties(height=22 * len(labels) + 60)
+        ).properties(height=24 * len(labels) + 60)
