@@ -37,7 +37,7 @@ KEEP = re.compile(r"""
       |CUDA|RSS|dtype|x86_64|cores|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|weights|get_memory_footprint
       |pipeline|perplexity|raw|id|piece|token|tokens|PAD|BOS|EOS|UNK|eos|bos|pad|unk
       |English|Language|en|ja|input|output|float32|float16|bfloat16|NormalFloat|Gemma
-      |DuckDuckGoSearchResults|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
+      |DuckDuckGoSearchResults|Unicode|NFKC|NFC|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
 """, re.X)
 
 
