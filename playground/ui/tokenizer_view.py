@@ -14,6 +14,7 @@ from playground.errors import PlaygroundError
 from playground.inside import tokenizing
 from playground.serving.service import GenerationRequest, Prompt
 from playground.serving.settings import GenerationSettings
+from playground.ui import presenter
 from playground.ui.i18n import language, t
 from playground.ui.inputs import KEEP
 from playground.ui.text import as_text
@@ -83,9 +84,9 @@ def padding_section(loaded) -> None:
     st.markdown(t("inside_tok.tokens_grid"))
     frame = pd.DataFrame(batch.tokens, index=[1, 2])
     mask = pd.DataFrame(batch.attention_mask, index=[1, 2])
-    st.dataframe(frame.style.apply(lambda _: mask.map(
+    presenter.table(frame.style.apply(lambda _: mask.map(
         lambda m: "" if m else "color: #999; background-color: #eee"), axis=None),
-        width="stretch")
+        hide_index=False)
 
 
 def _tensor(rows: list[list[int]]) -> str:
