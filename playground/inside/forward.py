@@ -42,11 +42,12 @@ class Pass:
         return len(self.hidden) - 1
 
 
-def token_ids(loaded, text: str) -> tuple[list[int], int]:
-    """(ids, index of the text's first token) for ``text`` as a raw prompt."""
+def token_ids(loaded, text: str, allow_long: bool = False) -> tuple[list[int], int]:
+    """(ids, index of the text's first token) for ``text`` as a raw prompt (``allow_long``:
+    no limit on the count; the caller cuts)."""
     if not isinstance(text, str) or not text.strip():
         raise InsideError("the text is empty: type something to look at", key="inside.empty")
-    if len(text) > MAX_CHARS:
+    if len(text) > MAX_CHARS and not allow_long:
         raise InsideError(f"the text is too long: at most {MAX_CHARS} characters, got "
                           f"{len(text)}", key="inside.too_long_chars",
                           params={"limit": MAX_CHARS, "got": len(text)})
@@ -57,7 +58,7 @@ def token_ids(loaded, text: str) -> tuple[list[int], int]:
     with locked(loaded):
         ids = list(encode(loaded.tokenizer, rendered))
         bare = loaded.tokenizer("", add_special_tokens=True)["input_ids"]
-    if len(ids) > MAX_TOKENS:
+    if len(ids) > MAX_TOKENS and not allow_long:
         raise InsideError(f"the text is too long: at most {MAX_TOKENS} tokens, got {len(ids)}",
                           key="inside.too_long", params={"limit": MAX_TOKENS, "got": len(ids)})
     start = len(bare) if ids[:len(bare)] == bare and len(ids) > len(bare) else 0
@@ -95,12 +96,16 @@ def check_layer(layer: int, layers: int) -> int:
     return layer % (layers + 1)
 
 
-def run_batch(loaded, texts: list[str]) -> tuple[tuple[torch.Tensor, ...], list[int], list[int]]:
+def run_batch(loaded, texts: list[str], max_tokens: int | None = None
+              ) -> tuple[tuple[torch.Tensor, ...], list[int], list[int]]:
     """Several texts in one pass, right-padded with an attention mask: (hidden states, each
     ``[texts, longest, hidden_size]``; each text's token count; each text's first text token).
     With the padding on the right a causal model's real tokens never see it, so each text's
-    states are those of a pass of its own (up to rounding)."""
-    encoded = [token_ids(loaded, t) for t in texts]
+    states are those of a pass of its own (up to rounding). ``max_tokens``: each text's first
+    tokens only (a long passage costs time on a CPU)."""
+    encoded = [token_ids(loaded, t, allow_long=max_tokens is not None) for t in texts]
+    if max_tokens is not None:
+        encoded = [(ids[:max_tokens], start) for ids, start in encoded]
     longest = max(len(ids) for ids, _ in encoded)
     model = twin_of(loaded)
     input_ids = torch.zeros(len(texts), longest, dtype=torch.long)
