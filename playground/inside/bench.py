@@ -11,8 +11,8 @@ import time
 
 from playground.inside import attention, hidden, lens, similarity, tokenizing
 
-PROMPT = ("The old lighthouse keeper climbed the stairs every night to light the lamp, "
-          "and the ships that passed the rocky coast were always")
+PROMPT = ("The old lighthouse keeper climbed the narrow stairs every single night to light "
+          "the great lamp, and the fishing boats that passed the rocky northern coast were")
 TARGET_S = 3.0
 
 
@@ -42,6 +42,9 @@ def bench(loaded, prompt: str = PROMPT, rounds: int = 1) -> dict:
             took = time.perf_counter() - start
             best = took if best is None else min(best, took)
         times[name] = round(best, 3)
+    import torch
+
     return {"model": loaded.name, "prompt_tokens": len(token_ids(loaded, prompt)[0]),
+            "torch_threads": torch.get_num_threads(),
             "views": times, "target_s": TARGET_S,
             "all_within_target": all(v <= TARGET_S for v in times.values())}

@@ -61,3 +61,12 @@ def test_a_sentences_file_that_is_not_a_list(smol, capsys, tmp_path):
     f.write_text('{"a": 1}')
     code, _, err = run(capsys, "similarity", "--sentences", str(f))
     assert code == 2 and "JSON list of strings" in err
+
+
+@pytest.mark.slow  # runs every view; each view's logic is tested in tests/inside
+def test_bench_prints_seconds_per_view(smol, capsys):
+    code, out, _ = run(capsys, "bench", "--json")
+    data = json.loads(out)
+    assert code == 0 and 25 <= data["prompt_tokens"] <= 35
+    assert set(data["views"]) == {"hidden", "similarity", "lens", "attention", "tokens", "padding"}
+    assert all(s > 0 for s in data["views"].values()) and data["target_s"] == 3.0
