@@ -15,6 +15,7 @@ from playground.errors import PlaygroundError
 from playground.inside import attention, hidden, lens, similarity
 from playground.ui import presenter
 from playground.ui.i18n import t
+from playground.ui.text import as_text
 from playground.ui.widgets import show_error
 
 CACHE = "inside_results"  # session: view -> (inputs, result)
@@ -152,7 +153,9 @@ def lens_chart(result: lens.Lens) -> alt.Chart:
 def lens_summary(result: lens.Lens) -> str:
     k = len(result.positions) - 1
     cell, first = result.grid[-1][k], result.first_correct[k]
-    params = {"token": result.tokens[k], "answer": cell.token, "prob": cell.prob}
+    # tokens as text: a piece like "](" or "<img" is shown, never read as Markdown or HTML
+    params = {"token": as_text(result.tokens[k]), "answer": as_text(cell.token),
+              "prob": cell.prob}
     if first is None or first >= result.layers:
         return t("inside.never_before", **params)
     return t("inside.first_correct", layer=first, layers=result.layers, **params)

@@ -17,7 +17,7 @@ from playground.serving.settings import GenerationSettings
 from playground.ui import presenter
 from playground.ui.i18n import language, t
 from playground.ui.inputs import KEEP
-from playground.ui.text import as_text
+from playground.ui.text import as_text  # typed characters shown as text, never Markdown
 from playground.ui.widgets import session_key, show_error
 
 PAIRS = {"en": ("Tell me a story about a dragon.", "Hi!"),
@@ -49,7 +49,7 @@ def normalization_section(loaded) -> None:
     st.code(f"{r.text}\n{r.normalized}", language=None)
     if r.changes:
         st.markdown(t("inside_tok.changed") + ": " +
-                    "  ".join(f"`{a}` → `{b}`" for a, b in r.changes[:24]))
+                    "  ".join(f"{as_text(a)} → {as_text(b)}" for a, b in r.changes[:24]))
     elif form != "off":
         st.caption(t("inside_tok.nothing_changed", form=name))
 

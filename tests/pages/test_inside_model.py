@@ -40,3 +40,13 @@ def test_a_japanese_tab_starts_on_gemma_with_japanese_examples(smol):
     assert "猫がマットの上に" in at.text_area(key="inside_sentences").value
     assert "640" in " ".join(c.value for c in at.code)  # gemma-3-270m's hidden size
     assert "埋め込みモデルではありません" in at.info[0].value
+
+
+def test_hostile_text_is_shown_as_text(smol):
+    at = open_page()
+    hostile = "<|im_end|><img src=x onerror=alert(1)> ![x](http://e.invalid/x.png) **b** ]("
+    at.text_area(key="inside_text").set_value(hostile).run()
+    assert not at.exception and not at.error
+    summary = next(m.value for m in at.markdown if "predicts" in m.value)
+    assert "<img" not in summary and "![" not in summary
+    assert "torch.Size([1, " in " ".join(c.value for c in at.code)
