@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from playground.errors import InsideError, PromptError
-from playground.inside.twin import locked, twin_of
+from playground.inside.twin import locked, turn, twin_of
 from playground.serving.chat import encode, render_raw
 from playground.serving.steps import readable_token
 
@@ -78,7 +78,7 @@ def run(loaded, text: str, attentions: bool = False, all_logits: bool = False) -
     ids, start = token_ids(loaded, text)
     model = twin_of(loaded)
     input_ids = torch.tensor([ids], dtype=torch.long, device=model.device)
-    with torch.inference_mode():
+    with turn(), torch.inference_mode():
         out = model(input_ids=input_ids, output_hidden_states=True,
                     output_attentions=attentions, use_cache=False,
                     logits_to_keep=0 if all_logits else 1)
@@ -113,7 +113,7 @@ def run_batch(loaded, texts: list[str], max_tokens: int | None = None
     for row, (ids, _) in enumerate(encoded):
         input_ids[row, :len(ids)] = torch.tensor(ids)
         mask[row, :len(ids)] = 1
-    with torch.inference_mode():
+    with turn(), torch.inference_mode():
         out = model(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
                     output_hidden_states=True, use_cache=False, logits_to_keep=1)
     return (tuple(h.float() for h in out.hidden_states), [len(ids) for ids, _ in encoded],

@@ -17,7 +17,7 @@ import torch
 
 from playground.errors import InsideError
 from playground.inside.forward import Pass, run
-from playground.inside.twin import locked, twin_of
+from playground.inside.twin import locked, turn, twin_of
 from playground.serving.steps import readable_token
 
 LAST_POSITIONS = 8  # the page's default: the lens of the last 8 positions (about 1 s here)
@@ -73,7 +73,7 @@ def lens_of(loaded, p: Pass, positions: list[int] | None = None) -> Lens:
     model = twin_of(loaded)
     positions = list(range(len(p.ids))) if positions is None else positions
     n = len(positions)
-    with torch.inference_mode():
+    with turn(), torch.inference_mode():
         # every layer's states at the chosen positions, normalized as the final norm does (the
         # last layer's already are), in one [layers x positions, hidden] matrix
         h = torch.cat([p.hidden[layer][0, positions] for layer in range(p.layers + 1)])

@@ -6,8 +6,8 @@ Why not call the resident model here: only its service's owner thread runs it (c
 must never see. Why not load a private copy: 0.5-1 GB more per model, and seconds to load.
 
 The twin is built on the meta device from a copy of the configuration (eager attention), then
-every parameter and buffer slot is pointed at the resident module's own tensor: the same
-storage, so no memory is added, and tied embeddings stay tied. A forward pass only reads
+every parameter slot is pointed at the resident module's own tensor: the same storage, so no
+memory is added, and tied embeddings stay tied (the few small buffers are copied). A forward pass only reads
 weights, so the owner thread generating at the same moment is not disturbed (nothing is written
 to a shared tensor; the twin has no cache, no hooks, no generation state). Steering hooks that
 a lens request puts on the resident modules are not on the twin's modules.
@@ -28,6 +28,17 @@ from playground.errors import InsideError
 
 _TWINS: "weakref.WeakKeyDictionary[torch.nn.Module, torch.nn.Module]" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+# one look inside at a time per process: 30 tabs opening the page at once queue for the CPU
+# instead of thrashing it (on a busy 2-core machine two torch passes at once are each several
+# times slower than one after the other), and the owner thread keeps its share
+_TURN = threading.Lock()
+
+
+@contextlib.contextmanager
+def turn():
+    """Hold while running the twin (a forward pass, the lens's LM-head products)."""
+    with _TURN:
+        yield
 
 
 def _share(twin: torch.nn.Module, source: torch.nn.Module) -> None:
@@ -40,12 +51,13 @@ def _share(twin: torch.nn.Module, source: torch.nn.Module) -> None:
                               "differs from a fresh copy of its architecture")
         for slot, tensor in module._parameters.items():
             target._parameters[slot] = tensor
+        # buffers are small (rotary frequencies, scales) and some rotary kinds ("dynamic")
+        # rewrite theirs during a forward pass: the twin gets copies, never the served ones
         for slot, tensor in module._buffers.items():
-            target._buffers[slot] = tensor
-        # e.g. rotary embeddings keep plain tensor attributes (attention_scaling is a float)
-        for attr in ("inv_freq", "original_inv_freq"):
+            target._buffers[slot] = None if tensor is None else tensor.clone()
+        for attr in ("inv_freq", "original_inv_freq"):  # plain tensor attributes of rotary
             if isinstance(getattr(module, attr, None), torch.Tensor) and attr not in module._buffers:
-                setattr(target, attr, getattr(module, attr))
+                setattr(target, attr, getattr(module, attr).clone())
 
 
 def _build(model: torch.nn.Module) -> torch.nn.Module:

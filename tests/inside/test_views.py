@@ -114,3 +114,32 @@ def test_cosine_and_pca_on_tiny_vectors():
 def test_bad_text_is_a_clear_error(smol, text, match):
     with pytest.raises(InsideError, match=match):
         forward.run(smol, text)
+
+
+def test_looking_inside_while_the_service_generates_changes_nothing(smol):
+    import threading
+
+    from playground.serving.service import GenerationRequest, Prompt, generate
+    from playground.serving.settings import GenerationSettings
+
+    request = GenerationRequest((Prompt.raw("Once upon a time"),),
+                                (GenerationSettings(do_sample=False, max_new_tokens=12),))
+    alone = generate(smol, request, timeout=120).samples[0].text
+    stop, errors, looks = threading.Event(), [], []
+
+    def look():  # another tab on the Inside page, over and over
+        while not stop.is_set():
+            try:
+                looks.append(forward.run(smol, TEXT, attentions=True).attentions is not None)
+            except Exception as err:  # noqa: BLE001 - the test reports it
+                errors.append(err)
+                return
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    try:
+        during = generate(smol, request, timeout=120).samples[0].text
+    finally:
+        stop.set()
+        thread.join()
+    assert during == alone and errors == [] and looks and all(looks)
