@@ -49,7 +49,7 @@ def normalization_section(loaded) -> None:
     st.code(f"{r.text}\n{r.normalized}", language=None)
     if r.changes:
         st.markdown(t("inside_tok.changed") + ": " +
-                    "  ".join(f"{as_text(a)} → {as_text(b)}" for a, b in r.changes[:24]))
+                    " · ".join(f"{as_text(a)} → {as_text(b)}" for a, b in r.changes[:24]))
     elif form != "off":
         st.caption(t("inside_tok.nothing_changed", form=name))
 
