@@ -29,6 +29,7 @@ PAGES = {
         st.Page("pages/base_vs_chat.py", title=t("nav.base_vs_chat"), icon=":material/compare:"),
         st.Page("pages/chat_template.py", title=t("nav.chat_template"), icon=":material/data_object:"),
         st.Page("pages/tokenizer_model.py", title=t("nav.tokenizer_model"), icon=":material/token:"),
+        st.Page("pages/inside_model.py", title=t("nav.inside_model"), icon=":material/neurology:"),
         st.Page("pages/persona_chat.py", title=t("nav.persona_chat"), icon=":material/theater_comedy:"),
     ],
     t("finetune.nav_section"): [

@@ -10,7 +10,8 @@ from playground.rag.search import PACKAGE_NOTE
 from playground.rag.prompt import build_prompt
 from playground.serving.settings import GenerationSettings
 from playground.ui.inputs import KEEP
-from playground.ui.rag_view import (answer_slots, documents_input, renderer, retrieval_widgets,
+from playground.ui.rag_view import (answer_slots, compare_rankings, documents_input, renderer,
+                                    retrieval_widgets,
                                     show_answers, show_prompt, show_sources)
 from playground.ui.board_view import post_answer
 from playground.ui.made_with import made_with, remember
@@ -114,6 +115,8 @@ if last is not None and not shown:
         show_sources(rag, origin, note)
     show_prompt(rag, loaded.name)
     show_answers(rag, result, answer_slots(rag))
+if mode == DOCS:  # BM25 next to the model's own vectors and a hybrid
+    compare_rankings(loaded, question, documents)
 if (posted := st.session_state.get("rag_last")) is not None:  # "Post to the room"
     made_with("rag")  # "Made with: …" (and whether the inputs changed since)
     post_answer(posted[0], posted[3], loaded.name, st.session_state.get("rag_settings", settings))

@@ -10,6 +10,7 @@ from playground.ui import presenter
 from playground.ui.inputs import KEEP
 from playground.ui.prompt_widgets import show_tokens
 from playground.ui.resources import current_model
+from playground.ui import tokenizer_view
 from playground.ui.i18n import Labels, headers, t, tr
 
 EXAMPLE = "Tell me a story about a dragon.\nSupercalifragilisticexpialidocious! ドラゴンの物語"
@@ -52,6 +53,11 @@ else:
     else:
         st.warning(t("tokenizer_model.round_trip_special" if add_special else
                      "tokenizer_model.round_trip_differs"))
+
+tokenizer_view.normalization_section(loaded)
+tokenizer_view.padding_section(loaded)
+tokenizer_view.lengths_section(loaded)
+tokenizer_view.casing_section(loaded)
 
 st.subheader(t("tokenizer_model.special_tokens"))
 presenter.table(headers([{**row, "name": tr(row["name"])}  # 'added special token'

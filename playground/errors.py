@@ -100,6 +100,13 @@ class DocumentError(PlaygroundError):
     """A pasted or uploaded document cannot be used (wrong type, too large, empty)."""
 
 
+class InsideError(PlaygroundError, ValueError):
+    """A look inside the model cannot be made: empty or too long text, a layer or head out of
+    range, too few sentences, a model whose weights are not here. The CLI exits 2 (bad input)."""
+
+    exit_code = 2
+
+
 def report_unexpected(err: BaseException, where: str = "") -> str:
     """Log an unexpected exception (a bug) with its traceback under a short error id and
     return the sentence to show instead: the id, never the exception's text, which may hold

@@ -19,6 +19,7 @@ from playground.errors import PlaygroundError, report_unexpected
 COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search", "rag",
             "toy", "compare", "sweep", "lens", "bench_compare", "self_bleu",  # Sampling lab
             "quantize",  # Quantization
+            "inside",  # Inside the model (and the Tokenizer page's additions)
             "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
             "gpucheck",  # the device check (random-weight models, benchmarks only)
             "room", "link", "lesson",  # the room: board, share links, lesson plans

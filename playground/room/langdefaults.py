@@ -27,7 +27,7 @@ JA_CHAT_MODEL = "gemma-3-270m + kansai (LoRA)"
 JA_CHAT_PAGES = ("persona_chat", "rag")
 # pages that continue raw text: in a Japanese tab they start on JA_MODEL
 RAW_PAGES = ("generate", "sampling_compare", "sampling_lens", "sampling_sweep", "prompt_lab",
-             "quantization", "tokenizer_model", "finetune")
+             "quantization", "tokenizer_model", "inside_model", "finetune")
 # chat pages: they stay on the chat model whatever the language
 CHAT_PAGES = ("persona_chat", "rag", "chat_template")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.ui import presenter
 from playground.ui.inputs import KEEP
 from playground.ui.text import show_error
 from playground.config import SearchConfig
@@ -147,3 +148,38 @@ def show_answers(rag: RagPrompt, result: GenerationResult, slots: list) -> None:
         if bad:
             st.warning(t("rag_view.the_answer_cites_join", join=', '.join(f'[{k}]' for k in bad), len=len(rag.sources)))
     st.caption(timings_caption(result))
+
+
+def compare_rankings(loaded, question: str, documents: list) -> None:
+    """Local documents ranked by BM25, by the model's own vectors and by both (RRF), side by
+    side, on request (each passage costs one pass of the model)."""
+    from playground.errors import PlaygroundError
+    from playground.rag import dense
+
+    with st.expander(t("rag_dense.title")):
+        st.caption(t("rag_dense.explain", tokens=dense.DENSE_TOKENS, k=dense.RRF_K,
+                     limit=dense.MAX_DENSE_CHUNKS))
+        key = (loaded.name, question, tuple(d.text for d in documents))
+        if st.button(t("rag_dense.rank"), key="rag_dense_go",
+                     disabled=not documents or not question.strip()):
+            try:
+                with st.spinner(t("rag_dense.ranking")):
+                    st.session_state["rag_dense"] = (key, dense.compare(loaded, question,
+                                                                        documents))
+            except PlaygroundError as err:
+                show_error(err)
+        kept = st.session_state.get("rag_dense")
+        if not kept or kept[0] != key:
+            st.caption(t("rag_dense.needs_inputs"))
+            return
+        c = kept[1]
+        if c.embedded < c.total:
+            st.warning(t("rag_dense.only_first", embedded=c.embedded, total=c.total))
+        presenter.table([{
+            t("rag_dense.passage"): r.chunk.to_source().title,
+            t("rag_dense.bm25_rank"): r.bm25_rank if r.bm25_rank is not None else "–",
+            t("rag_dense.vector_rank"): r.dense_rank,
+            t("rag_dense.hybrid_rank"): r.hybrid_rank,
+            t("rag_dense.cosine"): r.cosine,
+            t("rag_dense.start"): r.chunk.text[:80]} for r in c.rows])
+        st.caption(t("rag_dense.layer_note", layer=c.layer, layers=c.layers))

@@ -24,6 +24,7 @@ LABEL_KWARGS = {"help", "placeholder", "label", "text", "title", "caption"}
 WITH_OPTIONS = {"radio", "selectbox", "multiselect", "select_slider"}
 # shown as they are in both languages: transformers' parameter names, the language selector
 ALLOWED = {"temperature", "top_p", "top_k", "min_p", "epsilon_cutoff", "max_new_tokens", "seed",
+           "max_length", "padding_side",
            "言語 / Language", "Self-BLEU", "chrF", "BLEU", "distinct-1", "distinct-2",
            "role", "content", "system", "user", "assistant",  # chat message fields (code)
            # TrainingArguments' and LoraConfig's names (the Fine-tuning page), as typed in code

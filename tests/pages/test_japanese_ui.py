@@ -14,8 +14,8 @@ from tests.conftest import ROOT
 TOY_WORDS = [word for word, _ in TUTORIAL_TOKENS]  # the toy's made-up next words
 
 PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampling_sweep",
-         "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "persona_chat",
-         "rag", "quantization", "admin", "board", "finetune"]
+         "prompt_lab", "base_vs_chat", "chat_template", "tokenizer_model", "inside_model",
+         "persona_chat", "rag", "quantization", "admin", "board", "finetune"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
     `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
@@ -36,7 +36,7 @@ KEEP = re.compile(r"""
       |CUDA|RSS|dtype|x86_64|cores|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|weights|get_memory_footprint
       |pipeline|perplexity|raw|id|piece|token|tokens|PAD|BOS|EOS|UNK|eos|bos|pad|unk
       |English|Language|en|ja|input|output|float32|float16|bfloat16|NormalFloat|Gemma
-      |DuckDuckGoSearchResults|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
+      |DuckDuckGoSearchResults|Unicode|NFKC|NFC|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
 """, re.X)
 
 
