@@ -103,10 +103,10 @@ def _room_run(reg: Registry) -> None:
     if run is None:
         return
     if not run.done:
-        logs = run.latest("log")
-        st.progress(0.0 if not logs else min(1.0, logs[-1]["step"] / max(1, next(
-            (p["steps"] for p in run.latest("phase") if p.get("steps")), 1))),
-            text=t("room_data.training", ahead=run.position()))
+        logs, phases = run.latest("log"), run.latest("phase")
+        steps = next((p["steps"] for p in phases if p.get("steps")), 1)
+        done = logs[-1]["step"] / max(1, steps) if logs else 0.0
+        st.progress(min(1.0, done), text=t("room_data.training", ahead=run.position()))
         return
     if run.error is not None:
         show_error(run.error)
