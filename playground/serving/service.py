@@ -29,6 +29,7 @@ import torch
 
 from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
+from playground.serving.beams import run_beams
 from playground.serving.engine import Row, run_batch
 from playground.serving.fairshare import SessionLedger, participant, session_ledger, who
 from playground.serving.admission import FairAdmission
@@ -133,6 +134,10 @@ class GenerationService(FairAdmission):
         if lens_problem:
             problems.append(lens_problem)
         problems += check_steering(request)
+        if any(s.num_beams > 1 for s in request.variants) and (
+                request.record_steps or request.forced_tokens or request.draw):
+            problems.append("the decoding lens follows the batched decode step, and beam "
+                            "search runs apart from it: set num_beams to 1")
         rows = len(request.row_keys())
         if rows > lim.max_rows:
             problems.append(f"this request would generate {rows} sequences; the server allows "
@@ -221,7 +226,11 @@ class GenerationService(FairAdmission):
                 if self._closed and not self._pending:
                     return
             time.sleep(self.config.gather_ms / 1000)  # let a room's simultaneous clicks gather
-            rows = self._admit_rows(running=0)
+            try:  # admission may run a beam search (``serving.beams``)
+                rows = self._admit_rows(running=0)
+            except Exception as err:
+                self._fail_running(err)
+                continue
             rows = rows[0] if isinstance(rows, tuple) else rows
             if not rows:
                 continue
@@ -239,10 +248,12 @@ class GenerationService(FairAdmission):
                     torch.cuda.empty_cache()
 
     def _admit_rows(self, running: int) -> list[Row] | tuple[list[Row], list[Row]]:
-        """Rows that join the batch now (and, with the fair scheduler, running rows to park)."""
-        if self.config.scheduler == "fair":
-            return self._admit_fair(running)
-        return self._admit_fifo(running)
+        """Rows that join the batch now (and, with the fair scheduler, running rows to park).
+        Beam rows are admitted as any row, then run here, on the owner thread, with
+        transformers' generate (``serving.beams``): they never join the batch."""
+        answer = (self._admit_fair(running) if self.config.scheduler == "fair"
+                  else self._admit_fifo(running))
+        return run_beams(self.loaded.model, answer, self._eos_ids(), self._pad_id())
 
     def _admit_fifo(self, running: int) -> list[Row]:
         """Whole waiting requests, first come first served, that fit beside ``running`` rows
@@ -296,7 +307,7 @@ class GenerationService(FairAdmission):
             stream = _RowStream(handle, i, self.loaded.tokenizer, self.loaded.tokenizer_lock,
                                 handle.request.stop_strings, self.config.request_timeout_s,
                                 lambda s=handle.participant: self._count_token(s))
-            row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
+            row = Row(prompt_ids=ids[p], settings=handle.request.variants[v].for_prompt(len(ids[p])),
                       seed=handle.samples[i].seed, on_token=stream.on_token,
                       stop=stream.should_stop)
             if handle.request.record_steps:  # the decoding lens: record every step
@@ -325,7 +336,13 @@ class GenerationService(FairAdmission):
                                  f"(0-{vocab - 1})"])
         limit = self.loaded.context_length
         longest = max(handle.prompt_tokens)
-        most = max(s.max_new_tokens for s in handle.request.variants)
+        for s in handle.request.variants:
+            new = s.new_tokens_for(longest)
+            if s.max_length and not 0 < new <= self.limits.max_new_tokens:
+                raise SettingsError([
+                    f"the prompt has {longest} tokens, so max_length {s.max_length} leaves "
+                    f"{new} new tokens; it must leave 1 to {self.limits.max_new_tokens}"])
+        most = max(s.new_tokens_for(longest) for s in handle.request.variants)
         if longest + most > limit:
             raise PlaygroundError(
                 f"the prompt has {longest} tokens and max_new_tokens is {most}, more than "

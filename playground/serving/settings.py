@@ -227,6 +227,13 @@ class GenerationSettings:
             return max(self.max_length - prompt_tokens, 0)
         return self.max_new_tokens
 
+    def for_prompt(self, prompt_tokens: int) -> "GenerationSettings":
+        """A row's settings once its prompt is known: max_length becomes the max_new_tokens
+        it leaves (the decode step counts new tokens). Unchanged without max_length."""
+        if not self.max_length:
+            return self
+        return self.replace(max_new_tokens=self.new_tokens_for(prompt_tokens), max_length=0)
+
     def uses_history(self) -> bool:
         """True when a row's next token depends on its earlier tokens beyond the model
         (repetition_penalty or no_repeat_ngram_size is on)."""
