@@ -10,6 +10,7 @@ from playground.ui.inputs import KEEP
 from playground.ui.board_view import post_samples
 from playground.ui.made_with import made_with, remember
 from playground.ui.code_view import generation_code
+from playground.ui.decoding_more import length_note
 from playground.ui.resources import current_model, registry
 from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
@@ -58,6 +59,9 @@ if rendered is not None:
         elif rendered.fallback == "system-merged":
             st.info(t("generate.this_model_s_template"))
         st.code(rendered.text, language=None, wrap_lines=True)
+    share = length_note(settings, None if ids is None else len(ids))  # max_length's part
+    if share:
+        st.caption(share)
 
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("generate.generate_2"), type="primary", disabled=settings is None or rendered is None)
