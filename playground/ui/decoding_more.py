@@ -40,7 +40,7 @@ def more_widgets(c, prefix: str, d: GenerationSettings, sampling: bool) -> dict:
             help=tr(NUM_BEAMS.help))
         if values["num_beams"] > 1:
             values["early_stopping"] = box.checkbox(
-                "early_stopping", bool(d.early_stopping), persist_state=KEEP,
+                t("decoding.early_stopping_label"), bool(d.early_stopping), persist_state=KEEP,
                 key=f"{prefix}_early_stopping", help=t("decoding.early_stopping_help"))
             box.caption(t("decoding.beam_note"))
     else:
