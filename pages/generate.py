@@ -90,7 +90,8 @@ if last is not None:
     if slots is None or len(slots) != len(result.samples):
         slots = output_slots(len(result.samples))
     for slot, sample in zip(slots, result.samples):
-        why = t("finish.length") if sample.finish_reason == "length" else tr(sample.finish_reason)
+        why = ((t("decoding.finish_max_length") if used_settings.max_length else t("finish.length"))
+               if sample.finish_reason == "length" else tr(sample.finish_reason))
         note = "" if sample.finish_reason in ("eos", None) else f"  \n*({why})*"
         slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))

@@ -7,6 +7,8 @@ packages, ``serving``, ``config``, ``errors``); never ``cli``.
 
 from __future__ import annotations
 
+import streamlit as st
+
 from playground.serving.settings import (MAX_LENGTH, NO_REPEAT_NGRAM_SIZE, NUM_BEAMS,
                                          REPETITION_PENALTY, GenerationSettings)
 from playground.ui.i18n import t, tr
@@ -16,8 +18,11 @@ from playground.ui.inputs import KEEP
 def more_widgets(c, prefix: str, d: GenerationSettings, sampling: bool) -> dict:
     """The knobs' values (only those the mode shows: beams with greedy decoding only), in an
     expander that starts open when the defaults already use one of them."""
-    used = (d.repetition_penalty != 1 or d.no_repeat_ngram_size or d.max_length
-            or d.num_beams > 1)
+    state = st.session_state  # a link or a lesson step may have set them: show them open
+    used = (state.get(f"{prefix}_repetition_penalty", d.repetition_penalty) != 1
+            or state.get(f"{prefix}_no_repeat_ngram_size", d.no_repeat_ngram_size)
+            or state.get(f"{prefix}_max_length", d.max_length)
+            or state.get(f"{prefix}_num_beams", d.num_beams) > 1)
     box = c.expander(t("decoding.more"), expanded=bool(used))
     values = {
         "repetition_penalty": box.slider(

@@ -23,6 +23,7 @@ def test_max_length_shows_the_prompts_share_and_beams_give_their_text(app):
     app.button[0].click().run()
     assert not app.exception and not app.error
     assert any("generated 7 tokens" in c.value for c in app.caption)
+    assert any("(max_length reached)" in m.value for m in app.markdown)
     code = "\n".join(c.value for c in app.code)
     assert ("num_beams=3" in code and "max_length=12" in code and "repetition_penalty=1.2" in code
             and "no_repeat_ngram_size=2" in code)
