@@ -29,6 +29,16 @@ class _StopWhen(StoppingCriteria):
                           device=input_ids.device)
 
 
+def beam_problems(request) -> list[str]:
+    """What a request cannot ask of beam search: the decoding lens (its recorders, forced
+    tokens and draws) follows the batched decode step, which beam rows never join."""
+    if any(s.num_beams > 1 for s in request.variants) and (
+            request.record_steps or request.forced_tokens or request.draw):
+        return ["the decoding lens follows the batched decode step, and beam search runs "
+                "apart from it: set num_beams to 1"]
+    return []
+
+
 def run_beams(model, answer, eos_ids: set[int], pad_id: int):
     """The admission's ``answer`` (rows that join, or (rows that join, rows to park)) without
     its beam rows: each of those is run to its end here with ``model.generate``, handed its

@@ -29,7 +29,7 @@ import torch
 
 from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
-from playground.serving.beams import run_beams
+from playground.serving.beams import beam_problems, run_beams
 from playground.serving.engine import Row, run_batch
 from playground.serving.fairshare import SessionLedger, participant, session_ledger, who
 from playground.serving.admission import FairAdmission
@@ -134,10 +134,7 @@ class GenerationService(FairAdmission):
         if lens_problem:
             problems.append(lens_problem)
         problems += check_steering(request)
-        if any(s.num_beams > 1 for s in request.variants) and (
-                request.record_steps or request.forced_tokens or request.draw):
-            problems.append("the decoding lens follows the batched decode step, and beam "
-                            "search runs apart from it: set num_beams to 1")
+        problems += beam_problems(request)
         rows = len(request.row_keys())
         if rows > lim.max_rows:
             problems.append(f"this request would generate {rows} sequences; the server allows "
@@ -336,12 +333,10 @@ class GenerationService(FairAdmission):
                                  f"(0-{vocab - 1})"])
         limit = self.loaded.context_length
         longest = max(handle.prompt_tokens)
-        for s in handle.request.variants:
-            new = s.new_tokens_for(longest)
-            if s.max_length and not 0 < new <= self.limits.max_new_tokens:
-                raise SettingsError([
-                    f"the prompt has {longest} tokens, so max_length {s.max_length} leaves "
-                    f"{new} new tokens; it must leave 1 to {self.limits.max_new_tokens}"])
+        problems = sorted({p for s in handle.request.variants for n in handle.prompt_tokens
+                           if (p := s.length_problem(n, self.limits.max_new_tokens))})
+        if problems:  # max_length leaves no room, or more than the server allows
+            raise SettingsError(problems)
         most = max(s.new_tokens_for(longest) for s in handle.request.variants)
         if longest + most > limit:
             raise PlaygroundError(

@@ -227,6 +227,15 @@ class GenerationSettings:
             return max(self.max_length - prompt_tokens, 0)
         return self.max_new_tokens
 
+    def length_problem(self, prompt_tokens: int, most: int) -> str | None:
+        """Why max_length does not fit a prompt of ``prompt_tokens`` tokens (it must leave 1 to
+        ``most`` new tokens), or None."""
+        new = self.new_tokens_for(prompt_tokens)
+        if not self.max_length or 0 < new <= most:
+            return None
+        return (f"the prompt has {prompt_tokens} tokens, so max_length {self.max_length} "
+                f"leaves {new} new tokens; it must leave 1 to {most}")
+
     def for_prompt(self, prompt_tokens: int) -> "GenerationSettings":
         """A row's settings once its prompt is known: max_length becomes the max_new_tokens
         it leaves (the decode step counts new tokens). Unchanged without max_length."""

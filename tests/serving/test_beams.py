@@ -30,3 +30,19 @@ def test_the_decoding_lens_and_beam_search_do_not_mix(smol):
     request = GenerationRequest((Prompt.raw(PROMPT),), (BEAMS,), record_steps=5)
     with pytest.raises(SettingsError, match="set num_beams to 1"):
         smol.service.submit(request)
+
+
+def test_max_length_is_checked_against_every_prompt_of_a_request(smol):
+    """The shortest prompt of a batched request must not leave more new tokens than the server
+    allows, nor the longest none: a clear error, before anything runs."""
+    from playground.errors import SettingsError as Refused
+
+    request = GenerationRequest((Prompt.raw("Hi"), Prompt.raw("The capital of France is")),
+                                (GenerationSettings(max_length=5),))
+    with pytest.raises(Refused, match="the prompt has 5 tokens, so max_length 5 leaves 0 new"):
+        generate(smol, request, timeout=120)
+    ok = generate(smol, GenerationRequest((Prompt.raw("Hi"), Prompt.raw(PROMPT)),
+                                          (GenerationSettings(max_length=9),)), timeout=120)
+    short, five = ok.samples
+    assert five.n_tokens == 4 and five.finish_reason == "length"
+    assert short.n_tokens == 9 - ok.prompt_tokens[0] or short.finish_reason == "eos"

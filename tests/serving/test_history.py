@@ -108,9 +108,8 @@ def test_generate_kwargs_name_them_as_transformers_does():
 PROMPT = "The cat sat on the mat. The cat sat on the"
 
 
-@pytest.mark.parametrize("changes", [{"repetition_penalty": 1.3},
-                                     {"no_repeat_ngram_size": 2},
-                                     {"repetition_penalty": 0.8, "no_repeat_ngram_size": 3}])
+@pytest.mark.parametrize("changes", [{"no_repeat_ngram_size": 2},
+                                     {"repetition_penalty": 1.3, "no_repeat_ngram_size": 3}])
 def test_greedy_text_equals_transformers_generate(smol, changes):
     settings = GenerationSettings(max_new_tokens=24, **changes)
     ours = generate(smol, GenerationRequest.single(settings, Prompt.raw(PROMPT)))
