@@ -26,3 +26,16 @@ def test_a_link_opens_max_length_and_beams_and_the_page_explains_them(new_sessio
     shots = os.environ.get("PLAYGROUND_SHOTS")  # where a person looks at it, if asked
     if shots:
         page.screenshot(path=os.path.join(shots, "generate-decoding-knobs.png"), full_page=True)
+
+
+def test_a_japanese_tab_shows_the_knobs_and_the_share_in_japanese(new_session):
+    query = urlencode({"lang": "ja", "chat": "0", "prompt": "The capital of France is",
+                       "max_length": "12", "repetition_penalty": "1.3"})
+    page = new_session(f"?{query}")
+    page.get_by_text("プロンプトは max_length 12 トークンのうち").wait_for(timeout=60_000)
+    section = page.get_by_text("繰り返し・長さ・ビームサーチ")
+    section.wait_for(timeout=30_000)
+    page.get_by_text("repetition_penalty (1 = オフ)").wait_for(timeout=30_000)  # open: set by the link
+    shots = os.environ.get("PLAYGROUND_SHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "generate-decoding-knobs-ja.png"), full_page=True)
