@@ -250,6 +250,8 @@ class GenerationService(FairAdmission):
         transformers' generate (``serving.beams``): they never join the batch."""
         answer = (self._admit_fair(running) if self.config.scheduler == "fair"
                   else self._admit_fifo(running))
+        for row in answer[0] if isinstance(answer, tuple) else answer:  # its prompt is known:
+            row.settings = row.settings.for_prompt(len(row.prompt_ids))  # max_length -> new
         return run_beams(self.loaded.model, answer, self._eos_ids(), self._pad_id())
 
     def _admit_fifo(self, running: int) -> list[Row]:
@@ -304,7 +306,7 @@ class GenerationService(FairAdmission):
             stream = _RowStream(handle, i, self.loaded.tokenizer, self.loaded.tokenizer_lock,
                                 handle.request.stop_strings, self.config.request_timeout_s,
                                 lambda s=handle.participant: self._count_token(s))
-            row = Row(prompt_ids=ids[p], settings=handle.request.variants[v].for_prompt(len(ids[p])),
+            row = Row(prompt_ids=ids[p], settings=handle.request.variants[v],
                       seed=handle.samples[i].seed, on_token=stream.on_token,
                       stop=stream.should_stop)
             if handle.request.record_steps:  # the decoding lens: record every step
