@@ -31,7 +31,7 @@ st.caption(t("base_vs_chat.a_base_model_only"))
 
 with st.sidebar:
     st.subheader(t("base_vs_chat.decoding"))
-    settings = settings_widgets("bvc", st.sidebar, defaults=GenerationSettings(max_new_tokens=40))
+    settings = settings_widgets("bvc", st.sidebar, defaults=GenerationSettings.transformers_defaults(max_new_tokens=40))
     stop = stop_strings("bvc", st.sidebar)
 
 pick = st.columns(2)

@@ -10,6 +10,7 @@ from playground.ui.inputs import KEEP
 from playground.ui.board_view import post_samples
 from playground.ui.made_with import made_with, remember
 from playground.ui.code_view import generation_code
+from playground.ui.decoding_more import length_note
 from playground.ui.resources import current_model, registry
 from playground.ui.text import as_text
 from playground.ui.widgets import (collect_interrupted, output_slots, session_key,
@@ -58,6 +59,9 @@ if rendered is not None:
         elif rendered.fallback == "system-merged":
             st.info(t("generate.this_model_s_template"))
         st.code(rendered.text, language=None, wrap_lines=True)
+    share = length_note(settings, None if ids is None else len(ids))  # max_length's part
+    if share:
+        st.caption(share)
 
 left, right, _ = st.columns([1, 1, 6])
 go = left.button(t("generate.generate_2"), type="primary", disabled=settings is None or rendered is None)
@@ -86,7 +90,8 @@ if last is not None:
     if slots is None or len(slots) != len(result.samples):
         slots = output_slots(len(result.samples))
     for slot, sample in zip(slots, result.samples):
-        why = t("finish.length") if sample.finish_reason == "length" else tr(sample.finish_reason)
+        why = ((t("decoding.finish_max_length") if used_settings.max_length else t("finish.length"))
+               if sample.finish_reason == "length" else tr(sample.finish_reason))
         note = "" if sample.finish_reason in ("eos", None) else f"  \n*({why})*"
         slot.markdown(as_text(sample.text) + note)
     st.caption(timings_caption(result))

@@ -18,7 +18,7 @@ from playground.ui.widgets import collect_interrupted, settings_widgets, show_er
 from playground.ui.i18n import t, tr
 
 HISTORY, NOTE, SENT, HANDLE = "persona_history", "persona_note", "persona_sent", "persona_handle"
-DEFAULTS = GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
+DEFAULTS = GenerationSettings.transformers_defaults(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
 
 st.title(t("persona_chat.persona_chat"))
 st.caption(t("persona_chat.the_system_prompt_gives"))

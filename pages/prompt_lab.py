@@ -23,7 +23,7 @@ st.caption(t("prompt_lab.a_prompt_is_an"))
 
 with st.sidebar:
     st.subheader(t("prompt_lab.decoding"))
-    settings = settings_widgets("lab", st.sidebar, defaults=GenerationSettings(max_new_tokens=48))
+    settings = settings_widgets("lab", st.sidebar, defaults=GenerationSettings.transformers_defaults(max_new_tokens=48))
     stop = stop_strings("lab", st.sidebar)
 
 loaded = current_model()

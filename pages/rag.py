@@ -32,7 +32,7 @@ with st.sidebar:
     st.subheader(t("rag.retrieval"))
     options, budget = retrieval_widgets("rag", config, st.sidebar)
     st.subheader(t("rag.decoding"))
-    settings = settings_widgets("rag", st.sidebar, defaults=GenerationSettings(max_new_tokens=96))
+    settings = settings_widgets("rag", st.sidebar, defaults=GenerationSettings.transformers_defaults(max_new_tokens=96))
 
 loaded = current_model()
 

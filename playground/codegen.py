@@ -76,22 +76,41 @@ def _load_lines(spec: ModelSpec, dtype: str | None = None, gpu: bool = False) ->
 def explicit_kwargs(settings: GenerationSettings) -> dict:
     """Every decoding value, written out: nothing is left to transformers' defaults (which
     would add top_k=50 to a sampling call that does not set it)."""
-    kwargs = {"max_new_tokens": settings.max_new_tokens, "do_sample": settings.do_sample}
+    kwargs = ({"max_length": settings.max_length} if settings.max_length else
+              {"max_new_tokens": settings.max_new_tokens})
+    kwargs["do_sample"] = settings.do_sample
     if settings.do_sample:
         kwargs.update(temperature=settings.temperature, top_k=settings.top_k,
                       top_p=settings.top_p, min_p=settings.min_p,
                       epsilon_cutoff=settings.epsilon_cutoff)
+    # the history-reading ones and beam search only when on: off, they are transformers'
+    # defaults as well (repetition_penalty 1.0, no_repeat_ngram_size 0, num_beams 1)
+    extra = settings.generate_kwargs()
+    for name in ("repetition_penalty", "no_repeat_ngram_size", "num_beams", "early_stopping"):
+        if name in extra:
+            kwargs[name] = extra[name]
     return kwargs
 
 
 def _kwargs(settings: GenerationSettings) -> str:
     items = ", ".join(f"{k}={v!r}" for k, v in explicit_kwargs(settings).items())
-    note = ("  # greedy: temperature, top_k, top_p ... do not apply" if not settings.do_sample
-            else "  # top_k=0 and top_p=1.0 are 'off'; unset, top_k would be 50")
+    if settings.num_beams > 1:
+        note = ("  # beam search: the playground runs this very generate call, apart from "
+                "its batched decode step")
+    elif not settings.do_sample:
+        note = "  # greedy: temperature, top_k, top_p ... do not apply"
+    else:
+        note = ("  # top_k=50 is transformers' default (the pages start there); top_k=0 and "
+                "top_p=1.0 are 'off'")
     return f"dict({items}){note}"
 
 
 def _max_length_note(settings: GenerationSettings, prompt_tokens: int | None) -> str:
+    if settings.max_length:
+        told = "" if prompt_tokens is None else (
+            f": this prompt is {prompt_tokens} tokens, so up to "
+            f"{settings.new_tokens_for(prompt_tokens)} new ones")
+        return f"# max_length={settings.max_length} counts the prompt's tokens too{told}"
     if prompt_tokens is None:
         return ("# the tutorial writes max_length=100: that counts the prompt's tokens too; "
                 "max_new_tokens counts only the new ones")

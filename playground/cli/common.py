@@ -9,7 +9,7 @@ import argparse
 
 from playground.cli import say
 from playground.serving.registry import LoadedModel, default_registry
-from playground.serving.settings import GenerationSettings
+from playground.serving.settings import TRANSFORMERS_TOP_K, GenerationSettings
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -18,24 +18,45 @@ def add_model_argument(parser: argparse.ArgumentParser) -> None:
                              "(default: the configured default, smollm2-135m-instruct)")
 
 
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("decoding (sampling unless --greedy)")
+def add_settings_arguments(parser: argparse.ArgumentParser,
+                           top_k: int = TRANSFORMERS_TOP_K) -> None:
+    """The decoding options. ``top_k``: the sampling default (transformers' 50; the lens,
+    like its page, starts with every filter off)."""
+    g = parser.add_argument_group("decoding (sampling unless --greedy or --num-beams)")
     g.add_argument("--greedy", action="store_true", help="always take the most likely token")
     g.add_argument("--temperature", type=float, default=1.0)
     g.add_argument("--top-p", type=float, default=1.0, help="1 = off")
-    g.add_argument("--top-k", type=int, default=0, help="0 = off")
+    g.add_argument("--top-k", type=int, default=top_k,
+                   help=f"0 = off (default {top_k}"
+                        + (": transformers' default when sampling; greedy decoding ignores it)"
+                           if top_k == TRANSFORMERS_TOP_K else ")"))
     g.add_argument("--min-p", type=float, default=0.0, help="0 = off")
     g.add_argument("--epsilon", type=float, default=0.0, help="epsilon_cutoff; 0 = off")
     g.add_argument("--max-new-tokens", type=int, default=64)
+    g.add_argument("--max-length", type=int, default=0,
+                   help="prompt + new tokens, instead of --max-new-tokens; 0 = off")
+    g.add_argument("--repetition-penalty", type=float, default=1.0,
+                   help="divides the logits of tokens already in the prompt or the text; "
+                        "1 = off")
+    g.add_argument("--no-repeat-ngram-size", type=int, default=0,
+                   help="no n-gram of this many tokens twice (the prompt counts); 0 = off")
+    g.add_argument("--num-beams", type=int, default=1,
+                   help="beam search with this many beams; 1 = off. Beam search is "
+                        "deterministic here: it implies --greedy, as in transformers")
+    g.add_argument("--early-stopping", action="store_true",
+                   help="beam search stops once num_beams candidates have finished")
     g.add_argument("--n", type=int, default=1, help="number of samples (num_return_sequences)")
     g.add_argument("--seed", type=int, default=0, help="sample i uses seed + i")
 
 
 def settings_from_args(args: argparse.Namespace) -> GenerationSettings:
     return GenerationSettings(
-        do_sample=not args.greedy, temperature=args.temperature, top_p=args.top_p,
+        do_sample=not args.greedy and args.num_beams <= 1, temperature=args.temperature, top_p=args.top_p,
         top_k=args.top_k, min_p=args.min_p, epsilon_cutoff=args.epsilon,
-        max_new_tokens=args.max_new_tokens, num_return_sequences=args.n, seed=args.seed)
+        max_new_tokens=args.max_new_tokens, num_return_sequences=args.n, seed=args.seed,
+        max_length=args.max_length, repetition_penalty=args.repetition_penalty,
+        no_repeat_ngram_size=args.no_repeat_ngram_size, num_beams=args.num_beams,
+        early_stopping=args.early_stopping)
 
 
 def model_name(name: str | None) -> str:

@@ -35,7 +35,7 @@ def register(sub) -> None:
                         f"{MAX_DRAWS:,}) at STEP with the sampler: frequencies next to the "
                         f"renormalized probabilities")
     add_model_argument(p)
-    add_settings_arguments(p)
+    add_settings_arguments(p, top_k=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run, max_new_tokens=16, n=None)  # --n: the number of draws here
 

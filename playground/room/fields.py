@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from playground.errors import PlaygroundError, SettingsError
-from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES,
-                                         SEED, TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
+from playground.serving.settings import (EPSILON, MAX_LENGTH, MAX_NEW_TOKENS, MIN_P,
+                                         NO_REPEAT_NGRAM_SIZE, NUM_BEAMS, NUM_RETURN_SEQUENCES,
+                                         REPETITION_PENALTY, SEED, TEMPERATURE, TOP_K, TOP_P,
+                                         GenerationSettings)
 
 MAX_TEXT = 4000   # characters of one text input in a link (a prompt, a template set)
 MAX_ROWS = 12     # rows of an editable table in a link (few-shot examples, chat messages)
@@ -195,8 +197,9 @@ def _settings_check(name: str, value: Any) -> None:
     default), so the message is the one the settings give."""
     if name == "temperature" and value == 0:
         return  # the sliders offer 0 on purpose; the group check says what to do instead
-    try:
-        GenerationSettings(do_sample=True, **{name: value})
+    try:  # beam search goes with greedy decoding
+        GenerationSettings(do_sample=name not in ("num_beams", "early_stopping"),
+                           **{name: value})
     except SettingsError as err:
         raise FieldError(_message(err)) from None
 
@@ -211,7 +214,7 @@ def settings_check(values: dict) -> None:
 def settings_fields(prefix: str, defaults: GenerationSettings | None = None,
                     group: str = "settings") -> list[Field]:
     """The inputs of ``ui.widgets.settings_widgets(prefix, defaults=...)``."""
-    d = defaults or GenerationSettings()
+    d = defaults or GenerationSettings.transformers_defaults()
     mode = {False: "Greedy", True: "Sampling"}
     return [
         Field("do_sample", f"{prefix}_mode", "bool", d.do_sample, widget=mode, group=group,
@@ -227,6 +230,15 @@ def settings_fields(prefix: str, defaults: GenerationSettings | None = None,
         _number("seed", f"{prefix}_seed", d.seed, SEED, None, group),
         _number("max_new_tokens", f"{prefix}_max_new_tokens", d.max_new_tokens, MAX_NEW_TOKENS,
                 None, group),
+        # ui.decoding_more: repetition, max_length, beam search
+        _number("repetition_penalty", f"{prefix}_repetition_penalty", d.repetition_penalty,
+                REPETITION_PENALTY, 0.5, group),
+        _number("no_repeat_ngram_size", f"{prefix}_no_repeat_ngram_size",
+                d.no_repeat_ngram_size, NO_REPEAT_NGRAM_SIZE, None, group),
+        _number("max_length", f"{prefix}_max_length", d.max_length, MAX_LENGTH, None, group),
+        _number("num_beams", f"{prefix}_num_beams", d.num_beams, NUM_BEAMS, None, group),
+        Field("early_stopping", f"{prefix}_early_stopping", "bool", d.early_stopping,
+              group=group, settings_name="early_stopping"),
     ]
 
 
@@ -252,7 +264,7 @@ def filter_fields(prefix: str, name_prefix: str, defaults: Callable[[dict], dict
 
 
 def _number(name: str, key: str, default, rng, low, group: str) -> Field:
-    kind = "int" if name in ("top_k", "num_return_sequences", "seed", "max_new_tokens") \
-        else "float"
+    kind = "int" if name in ("top_k", "num_return_sequences", "seed", "max_new_tokens",
+                             "no_repeat_ngram_size", "max_length", "num_beams") else "float"
     return Field(name, key, kind, default, rng.low if low is None else low, rng.slider_high,
                  group=group, settings_name=name)

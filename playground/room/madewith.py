@@ -38,6 +38,9 @@ def _relevant(name: str, inputs: dict) -> bool:
     if m and isinstance(inputs.get("columns"), int) and int(m.group(1)) > inputs["columns"]:
         return False
     prefix, _, base = name.rpartition(".")
+    if base == "max_new_tokens" and inputs.get(f"{prefix}.max_length" if prefix
+                                               else "max_length"):
+        return False  # max_length decides (issue 32)
     if base in SAMPLING_ONLY:
         mode = inputs.get(f"{prefix}.do_sample" if prefix else "do_sample")
         if mode is False:

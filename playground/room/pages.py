@@ -163,7 +163,7 @@ CHAT_START = [
 # third of the steps of the lesson's prompt, so Draw and "another token" had nothing to show);
 # top_k below the candidates shown, so that top-k and top-p removals both show up.
 LENS = {"do_sample": True, "temperature": 1.0, "top_p": 0.95, "top_k": 10, "epsilon_cutoff": 0.02}
-PERSONA = GenerationSettings(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
+PERSONA = GenerationSettings.transformers_defaults(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=128)
 
 
 def _rag_fields() -> list[Field]:
@@ -177,7 +177,7 @@ def _rag_fields() -> list[Field]:
         Field("n", "rag_n", "int", min(max(search.max_results, 1), 10), MAX_RESULTS.low,
               MAX_RESULTS.high),
         Field("budget", "rag_budget", "int", 1024, BUDGET.low, BUDGET.slider_high),
-        *settings_fields("rag", GenerationSettings(max_new_tokens=96)),
+        *settings_fields("rag", GenerationSettings.transformers_defaults(max_new_tokens=96)),
         Field("source", "rag_source", "choice", "web", options=tuple(RAG_SOURCE),
               widget=RAG_SOURCE),
         Field("question", "rag_question", "text", "", max_len=500),
@@ -253,7 +253,7 @@ def _build() -> dict[str, PageSpec]:
             Field("seed", "sweep_seed", "int", 0, SEED.low, SEED.high),
             *_prompt("sweep", page="sampling_sweep"), _model("sampling_sweep"))),
         PageSpec("prompt_lab", "Prompt lab", "prompt_lab", (
-            *settings_fields("lab", GenerationSettings(max_new_tokens=48)), *_stop("lab"),
+            *settings_fields("lab", GenerationSettings.transformers_defaults(max_new_tokens=48)), *_stop("lab"),
             Field("templates", "lab_templates", "text", lang.by_language(
                 f"\n{SEPARATOR}\n".join(DEFAULT_TEMPLATES),
                 f"\n{SEPARATOR}\n".join(lang.JA_TEMPLATES))),
@@ -273,7 +273,7 @@ def _build() -> dict[str, PageSpec]:
             Field("shots_compare", "lab_few_compare", "bool", True),
             _model("prompt_lab"))),
         PageSpec("base_vs_chat", "Base vs chat", "base_vs_chat", (
-            *settings_fields("bvc", GenerationSettings(max_new_tokens=40)), *_stop("bvc"),
+            *settings_fields("bvc", GenerationSettings.transformers_defaults(max_new_tokens=40)), *_stop("bvc"),
             Field("model_a", "bvc_model_0", "text", "smollm2-135m-instruct",
                   check=_model_check, max_len=200, extra={"other_id": True}),
             Field("model_b", "bvc_model_1", "text", "gemma-3-270m", check=_model_check,

@@ -24,6 +24,7 @@ from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
 from playground.serving.adapters import adapter_rows
+from playground.serving.history import RowHistories
 from playground.serving.sampling import FilterTrace, RowFilters, choose_tokens, make_generator
 from playground.serving.settings import GenerationSettings
 
@@ -297,13 +298,15 @@ def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
     overlap = model.device.type == "cuda" if overlap is None else overlap
     batch = _Batch.prefill(model, rows, pad_id)
     parked: dict[int, _Batch] = {}  # id(row) -> the row, parked with its cache
+    histories = RowHistories()  # repetition_penalty, no_repeat_ngram_size: rows that ask
     while True:
         # the filters' trace only for the lens's rows (it costs full-vocabulary passes)
         traced = any(r.on_step is not None or r.probe is not None for r in batch.rows)
-        tokens, trace = choose_tokens(batch.logits, batch.filters, batch.generators, traced)
+        logits = histories.apply(batch.rows, batch.logits)  # before temperature, as HF
+        tokens, trace = choose_tokens(logits, batch.filters, batch.generators, traced)
         if any(r.forced or r.probe is not None for r in batch.rows):
             tokens = _steer(batch, tokens, trace)
-        copy_, logits = _HostCopy(tokens), batch.logits
+        copy_ = _HostCopy(tokens)
         if overlap:  # queue the next forward for every row, then do the bookkeeping
             batch.step(model, tokens)
         keep = _finish_step(batch, copy_.tokens(), trace, eos_ids, logits)

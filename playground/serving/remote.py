@@ -29,6 +29,10 @@ from playground.serving.settings import GenerationSettings
 
 OFF = {"temperature": 1.0, "top_p": 1.0, "top_k": 0, "min_p": 0.0, "epsilon_cutoff": 0.0}
 NEVER_SENT = ("epsilon_cutoff",)  # no OpenAI-compatible request field carries it
+# the playground's own decode step applies these; a remote request does not carry them (max_tokens
+# is max_new_tokens), so they are reported as not applied, for greedy rows as well
+LOCAL_ONLY = {"repetition_penalty": 1.0, "no_repeat_ngram_size": 0, "max_length": 0,
+              "num_beams": 1}
 DEFAULT_CONTEXT = 4096  # unknown to the client; the engine enforces its own and says so
 
 
@@ -60,6 +64,13 @@ def unsupported_warnings(spec: ModelSpec, variants, engine_name: str | None = No
     """One sentence per setting that is on but that this engine cannot apply."""
     out: list[str] = []
     for s in variants:
+        for name, off in LOCAL_ONLY.items():
+            if getattr(s, name) != off:
+                msg = (f"{name} = {getattr(s, name):g} was not applied: the remote engine "
+                       f"serving {spec.name} ({spec.base_url}) cannot honour it, so these "
+                       f"samples were drawn without it")
+                if msg not in out:
+                    out.append(msg)
         if not s.do_sample:
             continue  # greedy uses no sampling knob, so nothing is lost
         for name in skipped(spec, engine_name):

@@ -29,6 +29,7 @@ import torch
 
 from playground.serving.chat import RenderedPrompt, encode, render_chat, render_raw
 from playground.config import LimitsConfig, ServiceConfig
+from playground.serving.beams import beam_problems, run_beams
 from playground.serving.engine import Row, run_batch
 from playground.serving.fairshare import SessionLedger, participant, session_ledger, who
 from playground.serving.admission import FairAdmission
@@ -133,6 +134,7 @@ class GenerationService(FairAdmission):
         if lens_problem:
             problems.append(lens_problem)
         problems += check_steering(request)
+        problems += beam_problems(request)
         rows = len(request.row_keys())
         if rows > lim.max_rows:
             problems.append(f"this request would generate {rows} sequences; the server allows "
@@ -221,7 +223,11 @@ class GenerationService(FairAdmission):
                 if self._closed and not self._pending:
                     return
             time.sleep(self.config.gather_ms / 1000)  # let a room's simultaneous clicks gather
-            rows = self._admit_rows(running=0)
+            try:  # admission may run a beam search (``serving.beams``)
+                rows = self._admit_rows(running=0)
+            except Exception as err:
+                self._fail_running(err)
+                continue
             rows = rows[0] if isinstance(rows, tuple) else rows
             if not rows:
                 continue
@@ -239,10 +245,14 @@ class GenerationService(FairAdmission):
                     torch.cuda.empty_cache()
 
     def _admit_rows(self, running: int) -> list[Row] | tuple[list[Row], list[Row]]:
-        """Rows that join the batch now (and, with the fair scheduler, running rows to park)."""
-        if self.config.scheduler == "fair":
-            return self._admit_fair(running)
-        return self._admit_fifo(running)
+        """Rows that join the batch now (and, with the fair scheduler, running rows to park).
+        Beam rows are admitted as any row, then run here, on the owner thread, with
+        transformers' generate (``serving.beams``): they never join the batch."""
+        answer = (self._admit_fair(running) if self.config.scheduler == "fair"
+                  else self._admit_fifo(running))
+        for row in answer[0] if isinstance(answer, tuple) else answer:  # its prompt is known:
+            row.settings = row.settings.for_prompt(len(row.prompt_ids))  # max_length -> new
+        return run_beams(self.loaded.model, answer, self._eos_ids(), self._pad_id())
 
     def _admit_fifo(self, running: int) -> list[Row]:
         """Whole waiting requests, first come first served, that fit beside ``running`` rows
@@ -325,7 +335,11 @@ class GenerationService(FairAdmission):
                                  f"(0-{vocab - 1})"])
         limit = self.loaded.context_length
         longest = max(handle.prompt_tokens)
-        most = max(s.max_new_tokens for s in handle.request.variants)
+        problems = sorted({p for s in handle.request.variants for n in handle.prompt_tokens
+                           if (p := s.length_problem(n, self.limits.max_new_tokens))})
+        if problems:  # max_length leaves no room, or more than the server allows
+            raise SettingsError(problems)
+        most = max(s.new_tokens_for(longest) for s in handle.request.variants)
         if longest + most > limit:
             raise PlaygroundError(
                 f"the prompt has {longest} tokens and max_new_tokens is {most}, more than "

@@ -79,6 +79,24 @@ NUM_RETURN_SEQUENCES = Range(1, 16, step=1,
                              help="How many samples to draw for the same prompt.")
 SEED = Range(0, 2**31 - 1, step=1,
              help="Sample i uses seed + i, so the same seed gives the same samples.")
+REPETITION_PENALTY = Range(0.0, 10.0, low_open=True, step=0.05, widget_high=2.0,
+                           help="Makes every token already in the prompt or the text less "
+                                "likely: its logit is divided by the penalty (multiplied when "
+                                "negative). Must be in (0, 10]; 1 turns it off, 1.2 is common.")
+NO_REPEAT_NGRAM_SIZE = Range(0, 20, step=1, widget_high=10,
+                             help="No sequence of this many tokens may appear twice (the "
+                                  "prompt counts too). Must be in [0, 20]; 0 turns it off.")
+MAX_LENGTH = Range(0, 4096, step=1, widget_high=1024,
+                   help="The prompt and the new tokens together, in tokens: an alternative to "
+                        "max_new_tokens. Must be in [0, 4096]; 0 turns it off "
+                        "(max_new_tokens decides).")
+NUM_BEAMS = Range(1, 16, step=1, widget_high=8,
+                  help="Beam search keeps this many candidate texts at each step and returns "
+                       "the most likely whole text. Must be in [1, 16]; 1 turns it off.")
+# transformers' GenerationConfig applies top_k=50 unless told otherwise: the pages and the CLI
+# start sampling with it, as the tutorial's sampling runs had it (GenerationSettings itself
+# keeps every filter off, the neutral start of the sampling lab)
+TRANSFORMERS_TOP_K = 50
 
 RANGES: dict[str, Range] = {
     "temperature": TEMPERATURE,
@@ -89,8 +107,13 @@ RANGES: dict[str, Range] = {
     "max_new_tokens": MAX_NEW_TOKENS,
     "num_return_sequences": NUM_RETURN_SEQUENCES,
     "seed": SEED,
+    "repetition_penalty": REPETITION_PENALTY,
+    "no_repeat_ngram_size": NO_REPEAT_NGRAM_SIZE,
+    "max_length": MAX_LENGTH,
+    "num_beams": NUM_BEAMS,
 }
-_INT_FIELDS = ("top_k", "max_new_tokens", "num_return_sequences", "seed")
+_INT_FIELDS = ("top_k", "max_new_tokens", "num_return_sequences", "seed",
+               "no_repeat_ngram_size", "max_length", "num_beams")
 
 
 @dataclass(frozen=True)
@@ -105,6 +128,17 @@ class GenerationSettings:
     max_new_tokens: [1, 2048] tokens after the prompt.
     num_return_sequences: [1, 16] samples; must be 1 for greedy decoding.
     seed: [0, 2**31-1]; sample i is drawn with its own generator seeded ``seed + i``.
+    repetition_penalty: (0, 10]; 1 = off. Each token id already in the prompt or the generated
+        text has its logit divided by it (multiplied when negative), before temperature, as
+        transformers' RepetitionPenaltyLogitsProcessor does. Greedy decoding uses it too.
+    no_repeat_ngram_size: [0, 20]; 0 = off. A token that would complete an n-gram already in
+        the prompt + generated text is banned (NoRepeatNGramLogitsProcessor). Greedy too.
+    max_length: [0, 4096] tokens, prompt included; 0 = off (max_new_tokens decides). When on,
+        it replaces max_new_tokens: the row may add ``max_length - prompt tokens`` tokens.
+    num_beams: [1, 16]; 1 = off. Beam search (greedy only, one returned text); it runs as
+        transformers' generate on the model's owner thread, outside the batched decode step.
+    early_stopping: with beam search, stop as soon as ``num_beams`` finished candidates
+        exist (transformers' ``early_stopping=True``); ignored without beams.
     """
 
     do_sample: bool = False
@@ -116,6 +150,11 @@ class GenerationSettings:
     max_new_tokens: int = 64
     num_return_sequences: int = 1
     seed: int = 0
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    max_length: int = 0
+    num_beams: int = 1
+    early_stopping: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -143,6 +182,13 @@ class GenerationSettings:
                 f"greedy decoding gives the same text every time, so num_return_sequences "
                 f"must be 1 (got {self.num_return_sequences}); turn on sampling for "
                 f"different samples")
+        beams = self.num_beams if isinstance(self.num_beams, (int, float)) else 1
+        if beams > 1 and self.do_sample:
+            problems.append(
+                f"beam search here is deterministic: num_beams {self.num_beams} needs greedy "
+                f"decoding; turn off sampling, or set num_beams to 1")
+        if not isinstance(self.early_stopping, bool):
+            problems.append(f"early_stopping must be true or false, got {self.early_stopping!r}")
         if problems:
             raise SettingsError(problems)
         for name in _INT_FIELDS:  # 3.0 from a widget becomes 3
@@ -167,13 +213,57 @@ class GenerationSettings:
         """The seed of each returned sequence (sample i uses ``seed + i``)."""
         return [self.seed + i for i in range(self.num_return_sequences)]
 
+    @classmethod
+    def transformers_defaults(cls, **changes: Any) -> "GenerationSettings":
+        """The pages' and the CLI's start: transformers' defaults where it applies them
+        (top_k 50 once sampling is on; greedy decoding ignores it)."""
+        return cls(**{"top_k": TRANSFORMERS_TOP_K, **changes})
+
+    def new_tokens_for(self, prompt_tokens: int) -> int:
+        """How many tokens a row may add after a prompt of ``prompt_tokens`` tokens:
+        ``max_length - prompt_tokens`` when max_length is on (at least 0), else
+        ``max_new_tokens``."""
+        if self.max_length > 0:
+            return max(self.max_length - prompt_tokens, 0)
+        return self.max_new_tokens
+
+    def length_problem(self, prompt_tokens: int, most: int) -> str | None:
+        """Why max_length does not fit a prompt of ``prompt_tokens`` tokens (it must leave 1 to
+        ``most`` new tokens), or None."""
+        new = self.new_tokens_for(prompt_tokens)
+        if not self.max_length or 0 < new <= most:
+            return None
+        return (f"the prompt has {prompt_tokens} tokens, so max_length {self.max_length} "
+                f"leaves {new} new tokens; it must leave 1 to {most}")
+
+    def for_prompt(self, prompt_tokens: int) -> "GenerationSettings":
+        """A row's settings once its prompt is known: max_length becomes the max_new_tokens
+        it leaves (the decode step counts new tokens). Unchanged without max_length."""
+        if not self.max_length:
+            return self
+        return self.replace(max_new_tokens=self.new_tokens_for(prompt_tokens), max_length=0)
+
+    def uses_history(self) -> bool:
+        """True when a row's next token depends on its earlier tokens beyond the model
+        (repetition_penalty or no_repeat_ngram_size is on)."""
+        return self.repetition_penalty != 1 or self.no_repeat_ngram_size > 0
+
     def generate_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for transformers' ``generate`` that mean the same thing.
 
         Only filters that are on are listed, so the code shown to participants stays short.
         """
-        kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens,
-                                  "do_sample": self.do_sample}
+        kwargs: dict[str, Any] = ({"max_length": self.max_length} if self.max_length > 0 else
+                                  {"max_new_tokens": self.max_new_tokens})
+        kwargs["do_sample"] = self.do_sample
+        if self.num_beams > 1:
+            kwargs["num_beams"] = self.num_beams
+            if self.early_stopping:
+                kwargs["early_stopping"] = True
+        if self.repetition_penalty != 1:
+            kwargs["repetition_penalty"] = self.repetition_penalty
+        if self.no_repeat_ngram_size > 0:
+            kwargs["no_repeat_ngram_size"] = self.no_repeat_ngram_size
         if not self.do_sample:
             return kwargs
         kwargs["temperature"] = self.temperature
@@ -187,8 +277,15 @@ class GenerationSettings:
 
     def label(self) -> str:
         """A short human label, e.g. ``greedy`` or ``T=0.8 top_p=0.9``."""
+        extra = []
+        if self.repetition_penalty != 1:
+            extra.append(f"rep={self.repetition_penalty:g}")
+        if self.no_repeat_ngram_size:
+            extra.append(f"no_repeat={self.no_repeat_ngram_size}")
+        if self.num_beams > 1:
+            return " ".join([f"beams={self.num_beams}"] + extra)
         if not self.do_sample:
-            return "greedy"
+            return " ".join(["greedy"] + extra)
         parts = [f"T={self.temperature:g}"]
         if self.top_k:
             parts.append(f"top_k={self.top_k}")
@@ -198,4 +295,4 @@ class GenerationSettings:
             parts.append(f"min_p={self.min_p:g}")
         if self.epsilon_cutoff:
             parts.append(f"eps={self.epsilon_cutoff:g}")
-        return " ".join(parts)
+        return " ".join(parts + extra)

@@ -14,6 +14,7 @@ from playground.ui import text as ui_text
 from playground.ui.inputs import KEEP, bounded_number
 from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RETURN_SEQUENCES, SEED,
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
+from playground.ui.decoding_more import more_widgets
 from playground.ui.i18n import t, tr
 
 CURSOR = " ▌"  # after text that is still streaming
@@ -24,7 +25,7 @@ def settings_widgets(prefix: str, container=None, defaults: GenerationSettings |
     """Every decoding control; returns verified settings, or None after showing why not.
     ``samples=False``: no samples slider (a page that makes one text, e.g. a chat reply)."""
     c = container or st
-    d = defaults or GenerationSettings()
+    d = defaults or GenerationSettings.transformers_defaults()  # top_k 50 when sampling
     mode = c.radio(t("widgets.decoding"), ["Greedy", "Sampling"], index=int(d.do_sample), horizontal=True,
                    format_func=lambda m: t(f"widgets.mode_{m.lower()}"),
                    persist_state=KEEP, key=f"{prefix}_mode",
@@ -37,7 +38,7 @@ def settings_widgets(prefix: str, container=None, defaults: GenerationSettings |
                                          persist_state=KEEP, key=f"{prefix}_temperature", help=tr(TEMPERATURE.help))
         values["top_p"] = c.slider("top_p", 0.0, TOP_P.high, d.top_p, TOP_P.step,
                                    persist_state=KEEP, key=f"{prefix}_top_p", help=tr(TOP_P.help))
-        values["top_k"] = c.slider(t("widgets.top_k_0_off"), int(TOP_K.low), int(TOP_K.slider_high),
+        values["top_k"] = c.slider(t("decoding.top_k_label"), int(TOP_K.low), int(TOP_K.slider_high),
                                    d.top_k, int(TOP_K.step), persist_state=KEEP, key=f"{prefix}_top_k",
                                    help=tr(TOP_K.help))
         values["min_p"] = c.slider(t("widgets.min_p_0_off"), MIN_P.low, MIN_P.slider_high, d.min_p,
@@ -59,6 +60,7 @@ def settings_widgets(prefix: str, container=None, defaults: GenerationSettings |
                                         int(MAX_NEW_TOKENS.slider_high), d.max_new_tokens,
                                         persist_state=KEEP, key=f"{prefix}_max_new_tokens",
                                         help=tr(MAX_NEW_TOKENS.help))
+    values.update(more_widgets(c, prefix, d, sampling))  # repetition, max_length, beams
     try:
         return GenerationSettings(**values)
     except SettingsError as err:

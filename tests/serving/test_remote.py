@@ -299,3 +299,13 @@ def test_lens_cli_on_a_remote_engine_prints_its_top_n(engine, monkeypatch, capsy
     assert code == 0, err
     assert "the engine's top 2 (vllm): not the full distribution" in out
     assert "step 0: chose 'Once' (0.905); top: 'Once' 0.905, 'alt1' 0.333" in out
+
+
+def test_the_playgrounds_own_knobs_are_reported_as_not_applied_by_a_remote_engine(engine):
+    """repetition_penalty, no_repeat_ngram_size, max_length and beam search run in the
+    playground's own decode step: a remote request does not carry them (issue 32)."""
+    loaded = remote_registry(engine.base_url).load(NAME)
+    settings = GenerationSettings(max_new_tokens=5, repetition_penalty=1.2, num_beams=2)
+    result = loaded.service.submit(GenerationRequest.single(settings, CHAT)).result(timeout=30)
+    assert [w.split(" was")[0] for w in result.warnings] == ["repetition_penalty = 1.2",
+                                                             "num_beams = 2"]
