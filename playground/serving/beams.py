@@ -17,6 +17,8 @@ from __future__ import annotations
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
+from playground.serving.adapters import adapter_rows
+
 
 class _StopWhen(StoppingCriteria):
     """Ends the search when the row's ``stop()`` says so (Stop, a timeout)."""
@@ -58,7 +60,8 @@ def run_beams(model, answer, eos_ids: set[int], pad_id: int):
 
 def _run_one(model, row, eos_ids: set[int], pad_id: int) -> None:
     ids = torch.tensor([row.prompt_ids], dtype=torch.long, device=model.device)
-    with torch.inference_mode():
+    # a row of an adapter: every beam (generate expands the row) gets the adapter's update
+    with torch.inference_mode(), adapter_rows(model, [row.adapter]):
         out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
                              pad_token_id=pad_id, eos_token_id=sorted(eos_ids) or None,
                              stopping_criteria=StoppingCriteriaList([_StopWhen(row.stop)]),

@@ -88,3 +88,20 @@ def test_an_adapter_never_loads_onto_another_base(trained, tmp_path):
     save_file(tensors, str(bad / "adapter_model.safetensors"))
     with pytest.raises(ModelLoadError, match="does not fit smollm2"):
         read_adapter("x", bad, EMBEDDED, smol.model)
+
+
+def test_beam_search_on_an_adapter_is_peft_s_beam_search(served):
+    from peft import PeftModel
+
+    from playground.tuning.format import prompt_ids
+    from playground.tuning.loop import load_private_copy
+
+    job, result, loaded = served
+    beams = GenerationSettings(do_sample=False, num_beams=3, max_new_tokens=8)
+    ours = ask(loaded, job.prompts[0], beams).result(timeout=120).texts()[0]
+    _, tokenizer, base = load_private_copy(default_registry(), EMBEDDED)
+    model = PeftModel.from_pretrained(base, result.adapter)
+    ids = torch.tensor([prompt_ids(tokenizer, job.prompts[0])])
+    out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=3,
+                         do_sample=False, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id)
+    assert ours == tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
