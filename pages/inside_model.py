@@ -59,7 +59,8 @@ with tab_sim:
 
 with tab_lens:
     st.caption(t("inside.lens_explain"))
-    last = st.slider(t("inside.positions"), 1, 16, lens.LAST_POSITIONS, key="inside_positions",
+    last = st.slider(t("inside.positions"), 1, 16, lens.default_positions(loaded),
+                     key="inside_positions",
                      help=t("inside.positions_help"))
     result = p and view.remember("lens", (loaded.name, text, last),
                                  lambda: lens.lens_of(loaded, p, lens.last_positions(p, last)))

@@ -21,7 +21,7 @@ def views(loaded, prompt: str = PROMPT) -> dict:
     return {
         "hidden": lambda: hidden.hidden_view(loaded, prompt),
         "similarity": lambda: similarity.similarity(loaded, similarity.EXAMPLES_EN),
-        "lens": lambda: lens.logit_lens(loaded, prompt),
+        "lens": lambda: lens.logit_lens(loaded, prompt, lens.default_positions(loaded)),
         "attention": lambda: attention.attention_map(loaded, prompt, layer=1),
         "tokens": lambda: tokenizing.normalization(loaded, tokenizing.EXAMPLES[0], "nfkc"),
         "padding": lambda: tokenizing.batch(loaded, [prompt, "Hi"], "left"),

@@ -21,6 +21,16 @@ from playground.inside.twin import locked, turn, twin_of
 from playground.serving.steps import readable_token
 
 LAST_POSITIONS = 8  # the page's default: the lens of the last 8 positions (about 1 s here)
+# multiply-adds of the LM-head products the default may cost: SmolLM2's 31 x 8 rows of
+# 49,152 x 576; gemma-3-270m's vocabulary is 5.3 times larger, so it starts on 2 positions
+LENS_BUDGET = 7.5e9
+
+
+def default_positions(loaded) -> int:
+    """How many last positions the page starts with for this model (1..LAST_POSITIONS)."""
+    cfg = twin_of(loaded).config
+    per_row = (cfg.num_hidden_layers + 1) * cfg.vocab_size * cfg.hidden_size
+    return max(1, min(LAST_POSITIONS, int(LENS_BUDGET // per_row)))
 
 
 @dataclass(frozen=True)

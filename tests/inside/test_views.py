@@ -143,3 +143,7 @@ def test_looking_inside_while_the_service_generates_changes_nothing(smol):
         stop.set()
         thread.join()
     assert during == alone and errors == [] and looks and all(looks)
+
+
+def test_the_lens_starts_on_fewer_positions_for_a_larger_vocabulary(smol):
+    assert lens.default_positions(smol) == lens.LAST_POSITIONS == 8
