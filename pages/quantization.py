@@ -32,7 +32,7 @@ with st.sidebar:
                     help=t("quantization.continue_the_prompt_as"))
 
 name = model_name()
-st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=machine.name))
+st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=tr(machine.name)))
 if (note := reference_note(reg, name)) is not None:
     st.info(tr(note), icon=":material/info:")
 presets = st.multiselect(

@@ -55,10 +55,10 @@ def run(args) -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    memory = "GPU MB" if result.device == "cuda" else "RSS MB"
+    memory = "GPU MiB" if result.device == "cuda" else "RSS MiB"
     print(f"{result.model} on {result.device}; agreement vs {result.reference}; "
           f"perplexity of a fixed {len(result.reference_text.split())}-word text")
-    print(f"{'preset':<12} {'weights MB':>10} {memory:>8} {'load s':>7} {'TTFT s':>7} "
+    print(f"{'preset':<12} {'weights MiB':>10} {memory:>8} {'load s':>7} {'TTFT s':>7} "
           f"{'tok/s':>6} {'chrF':>6} {'BLEU':>6} {'same':>5} {'diverge':>7} {'ppl':>7}")
     for r in result.rows:
         if r.status != "ok":
@@ -73,6 +73,6 @@ def run(args) -> int:
         print(f"\n--- {r.preset}\n{r.text}")
     what = ("GPU memory in use" if result.device == "cuda"
             else "this process's memory (RSS; the copies were loaded in a child process)")
-    print(f"\n{what}: {result.memory_before_mb:.0f} MB before, "
-          f"{result.memory_after_mb:.0f} MB after ({result.seconds:.0f} s in all)")
+    print(f"\n{what}: {result.memory_before_mb:.0f} MiB before, "
+          f"{result.memory_after_mb:.0f} MiB after ({result.seconds:.0f} s in all)")
     return 0

@@ -194,7 +194,7 @@ def parse_presets(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 # -- memory --------------------------------------------------------------------------------
 
 def process_rss_mb() -> float:
-    """Resident memory of this whole process, in MB (every session and model counted)."""
+    """Resident memory of this whole process, in MiB (every session and model counted)."""
     return psutil.Process().memory_info().rss / 2**20
 
 

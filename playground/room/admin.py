@@ -143,7 +143,7 @@ def resident_report(registry) -> list[dict]:
         remote = getattr(m.device, "type", "") == "remote"
         rows.append({
             "model": m.name,
-            "memory (MB)": round(m.footprint_bytes / 2**20, 1),
+            "memory (MiB)": round(m.footprint_bytes / 2**20, 1),
             "dtype": str(m.dtype).removeprefix("torch."),
             "device": str(m.device) if remote else m.device.type,
             "last used": ago(time.monotonic() - m.last_used),
@@ -175,7 +175,7 @@ def share_report(registry) -> dict[str, dict]:
 
 
 def budget_report(registry) -> dict:
-    """Model memory in use against the budget, in MB."""
+    """Model memory in use against the budget, in MiB."""
     used, budget = registry.used_bytes(), registry.budget_bytes
     return {"used_mb": used / 2**20, "budget_mb": budget / 2**20,
             "fraction": min(1.0, used / budget) if budget else 0.0}

@@ -12,7 +12,7 @@ from playground.diagnostics import device_summary
 from playground.room.langdefaults import CHAT_PAGES
 from playground.ui import page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
-from playground.ui.i18n import language, language_selector, t
+from playground.ui.i18n import language, language_selector, t, tr
 from playground.ui.identity import keep_client_id
 
 OTHER = "Other Hugging Face id…"
@@ -61,7 +61,7 @@ def _token_field() -> None:
 def _device_and_state() -> None:
     dev = device_summary()
     label = "GPU" if dev["device"] == "cuda" else "RAM"
-    st.caption(t("sidebar.device_device_name_label", device=dev['device'], name=dev['name'], label=label, v3=dev['memory_used_mb'] / 1024, v4=dev['memory_total_mb'] / 1024))
+    st.caption(t("sidebar.device_device_name_label", device=dev['device'], name=tr(dev['name']), label=label, v3=dev['memory_used_mb'] / 1024, v4=dev['memory_total_mb'] / 1024))
     reg = registry()
     resident = reg.resident()
     if not resident:

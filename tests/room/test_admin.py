@@ -103,7 +103,7 @@ def test_resident_report_shows_memory_dtype_and_service_figures(smol):
     from playground.serving.registry import default_registry
 
     row = next(r for r in resident_report(default_registry()) if r["model"] == smol.name)
-    assert row["memory (MB)"] == pytest.approx(smol.footprint_bytes / 2**20, abs=0.1)
+    assert row["memory (MiB)"] == pytest.approx(smol.footprint_bytes / 2**20, abs=0.1)
     assert row["dtype"] == "float32" and row["device"] == "cpu" and row["busy"] is False
     assert row["completed requests"] >= 0 and row["queue"] == 0
 
