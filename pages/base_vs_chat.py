@@ -13,7 +13,7 @@ from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_expl
                                           model_picker, stop_strings, stream_handles)
 from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
-from playground.ui import presenter
+from playground.ui import page_model, presenter
 from playground.ui.i18n import t, tr
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
@@ -26,6 +26,7 @@ PROMPTS = [
 ]
 
 ensure_app_shell()  # this page loads its own two models instead of calling current_model()
+page_model.prepare()  # as the sidebar does: a Japanese tab's prompts (also without app.py)
 st.title(t("base_vs_chat.base_vs_chat"))
 st.caption(t("base_vs_chat.a_base_model_only"))
 
