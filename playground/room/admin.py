@@ -13,6 +13,7 @@ Package ``playground.room``: may import the feature packages (``lab``, ``prompti
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -91,9 +92,10 @@ class LoginThrottle:
         A refused-while-waiting try is not checked at all, so it cannot be guessed faster."""
         wait = self.wait_s(session)
         if wait > 0:
-            raise LoginThrottledError(f"too many wrong passwords: wait {wait:.0f} s before the "
+            seconds = max(1, math.ceil(wait))  # whole seconds, rounded up: never "wait 0 s"
+            raise LoginThrottledError(f"too many wrong passwords: wait {seconds} s before the "
                                       f"next try", key="errors.login_throttled",
-                                      params={"wait": f"{wait:.0f}"})
+                                      params={"wait": str(seconds)})
         ok = check_password(given, expected)
         with self._lock:
             if ok:
