@@ -15,6 +15,7 @@ from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
 from playground.ui import page_model, presenter
 from playground.ui.i18n import t, tr
+from playground.ui.made_with import made_with, remember
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
                   "raw text for both (what the tutorial's pipeline did)",
@@ -75,6 +76,7 @@ partial = collect_interrupted_many("bvc_handles")
 if partial:  # labelled with what was sent, not with what the boxes hold now
     st.session_state["bvc_last"] = (*st.session_state["bvc_sent"], partial)
 if go:
+    remember("base_vs_chat")  # the inputs (and lesson step) that make this result
     try:
         st.session_state["bvc_sent"] = (prompts, [m.name for m in ready])
         handles = [m.service.submit(GenerationRequest(
@@ -104,3 +106,4 @@ if last is not None:
     for col, result in zip(st.columns(len(results)), results):
         if not isinstance(result, PlaygroundError):
             col.caption(timings_caption(result))
+    made_with("base_vs_chat")  # "Made with: …" (and whether the inputs changed since)

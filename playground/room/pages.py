@@ -259,6 +259,7 @@ def _build() -> dict[str, PageSpec]:
             Field("show_prompt", "persona_show_prompt", "bool", False), _model("persona_chat"))),
         PageSpec("rag", "RAG: answers from sources", "rag", tuple(_rag_fields())),
         PageSpec("quantization", "Quantization (32 to 4 bits)", "quantization", (
+            Field("quick", "quant_quick", "bool", False),
             Field("presets", "quant_presets", "list", list(DEFAULT_PRESETS),
                   options=tuple(QUANT_PRESETS)),
             Field("prompt", "quant_prompt", "text", lang.prompt("quantization", DEFAULT_PROMPT),

@@ -184,6 +184,10 @@ def show_post(p: board.Post, admin: bool) -> None:
             meta.append(t("board_view.step", step=step_label(p.step)))  # this tab's language
         flags = ("📌 " if p.pinned else "") + (t("board_view.hidden") + " " if p.hidden else "")
         st.text(flags + " · ".join(m for m in meta if m))
+        if p.prompt:  # what the text answers, before it
+            shown = visible(p.prompt)
+            st.text(t("board_post.prompt", prompt=shown if len(shown) <= 300
+                      else shown[:299] + "…"))
         st.text(visible(p.text))
         shown = {k: v for k, v in p.settings.items()
                  if k in ("do_sample", "temperature", "top_p", "top_k", "min_p",

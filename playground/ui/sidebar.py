@@ -10,7 +10,7 @@ import streamlit as st
 
 from playground.diagnostics import device_summary
 from playground.room.langdefaults import CHAT_PAGES
-from playground.ui import page_model
+from playground.ui import admin_login, page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
 from playground.ui.i18n import language, language_selector, t, tr
 from playground.ui.identity import keep_client_id
@@ -19,11 +19,15 @@ OTHER = "Other Hugging Face id…"
 
 
 def _label(reg, n: str) -> str:
-    if n == OTHER:
-        return t("sidebar.other")
+    """The picker shows the name alone: with "(offline) · writes Japanese and English" after
+    it, the box cut the label at 1,400 px; that part is the caption under it."""
+    return t("sidebar.other") if n == OTHER else n
+
+
+def _about(reg, n: str) -> str:
     spec = reg.catalog[n]
     where = {"hf": "", "openai": t("sidebar.remote")}.get(spec.source, t("sidebar.offline"))
-    return n + where + (t("langmodel.writes_" + spec.writes) if spec.writes else "")
+    return (where + (t("langmodel.writes_" + spec.writes) if spec.writes else "")).strip(" ·")
 
 
 def _pick_model(page: str) -> None:
@@ -34,6 +38,8 @@ def _pick_model(page: str) -> None:
     choice = st.selectbox(t("sidebar.model"), names, index=index,
                           format_func=lambda n: _label(reg, n),
                           help=t("sidebar.every_tab_shares_the") + " " + t("langmodel.help"))
+    if choice != OTHER and _about(reg, choice):
+        st.caption(_about(reg, choice))
     if language() == "ja" and page in CHAT_PAGES:
         st.caption(t("langmodel.chat_page"))
     if choice == OTHER:
@@ -89,3 +95,4 @@ def render_sidebar(url_path: str | None = None) -> None:
         with st.container(key="sidebar_device"):
             _device_and_state()
         keep_client_id()  # the board's limit follows the browser, not the tab
+        admin_login.write_cookie()  # the instructor's login, for the next reload

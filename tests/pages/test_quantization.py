@@ -75,3 +75,18 @@ def test_model_output_is_escaped_and_highlighted_from_the_divergence():
 def test_the_embedded_reference_is_said_to_be_q4_1_dequantized(app):
     assert any("Q4_1 GGUF" in i.value and "de-quantized to float32" in i.value
                for i in app.info)
+
+
+def test_the_quick_mode_asks_for_the_reference_and_4_bits_and_a_few_tokens(app, monkeypatch):
+    from playground.quant.presets import QUICK_MAX_NEW_TOKENS, QUICK_PRESETS
+    from playground.room import shared
+
+    asked = []
+    monkeypatch.setattr(shared, "shared_comparison",
+                        lambda request, reg: asked.append(request) or None)
+    app.toggle(key="quant_quick").set_value(True).run()
+    assert app.multiselect(key="quant_presets").disabled
+    app.button(key="quant_go").click().run()
+    assert not app.exception
+    assert asked and asked[0].presets == QUICK_PRESETS == ("fp32", "nf4")
+    assert asked[0].max_new_tokens == QUICK_MAX_NEW_TOKENS == 8
