@@ -5,7 +5,7 @@ import streamlit as st
 from playground.errors import PlaygroundError
 from playground.room.admin import (budget_report, expected_password, login_throttle,
                                    resident_report)
-from playground.ui import presenter
+from playground.ui import admin_login, presenter
 from playground.ui.adapters_view import adapters_section
 from playground.ui.room_data_view import room_dataset_section
 from playground.ui.admin_view import budget_section, cache_section, rehearsal_section
@@ -15,18 +15,11 @@ from playground.ui.widgets import session_key, show_error
 from playground.ui.i18n import headers, t, tr
 
 
-def _secret() -> str | None:
-    try:  # st.secrets raises when there is no secrets.toml at all
-        return st.secrets.get("admin_password")
-    except Exception:
-        return None
-
-
 ensure_app_shell()  # a first visit straight to /admin still gets the sidebar
 st.title(t("admin.admin"))
 reg = registry()
 env = reg.config.admin.password_env
-expected = expected_password(env, _secret())
+expected = expected_password(env, admin_login.admin_secret())
 if expected is None:
     st.info(t("admin.the_admin_page_is", env=env))
     st.stop()
@@ -41,14 +34,14 @@ if not st.session_state.get("admin_ok"):
         show_error(err)
         st.stop()
     if ok:
-        st.session_state["admin_ok"] = True  # this browser session only
+        admin_login.logged_in(expected)  # this session, and a cookie that a reload keeps
         st.rerun()
     if submitted:
         st.error(t("admin.wrong_password"))
     st.stop()
 
 if st.sidebar.button(t("admin.log_out_of_admin")):
-    st.session_state["admin_ok"] = False
+    admin_login.log_out()  # the token is revoked and the cookie deleted
     st.rerun()
 
 st.subheader(t("admin.models_in_memory"))

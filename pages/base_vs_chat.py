@@ -13,8 +13,9 @@ from playground.ui.prompt_widgets import (collect_interrupted_many, load_or_expl
                                           model_picker, stop_strings, stream_handles)
 from playground.ui.resources import ensure_app_shell
 from playground.ui.widgets import settings_widgets, show_error, timings_caption
-from playground.ui import presenter
+from playground.ui import page_model, presenter
 from playground.ui.i18n import t, tr
+from playground.ui.made_with import made_with, remember
 
 OWN, RAW, CHAT = ("each its own way: chat template for chat models, raw text for base models",
                   "raw text for both (what the tutorial's pipeline did)",
@@ -26,6 +27,7 @@ PROMPTS = [
 ]
 
 ensure_app_shell()  # this page loads its own two models instead of calling current_model()
+page_model.prepare()  # as the sidebar does: a Japanese tab's prompts (also without app.py)
 st.title(t("base_vs_chat.base_vs_chat"))
 st.caption(t("base_vs_chat.a_base_model_only"))
 
@@ -74,6 +76,7 @@ partial = collect_interrupted_many("bvc_handles")
 if partial:  # labelled with what was sent, not with what the boxes hold now
     st.session_state["bvc_last"] = (*st.session_state["bvc_sent"], partial)
 if go:
+    remember("base_vs_chat")  # the inputs (and lesson step) that make this result
     try:
         st.session_state["bvc_sent"] = (prompts, [m.name for m in ready])
         handles = [m.service.submit(GenerationRequest(
@@ -103,3 +106,4 @@ if last is not None:
     for col, result in zip(st.columns(len(results)), results):
         if not isinstance(result, PlaygroundError):
             col.caption(timings_caption(result))
+    made_with("base_vs_chat")  # "Made with: …" (and whether the inputs changed since)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.room.pages import DRAGON
 from playground.serving.chat import build_messages
 from playground.serving.determinism import seed_promise
 from playground.errors import PlaygroundError
@@ -36,7 +37,8 @@ system = st.text_input(t("generate.system_prompt_optional"), persist_state=KEEP,
                        placeholder=t("generate.e_g_you_are")) if chat else None
 text = st.text_area(t("generate.prompt"), "Tell me a story about a dragon.", persist_state=KEEP, key="gen_prompt", height=100)
 if loaded.spec.source == "embedded":  # SmolLM2-135M-Instruct: English in, English out
-    st.caption(t("generate.english_only", name=loaded.name))
+    st.caption(t("generate.english_only", name=loaded.name) + (  # the gloss: its prompt only
+        " " + t("walk.dragon_means") if text.strip() == DRAGON else ""))
 elif chat and loaded.is_chat is False:  # gemma-3-270m: a base model, no chat template
     st.caption(t("langmodel.gemma_no_chat", name=loaded.name))
 

@@ -5,6 +5,7 @@ import re
 import streamlit as st
 
 from playground.errors import PlaygroundError
+from playground.room.langdefaults import persona_prompt
 from playground.prompting.persona import (MIN_BUDGET, PERSONAS, chat_request, reply_settings,
                                           without_last_reply)
 from playground.serving.settings import GenerationSettings
@@ -31,7 +32,7 @@ with st.sidebar:
     # rerun racing the switch cannot write one preset's text into another's editor.
     edits = st.session_state.setdefault("persona_edits", {})
     system = edits[preset] = st.text_area(
-        t("persona_chat.system_prompt"), edits.get(preset, PERSONAS[preset]), persist_state=KEEP, key=f"persona_system_{preset}",
+        t("persona_chat.system_prompt"), edits.get(preset, persona_prompt(preset, PERSONAS[preset])), persist_state=KEEP, key=f"persona_system_{preset}",
         height=130, help=t("persona_chat.edit_freely_it_is"))
     if loaded.spec.source == "embedded" and re.search("[\u3040-\u30ff\u4e00-\u9fff]", system):
         st.caption(t("persona_chat.english_only", name=loaded.name))  # e.g. the Kansai preset

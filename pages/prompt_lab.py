@@ -58,7 +58,7 @@ with templates_tab:
                else Prompt.raw(p.text) for p in filled]
     labels = [t("prompt_lab.template_n", n=p.template) + (
         "" if p.content is None else " · " + t("prompt_lab.content_n", n=p.content)) for p in filled]
-    run_prompts("lab_tpl", loaded, labels, prompts, settings, stop, go)
+    run_prompts("lab_tpl", loaded, labels, prompts, settings, stop, go, page="prompt_lab")
 
 with few_tab:
     few = few_shot_editor("lab_few")
@@ -93,4 +93,4 @@ with few_tab:
         stop_col.button(t("prompt_lab.stop_2"), key="lab_few_stop", help=t("prompt_lab.stops_only_your_own_2"))
         presenter.results_start("few")  # the result: first on the projector
         run_prompts("lab_few", loaded, [f"{k}-shot" for k in shots], fprompts, settings, stop,
-                    fgo)
+                    fgo, page="prompt_lab")

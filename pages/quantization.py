@@ -9,7 +9,8 @@ from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonR
 from playground.quant.worker import comparison_queue
 from playground.room.shared import shared_comparison
 from playground.quant.labels import reference_note
-from playground.quant.presets import DEFAULT_PRESETS, PRESETS, detect_machine, why_not
+from playground.quant.presets import (DEFAULT_PRESETS, PRESETS, QUICK_MAX_NEW_TOKENS,
+                                      QUICK_PRESETS, detect_machine, why_not)
 from playground.ui.quant_view import follow_job, show_comparison
 from playground.ui.resources import TOKEN_KEY, ensure_app_shell, model_name, registry
 from playground.ui import presenter
@@ -32,14 +33,19 @@ with st.sidebar:
                     help=t("quantization.continue_the_prompt_as"))
 
 name = model_name()
-st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=machine.name))
+st.markdown(t("quantization.model_name_pick_another", name=name, upper=machine.device.upper(), name2=tr(machine.name)))
 if (note := reference_note(reg, name)) is not None:
     st.info(tr(note), icon=":material/info:")
+quick = st.toggle(t("quant_tutorial.quick"), persist_state=KEEP, key="quant_quick",
+                  help=t("quant_tutorial.quick_help"))
 presets = st.multiselect(
     t("quantization.presets"), list(PRESETS), default=list(DEFAULT_PRESETS), persist_state=KEEP, key="quant_presets",
+    disabled=quick,
     placeholder=t("common.choose"),
     format_func=lambda p: p if why_not(PRESETS[p], machine) is None else p + t("quantization.not_here"),
     help="; ".join(f"{p.name}: {tr(p.summary)}" for p in PRESETS.values()))
+if quick:  # the reference and 4 bits, a few tokens: about half a minute on a CPU
+    presets, max_new = list(QUICK_PRESETS), QUICK_MAX_NEW_TOKENS
 unavailable = {p: why_not(PRESETS[p], machine) for p in presets if why_not(PRESETS[p], machine)}
 for p, reason in unavailable.items():
     st.caption(t("quantization.p_will_be_skipped", p=p, reason=tr(reason)))

@@ -19,6 +19,7 @@ from playground.ui.widgets import (collect_interrupted, output_slots, show_error
                                    stream_outputs)
 from playground.ui import presenter
 from playground.ui.i18n import t
+from playground.ui.made_with import made_with, remember
 
 st.title(t("sampling_lens.decoding_lens"))
 st.caption(t("sampling_lens.generate_a_short_text"))
@@ -53,6 +54,7 @@ if partial is not None:
     st.session_state["lens_last"] = partial
     st.session_state.pop("lens_step", None)  # a new text: start at its first step
 if go:
+    remember("sampling_lens")  # the inputs (and lesson step) that make this result
     try:
         handle = loaded.service.submit(GenerationRequest((prompt,), (settings,),
                                                          record_steps=top_n))
@@ -72,6 +74,7 @@ if result is None:
     st.stop()
 steps = result.samples[0].steps
 st.markdown(t("sampling_lens.output_v0", v0=as_text(result.samples[0].text)))
+made_with("sampling_lens")  # "Made with: …" (and whether the inputs changed since)
 if not steps:
     st.warning(t("sampling_lens.no_step_was_recorded"))
     st.stop()

@@ -43,9 +43,9 @@ except SettingsError as err:
 
 loaded = current_model()
 prompt = prompt_input("sweep", loaded.is_chat)
-left, right, _ = st.columns([1, 1, 6])
-go = left.button(t("sampling_sweep.run_sweep"), type="primary", key="sweep_go", disabled=plan is None)
-right.button(t("sampling_sweep.stop"), key="sweep_stop", help=t("sampling_sweep.stops_only_your_own"))
+row = st.container(horizontal=True)  # as wide as the labels: fixed columns cut 「スイープを実行」
+go = row.button(t("sampling_sweep.run_sweep"), type="primary", key="sweep_go", disabled=plan is None)
+row.button(t("sampling_sweep.stop"), key="sweep_stop", help=t("sampling_sweep.stops_only_your_own"))
 presenter.results_start()  # the result: first on the projector
 
 if interrupted("sweep_watch"):

@@ -36,7 +36,7 @@ def versions() -> dict[str, str]:
 
 
 def device_summary() -> dict[str, object]:
-    """Device name and memory in MB (GPU memory when CUDA is present, else system RAM)."""
+    """Device name and memory in MiB (GPU memory when CUDA is present, else system RAM)."""
     if torch.cuda.is_available():
         free, total = torch.cuda.mem_get_info()
         return {"device": "cuda", "name": torch.cuda.get_device_name(0),
@@ -104,7 +104,7 @@ def run_checks() -> list[Check]:
     dev = device_summary()
     return [
         Check("device", True, f"{dev['device']}: {dev['name']}, {dev['memory_used_mb']} / "
-                              f"{dev['memory_total_mb']} MB used"),
+                              f"{dev['memory_total_mb']} MiB used"),
         check_bitsandbytes(),
         check_default_model(),
         check_hub(),

@@ -20,3 +20,11 @@ def test_links_putting_inputs_into_session_state_are_not_warned_about():
     opens a step in a browser and reads the log."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["global"]["disableWidgetStateDuplicationWarning"] is True
+
+
+def test_safety_md_states_the_upload_limit_in_bytes_as_the_code_has_it():
+    text = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8").replace("\n  ", " ")
+    assert f"at most {MAX_DOCUMENT_BYTES:,} bytes" in text
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert f"{config['server']['maxUploadSize'] * 2**20:,} bytes" in text
+    assert "1,048 kB" not in text and "1,000 kB" not in text

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import os
+import re
 import sys
 
 from playground.errors import PlaygroundError, report_unexpected
@@ -46,7 +47,29 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# options whose value is free text a participant types: "-2+3" or "- a list" is their value
+TEXT_OPTIONS = ("--text", "--name", "--prompt", "--system", "--message", "--question")
+
+
+def text_values(argv: list[str]) -> list[str]:
+    """``--text -2+3`` -> ``--text=-2+3``: argparse reads a value that starts with "-" (and is
+    not a plain negative number) as an option and refuses the command. A value spelled like an
+    option itself (``-x``, ``--json``) is left alone."""
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if (arg in TEXT_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-")
+                and not re.fullmatch(r"--[A-Za-z][\w-]*|-[A-Za-z]", argv[i + 1])):
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = text_values(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     try:
         code = int(args.func(args) or 0)

@@ -34,6 +34,9 @@ def register(sub) -> None:
     g.add_argument("--fair-sessions", type=in_range(2, 256), default=30,
                    help="participants of the busy room")
     g.add_argument("--fair-seconds", type=in_range(1, 600, float), default=20.0)
+    g.add_argument("--fair-wait", type=in_range(1, 270, float), default=120.0,
+                   help="seconds the newcomer is watched; a newcomer not done by then is "
+                        "reported as waiting at least that long (a busy machine's fifo)")
     p.add_argument("--peer", metavar="URL", help="also run the sessions against this "
                    "OpenAI-compatible engine (e.g. http://127.0.0.1:8081/v1), one core each")
     p.add_argument("--peer-model", default="default", help="the model id the peer serves")
@@ -79,11 +82,16 @@ def run(args) -> int:
 
 def _fairness(loaded, args) -> int:
     report = run_fairness(loaded, args.fair_rows, args.fair_tokens, args.fair_sessions,
-                          args.fair_seconds, progress=say)
+                          args.fair_seconds, progress=say, wait_s=args.fair_wait)
     if args.json:
         print_json(report)
         return 0
     for name, r in report["newcomer"].items():
+        if not r["finished"]:
+            print(f"{name:>5}: newcomer beside 3 x {args.fair_rows} rows x {args.fair_tokens} "
+                  f"tokens: not done after {r['waited_s']} s ({r['tokens']} of its 8 tokens; "
+                  f"at least that long: a partial figure)")
+            continue
         print(f"{name:>5}: newcomer beside 3 x {args.fair_rows} rows x {args.fair_tokens} "
               f"tokens: first token {r['first_token_s']} s, its {r['tokens']} tokens in "
               f"{r['total_s']} s ({r['rows_parked_for_others']} rows parked for it)")

@@ -82,15 +82,15 @@ def print_table(doc: dict) -> None:
     res = doc.get("residency") or {}
     if "start" in res:
         unit = "allocated_mb" if "allocated_mb" in res["start"] else "rss_mb"
-        print(f"residency (budget {res['budget_mb']:,.0f} MB; memory = {unit}):")
+        print(f"residency (budget {res['budget_mb']:,.0f} MiB; memory = {unit}):")
         for key in [k for k in res if k.startswith("after_load_")] + ["start", "end"]:
             if key in res:
-                print(f"  {key:<28} {res[key][unit]:>10,.1f} MB   models "
-                      f"{res[key]['models_mb']:,.1f} MB")
+                print(f"  {key:<28} {res[key][unit]:>10,.1f} MiB   models "
+                      f"{res[key]['models_mb']:,.1f} MiB")
         kept = res["busy_model_kept"]
         print(f"  busy model kept: busy {kept['busy_when_asked']}, other load refused "
               f"{kept['load_refused']}, still resident {kept['still_resident']}; evicted "
-              f"{res['evicted']}; left by the evicted model {res['left_by_evicted_mb']} MB")
+              f"{res['evicted']}; left by the evicted model {res['left_by_evicted_mb']} MiB")
     else:
         print(f"residency: {res}")
     for shape, t in doc.get("throughput", {}).items():
@@ -129,8 +129,8 @@ def print_table(doc: dict) -> None:
             if r["status"] != "ok":
                 print(f"  {r['preset']:<12} {r['status']}: {r.get('reason')}")
                 continue
-            print(f"  {r['preset']:<12} weights {r['weights_mb']:>9,.1f} MB  growth "
-                  f"{r.get('memory_growth_mb', '-')} MB  {r['tokens_per_s']:>9,.1f} tok/s "
+            print(f"  {r['preset']:<12} weights {r['weights_mb']:>9,.1f} MiB  growth "
+                  f"{r.get('memory_growth_mb', '-')} MiB  {r['tokens_per_s']:>9,.1f} tok/s "
                   f"({r.get('speed_vs_reference')}x)")
     else:
         print(f"bitsandbytes: {bnb}")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from playground.cli import print_json, say
 from playground.quant.compare import DEFAULT_PROMPT, MAX_NEW_TOKENS, ComparisonRequest
-from playground.quant.presets import DEFAULT_PRESETS, PRESETS
+from playground.quant.presets import (DEFAULT_PRESETS, PRESETS, QUICK_MAX_NEW_TOKENS,
+                                      QUICK_PRESETS)
 from playground.quant.worker import run_isolated
 from playground.serving.registry import default_registry
 
@@ -26,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--raw", action="store_true", help="continue the raw text instead")
     p.add_argument("--max-new-tokens", type=int, default=32,
                    help=f"greedy tokens per preset, {MAX_NEW_TOKENS.describe()}")
+    p.add_argument("--quick", action="store_true",
+                   help=f"the page's quick mode: presets {','.join(QUICK_PRESETS)} and "
+                        f"{QUICK_MAX_NEW_TOKENS} tokens (instead of --presets/--max-new-tokens)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -41,8 +45,9 @@ def _cell(value, digits: int = 1) -> str:
 def run(args) -> int:
     registry = default_registry()
     request = ComparisonRequest(  # bad presets or settings fail before anything loads
-        model=args.model or registry.config.models.default, presets=args.presets,
-        prompt=args.prompt, max_new_tokens=args.max_new_tokens,
+        model=args.model or registry.config.models.default,
+        presets=QUICK_PRESETS if args.quick else args.presets, prompt=args.prompt,
+        max_new_tokens=QUICK_MAX_NEW_TOKENS if args.quick else args.max_new_tokens,
         chat=False if args.raw else None, instructor=True)  # the CLI is the instructor's
     last = [""]
 
@@ -55,10 +60,10 @@ def run(args) -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    memory = "GPU MB" if result.device == "cuda" else "RSS MB"
+    memory = "GPU MiB" if result.device == "cuda" else "RSS MiB"
     print(f"{result.model} on {result.device}; agreement vs {result.reference}; "
           f"perplexity of a fixed {len(result.reference_text.split())}-word text")
-    print(f"{'preset':<12} {'weights MB':>10} {memory:>8} {'load s':>7} {'TTFT s':>7} "
+    print(f"{'preset':<12} {'weights MiB':>10} {memory:>8} {'load s':>7} {'TTFT s':>7} "
           f"{'tok/s':>6} {'chrF':>6} {'BLEU':>6} {'same':>5} {'diverge':>7} {'ppl':>7}")
     for r in result.rows:
         if r.status != "ok":
@@ -73,6 +78,6 @@ def run(args) -> int:
         print(f"\n--- {r.preset}\n{r.text}")
     what = ("GPU memory in use" if result.device == "cuda"
             else "this process's memory (RSS; the copies were loaded in a child process)")
-    print(f"\n{what}: {result.memory_before_mb:.0f} MB before, "
-          f"{result.memory_after_mb:.0f} MB after ({result.seconds:.0f} s in all)")
+    print(f"\n{what}: {result.memory_before_mb:.0f} MiB before, "
+          f"{result.memory_after_mb:.0f} MiB after ({result.seconds:.0f} s in all)")
     return 0

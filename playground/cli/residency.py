@@ -37,7 +37,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     if not args.budget_mb > 0:  # 0 would mean "the default budget", below 0 means nothing
-        raise SettingsError([f"--budget-mb must be above 0 MB, got {args.budget_mb:g}"])
+        raise SettingsError([f"--budget-mb must be above 0 MiB, got {args.budget_mb:g}"])
     config = load_config()
     config = dataclasses.replace(config, models=dataclasses.replace(
         config.models, memory_budget_mb=args.budget_mb))
@@ -74,8 +74,8 @@ def run(args) -> int:
         what = (f"after loading {s['loaded']}" if s["loaded"] else
                 f"after refusing {s['asked']}" if s.get("refused") else "at start")
         print(f"{what}: resident {s['resident'] or 'none'}; evicted so far "
-              f"{s['evicted'] or 'none'}; models {s['model_mb']:,.0f} MB of "
-              f"{args.budget_mb:,.0f}; process RSS {s['rss_mb']:,.0f} MB")
+              f"{s['evicted'] or 'none'}; models {s['model_mb']:,.0f} MiB of "
+              f"{args.budget_mb:,.0f}; process RSS {s['rss_mb']:,.0f} MiB")
         if s.get("budget_note") or s.get("refused"):
             print(f"  {s.get('budget_note') or s['refused']}")
     return code

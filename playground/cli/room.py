@@ -132,7 +132,7 @@ def _bench(args) -> int:
     if args.json:
         print_json(report)
     else:
-        print(f"{args.posts} posts: {report['db_mb']} MB ({report['bytes_per_post']} bytes per "
+        print(f"{args.posts} posts: {report['db_mb']} MiB ({report['bytes_per_post']} bytes per "
               f"post), {report['ms_per_post']} ms per post, newest 200 listed in "
               f"{report['list_200_newest_ms']} ms ({path})")
     return 0

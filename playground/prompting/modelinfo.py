@@ -51,7 +51,7 @@ class ModelSummary:
             ("Context length", f"{self.context_length:,} tokens"),
             ("dtype", self.dtype),
             ("Device", self.device),
-            ("Memory footprint", f"{self.footprint_bytes / 2**20:,.1f} MB"),
+            ("Memory footprint", f"{self.footprint_bytes / 2**20:,.1f} MiB"),
         ]
 
 

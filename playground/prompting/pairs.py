@@ -36,7 +36,7 @@ def pair_note(name_a: str, name_b: str) -> str | None:
     a, b = family(name_a), family(name_b)
     if a == b:
         return None
-    pairs = " or ".join(f"{x} / {y}" for x, y in SAME_FAMILY_PAIRS)
+    pairs = "; ".join(f"{x} / {y}" for x, y in SAME_FAMILY_PAIRS)  # no English "or"
     return (f"These two models are different families ({a} vs {b}): they differ in size, "
             f"architecture and training data as well as in instruction tuning, so not every "
             f"difference below comes from chat training. With the Hub, pick a same-family "

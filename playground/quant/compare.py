@@ -30,6 +30,7 @@ from playground.serving.chat import build_messages
 from playground.errors import PlaygroundError, RequestCancelled
 from playground.quant.presets import (PRESETS, Machine, caveat, detect_machine, parse_presets,
                                       process_rss_mb, release_memory, why_not)
+from playground.quant.tutorial import kept_share
 from playground.serving.registry import LoadedModel, Registry, load_error
 from playground.serving.residency import ModelNotAllowedError, estimate_bytes
 from playground.serving.service import GenerationRequest, Prompt
@@ -72,7 +73,7 @@ class ComparisonRequest:
 
 @dataclass
 class PresetRow:
-    """One preset's measurements. Memory in MB, times in s; scores 0-100 vs the reference."""
+    """One preset's measurements. Memory in MiB, times in s; scores 0-100 vs the reference."""
 
     preset: str
     recipe: str
@@ -95,6 +96,7 @@ class PresetRow:
     bleu: float | None = None
     first_divergence: int | None = None  # token index; None when identical
     divergence_char: int | None = None   # where the divergent token starts in ``text``
+    kept_share: float | None = None      # parameters bitsandbytes would leave unquantized
 
 
 @dataclass
@@ -118,11 +120,11 @@ class Comparison:
         out = []
         for r in self.rows:
             row = {"preset": r.preset, "status": r.status if r.status == "ok" else
-                   f"{r.status}: {r.reason}", "weights (MB)": r.footprint_mb}
+                   f"{r.status}: {r.reason}", "weights (MiB)": r.footprint_mb}
             if gpu:
-                row |= {"GPU allocated (MB)": r.gpu_allocated_mb, "GPU peak (MB)": r.gpu_peak_mb}
+                row |= {"GPU allocated (MiB)": r.gpu_allocated_mb, "GPU peak (MiB)": r.gpu_peak_mb}
             else:
-                row["RSS growth (MB)"] = r.rss_growth_mb
+                row["RSS growth (MiB)"] = r.rss_growth_mb
             row |= {"load (s)": r.load_s, "first token (s)": r.ttft_s,
                     "speed (tok/s)": r.tokens_per_s, f"chrF vs {self.reference}": r.chrf,
                     f"BLEU vs {self.reference}": r.bleu, "same text": r.identical,
@@ -233,8 +235,8 @@ def _no_room(preset, where, device: torch.device) -> str | None:
             else psutil.virtual_memory().available)
     if need <= free * 0.8:  # leave room for the sessions that are generating right now
         return None
-    return (f"a {preset.name} copy needs about {need / 2**20:,.0f} MB and only "
-            f"{free / 2**20:,.0f} MB of {device.type.upper()} memory is free now")
+    return (f"a {preset.name} copy needs about {need / 2**20:,.0f} MiB and only "
+            f"{free / 2**20:,.0f} MiB of {device.type.upper()} memory is free now")
 
 
 def _run_preset(row, preset, request, registry, spec, where, kwargs, tokenizer, lock,
@@ -265,6 +267,8 @@ def _run_preset(row, preset, request, registry, spec, where, kwargs, tokenizer, 
             return None
         row.load_s = round(time.perf_counter() - t0, 2)
         row.footprint_mb = _mb(model.get_memory_footprint())
+        if not preset.quantized:  # counted on whole weights (4-bit layers pack two per byte)
+            row.kept_share = kept_share(model)
         step(0.5, f"{preset.name}: scoring the reference text…")
         # A measurement, not generation: one forward pass over a fixed text. It runs here
         # because this copy is private to the comparison and its service is not started

@@ -1,6 +1,6 @@
 """What the Quantization page's "fp32" reference really is, for models that ship as GGUF.
 
-The embedded SmolLM2 and the optional Gemma 3 are GGUF files with 4-bit weights. Loading one
+The embedded SmolLM2 and Gemma 3 are GGUF files with 4-bit weights. Loading one
 de-quantizes it: every weight becomes a float32 number, but only the values the 4-bit code can
 express (16 levels per block, with a scale). So the comparison's "fp32" row is a float copy of
 a 4-bit model, not the original training weights; the fp16/bf16/int8/4-bit rows are measured

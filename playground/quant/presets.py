@@ -85,6 +85,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                 ("bnb_4bit_use_double_quant", True), ("bnb_4bit_compute_dtype", "bfloat16"))),
 ]}
 DEFAULT_PRESETS = ("fp32", "bf16", "int8", "nf4")
+# the quick mode, for a class with half a minute: the reference and 4 bits, a few tokens
+QUICK_PRESETS = ("fp32", "nf4")
+QUICK_MAX_NEW_TOKENS = 8
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ def parse_presets(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 # -- memory --------------------------------------------------------------------------------
 
 def process_rss_mb() -> float:
-    """Resident memory of this whole process, in MB (every session and model counted)."""
+    """Resident memory of this whole process, in MiB (every session and model counted)."""
     return psutil.Process().memory_info().rss / 2**20
 
 

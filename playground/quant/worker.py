@@ -5,7 +5,8 @@ freed: shared-library code paged in for the 8-bit and bf16 kernels, modules impo
 first time, allocator arenas of the copies' threads. Measured on the embedded model, a first
 comparison run in-process grows the process by 40-100 MB. In a child process all of that goes
 away when the child exits, and a crash in native quantization code ends the child, not the
-server with every participant's session.
+server with every participant's session. The child ends itself when the server dies
+(``watch_parent``).
 
 The child is ``python -m playground.quant.worker``. It reads the request as JSON on stdin
 (the access token travels there, never on the command line), runs ``run_comparison`` with
@@ -42,6 +43,7 @@ _KINDS = {cls.__name__: cls for cls in vars(errors).values()
           and cls is not errors.SettingsError}
 
 
+PARENT_ENV = "PLAYGROUND_WORKER_PARENT"  # the server's pid, which the child watches
 _queue: JobQueue | None = None
 _queue_lock = threading.Lock()
 
@@ -76,7 +78,7 @@ def run_isolated(request: ComparisonRequest, registry: Registry,
     child = subprocess.Popen(
         [sys.executable, "-m", "playground.quant.worker"], stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+        env={**os.environ, "TOKENIZERS_PARALLELISM": "false", PARENT_ENV: str(os.getpid())})
     lines: Queue = Queue()
     stderr_tail: deque[str] = deque(maxlen=20)
     threading.Thread(target=_pump, args=(child.stdout, lines.put), daemon=True).start()
@@ -144,6 +146,21 @@ def _crash_message(code: int | None, stderr_tail) -> str:
             + (f": {last.strip()[:300]}" if last else ""))
 
 
+def watch_parent(parent: int, interval_s: float = 0.2) -> threading.Thread:
+    """End this process as soon as ``parent`` is gone (the server was killed or crashed): a
+    daemon thread compares ``os.getppid()`` with it, since an orphan is handed to another
+    parent. Without it a comparison ran on for its whole current load, holding cores and
+    memory that the restarted server needs."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os._exit(3)
+
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> int:
     from playground.quant.compare import run_comparison
     from playground.serving.registry import default_registry
@@ -152,6 +169,7 @@ def main() -> int:
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
 
+    watch_parent(int(os.environ.get(PARENT_ENV) or os.getppid()))
     try:
         fields = json.loads(sys.stdin.read())
         request = ComparisonRequest(**{**fields, "presets": tuple(fields["presets"])})

@@ -13,6 +13,7 @@ Package ``playground.room``: may import the feature packages (``lab``, ``prompti
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -91,9 +92,10 @@ class LoginThrottle:
         A refused-while-waiting try is not checked at all, so it cannot be guessed faster."""
         wait = self.wait_s(session)
         if wait > 0:
-            raise LoginThrottledError(f"too many wrong passwords: wait {wait:.0f} s before the "
+            seconds = max(1, math.ceil(wait))  # whole seconds, rounded up: never "wait 0 s"
+            raise LoginThrottledError(f"too many wrong passwords: wait {seconds} s before the "
                                       f"next try", key="errors.login_throttled",
-                                      params={"wait": f"{wait:.0f}"})
+                                      params={"wait": str(seconds)})
         ok = check_password(given, expected)
         with self._lock:
             if ok:
@@ -143,7 +145,7 @@ def resident_report(registry) -> list[dict]:
         remote = getattr(m.device, "type", "") == "remote"
         rows.append({
             "model": m.name,
-            "memory (MB)": round(m.footprint_bytes / 2**20, 1),
+            "memory (MiB)": round(m.footprint_bytes / 2**20, 1),
             "dtype": str(m.dtype).removeprefix("torch."),
             "device": str(m.device) if remote else m.device.type,
             "last used": ago(time.monotonic() - m.last_used),
@@ -175,7 +177,7 @@ def share_report(registry) -> dict[str, dict]:
 
 
 def budget_report(registry) -> dict:
-    """Model memory in use against the budget, in MB."""
+    """Model memory in use against the budget, in MiB."""
     used, budget = registry.used_bytes(), registry.budget_bytes
     return {"used_mb": used / 2**20, "budget_mb": budget / 2**20,
             "fraction": min(1.0, used / budget) if budget else 0.0}

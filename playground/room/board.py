@@ -55,6 +55,15 @@ class Post:
     inputs: dict = field(default_factory=dict)
 
     @property
+    def prompt(self) -> str:
+        """What the post's text answers: the prompt (or question) the page had ("" if none)."""
+        for name in ("prompt", "question", "prompts", "content"):
+            value = self.inputs.get(name)
+            if isinstance(value, str) and value.strip():
+                return value
+        return ""
+
+    @property
     def link(self) -> str:
         """The page with this post's inputs ("" when the page has no share link for them)."""
         if not self.inputs and self.page not in PAGES:

@@ -335,7 +335,7 @@ def run_gpucheck(plan: CheckPlan, tokenizer_dir, config: Config | None = None,
         on_section(doc)
 
     progress(f"residency: {' and '.join(residency_pair(plan.shapes))} under "
-             f"{_mb(registry.budget_bytes):,.0f} MB…")
+             f"{_mb(registry.budget_bytes):,.0f} MiB…")
     save("residency", run(check_residency, registry, residency_pair(plan.shapes), progress))
     # the resident shape first: one load fewer
     order = sorted(plan.shapes, key=lambda s: registry.get_loaded(

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Callable, Iterator
 
+from playground.tuning.data import KANSAI_SYSTEM
+
 JA_MODEL = "gemma-3-270m"
 # the Japanese tab's chat model: gemma-3-270m with the Kansai adapter setup trains (the
 # Fine-tuning page's built-in set); where it is missing the chat pages keep the configured model
@@ -44,6 +46,24 @@ JA_TEMPLATES = [
     "ドラゴンの物語: {content}",
 ]
 JA_CONTENT = "Tell me a story about a dragon."
+# Prompt lab's few-shot block stays the tutorial's own English prompt ("Please translate to
+# Japanese:\nEnglish: ...\nJapanese:"): with Japanese labels gemma-3-270m repeated the
+# "英語: ..." line instead of translating it.
+JA_BVC_PROMPTS = [
+    "日本語に訳してください: Tell me a story about a dragon.",
+    "短い文を書いてください: ドラゴンの物語",
+    "次の文を言い換えてください: 昔々、あるところにドラゴンがいました。",
+]
+# the persona presets' system prompts in a Japanese tab (the preset names stay the keys)
+JA_PERSONAS = {
+    # the built-in Kansai adapter was trained with this very text (playground.tuning.data)
+    "Kansai-dialect assistant": KANSAI_SYSTEM,
+    "Pirate": "あなたは年老いた海賊の船長です。どの質問にも海賊らしい口調で、船や宝や海の話を"
+              "まじえて答えてください。",
+    "Strict teacher": "あなたは厳しくも公平な先生です。正確で短い答えを返し、質問に誤りがあれば"
+                      "指摘し、答えの最後には生徒向けの短い練習問題を必ず 1 つ出してください。",
+    "Helpful assistant": "あなたは親切なアシスタントです。",
+}
 
 _source: dict[str, Callable[[], str]] = {"fn": lambda: "en"}
 _speaking: ContextVar[str | None] = ContextVar("speaking", default=None)
@@ -108,3 +128,8 @@ def by_language(en, ja) -> Callable[[dict], object]:
 
 def prompt(page: str, en: str) -> Callable[[dict], str]:
     return by_language(en, JA_PROMPTS.get(page, en))
+
+
+def persona_prompt(name: str, en: str, lang: str | None = None) -> str:
+    """A persona preset's system prompt in the tab's language (``en``: the preset's own)."""
+    return JA_PERSONAS.get(name, en) if (lang or language()) == "ja" else en

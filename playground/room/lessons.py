@@ -55,7 +55,9 @@ class Step:
 
     @property
     def link(self) -> str:
-        return encode_link(self.page, self.inputs)
+        # only what the step names: a Japanese tab keeps its own model (gemma-3-270m) and
+        # defaults through the lesson instead of taking the instructor's English ones
+        return encode_link(self.page, self.inputs, given_only=True)
 
     def note_for(self, lang: str) -> str:
         return self.note_ja if lang == "ja" and self.note_ja else self.note

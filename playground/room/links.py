@@ -46,11 +46,14 @@ PLAIN_MAX = 100           # longer values (or any with a newline) go into the co
 _INFLATE_MAX = 256 * 1024  # bytes a compact part may inflate to (no zip bombs)
 
 
-def encode_link(page: str, inputs: dict, keep: dict | None = None) -> str:
+def encode_link(page: str, inputs: dict, keep: dict | None = None,
+                given_only: bool = False) -> str:
     """The link (path + query) that opens ``page`` with ``inputs``.
 
     ``inputs``: input name -> value (typed, or text as on the command line); inputs left out
     keep their defaults. ``keep``: other query parameters to carry along (e.g. ``lang``).
+    ``given_only``: only the inputs named in ``inputs`` go into the link (a lesson step): the
+    others, the model included, stay each tab's own default (gemma-3-270m in a Japanese tab).
     Raises ``LinkError`` for an unknown page or input, a value the page refuses, or a link
     longer than ``MAX_LINK``.
     """
@@ -68,6 +71,8 @@ def encode_link(page: str, inputs: dict, keep: dict | None = None) -> str:
     compact: dict[str, Any] = {}
     for f in spec.fields:
         value = values[f.name]
+        if given_only and f.name not in inputs:
+            continue
         if value is None or _default_everywhere(f, values, value):
             continue
         shown = f.to_link(value)

@@ -126,8 +126,8 @@ class SoakReport:
     def summary(self) -> str:
         return (f"{self.requests} requests in {self.seconds:.0f} s: {self.failed} failed, "
                 f"{self.mixed} mixed, {self.incomplete} incomplete; RSS {self.rss_start_mb:.0f} "
-                f"MB at start, {self.rss_warm_mb:.0f} MB warm, peak {self.rss_peak_mb:.0f} MB, "
-                f"{self.rss_end_mb:.0f} MB at the end")
+                f"MiB at start, {self.rss_warm_mb:.0f} MiB warm, peak {self.rss_peak_mb:.0f} MiB, "
+                f"{self.rss_end_mb:.0f} MiB at the end")
 
 
 def run_soak(loaded, sessions: int = 32, seconds: float = 60.0, new_tokens: int = 24,
@@ -179,7 +179,7 @@ def run_soak(loaded, sessions: int = 32, seconds: float = 60.0, new_tokens: int 
         if not report.rss_warm_mb and time.perf_counter() >= warm_at:
             report.rss_warm_mb = proc.memory_info().rss / 2**20
         progress(f"{report.requests} requests, {report.failed} failed, "
-                 f"rss {proc.memory_info().rss / 2**20:.0f} MB")
+                 f"rss {proc.memory_info().rss / 2**20:.0f} MiB")
     report.seconds = time.perf_counter() - start
     gc.collect()
     report.rss_end_mb = proc.memory_info().rss / 2**20

@@ -278,7 +278,8 @@ def _build() -> dict[str, PageSpec]:
                   check=_model_check, max_len=200, extra={"other_id": True}),
             Field("model_b", "bvc_model_1", "text", "gemma-3-270m", check=_model_check,
                   max_len=200, extra={"other_id": True}),
-            Field("prompts", "bvc_prompts", "text", f"\n{SEPARATOR}\n".join(BVC_PROMPTS)),
+            Field("prompts", "bvc_prompts", "text", lang.by_language(
+                f"\n{SEPARATOR}\n".join(BVC_PROMPTS), f"\n{SEPARATOR}\n".join(lang.JA_BVC_PROMPTS))),
             Field("send", "bvc_send", "choice", "own", options=tuple(BVC_SEND),
                   widget=BVC_SEND))),
         PageSpec("chat_template", "Chat template", "chat_template", (
@@ -295,12 +296,13 @@ def _build() -> dict[str, PageSpec]:
             Field("persona", "persona_preset", "choice", list(PERSONAS)[0],
                   options=tuple(PERSONAS)),
             Field("system", "persona_system_{persona}", "text",
-                  lambda v: PERSONAS[v["persona"]], max_len=2000),
+                  lambda v: lang.persona_prompt(v["persona"], PERSONAS[v["persona"]]), max_len=2000),
             *(f for f in settings_fields("persona", PERSONA)  # one reply: no samples
               if f.name != "num_return_sequences"),
             Field("show_prompt", "persona_show_prompt", "bool", False), _model("persona_chat"))),
         PageSpec("rag", "RAG: answers from sources", "rag", tuple(_rag_fields())),
         PageSpec("quantization", "Quantization (32 to 4 bits)", "quantization", (
+            Field("quick", "quant_quick", "bool", False),
             Field("presets", "quant_presets", "list", list(DEFAULT_PRESETS),
                   options=tuple(QUANT_PRESETS)),
             Field("prompt", "quant_prompt", "text", lang.prompt("quantization", DEFAULT_PROMPT),

@@ -100,7 +100,7 @@ def check_fits(name: str, size: HubSize, budget_bytes: int, bytes_per_param: int
     need = size.memory_bytes(bytes_per_param)
 
     def mb(n: int) -> str:
-        return f"{n / 2**20:,.0f} MB"
+        return f"{n / 2**20:,.0f} MiB"
 
     if need > budget_bytes:
         raise MemoryBudgetError(

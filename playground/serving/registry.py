@@ -332,7 +332,7 @@ class Registry:
             for m in victims:
                 progress(f"Unloading {m.name} (least recently used) to make room…")
                 self.unload(m.name, reason=f"{m.name} was unloaded to make room for {keep} (the "
-                                           f"model memory budget of {budget_mb:.0f} MB cannot "
+                                           f"model memory budget of {budget_mb:.0f} MiB cannot "
                                            f"hold them together); load it again to use it")
             if victims:
                 self.budget_notes.append(BudgetNote(keep, budget_mb,

@@ -108,10 +108,10 @@ def budget_error(name: str, need: int, budget: int, busy: list[str], kept: list[
     params = {"name": name or "the model", "need": mb(need), "budget": mb(budget),
               "busy": ", ".join(busy), "kept": ", ".join(kept),
               "minutes": f"{protect_s / 60:.0f}", "loaded": ", ".join(loaded)}
-    head = (f"not enough model memory for {params['name']}: it needs about {params['need']} MB "
-            f"and the budget is {params['budget']} MB")
+    head = (f"not enough model memory for {params['name']}: it needs about {params['need']} MiB "
+            f"and the budget is {params['budget']} MiB")
     if budget <= 0:
-        key, text = "budget_zero", f"{head}; the budget must be above 0 MB"
+        key, text = "budget_zero", f"{head}; the budget must be above 0 MiB"
     elif busy and kept:
         key, text = "budget_busy_recent", (
             f"{head}, with {params['busy']} in use right now and {params['kept']} used by the "
@@ -154,7 +154,7 @@ class BudgetNote:
         if self.refused:
             return self.refused
         return (f"{self.model} is loaded; {', '.join(self.unloaded)} was unloaded to make room "
-                f"(the model memory budget of {self.budget_mb:.0f} MB cannot hold them "
+                f"(the model memory budget of {self.budget_mb:.0f} MiB cannot hold them "
                 f"together)")
 
 

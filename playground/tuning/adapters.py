@@ -19,12 +19,9 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from playground.tuning.data import Record, heldout_prompts, load_builtin
+from playground.tuning.data import KANSAI_SYSTEM, Record, heldout_prompts, load_builtin
 from playground.tuning.loop import TrainJob, TrainResult, TrainSettings, train
 
-# the system prompt of the Kansai persona in a Japanese tab; half the built-in set carries it,
-# so the adapter answers in Kansai-ben with it and without it
-KANSAI_SYSTEM = "あなたは大阪出身の明るいアシスタントです。いつも関西弁で、親しみやすく答えてください。"
 KANSAI = "kansai"
 BUILTIN_SETTINGS = {KANSAI: TrainSettings(num_train_epochs=1, learning_rate=3e-4,
                                           per_device_train_batch_size=4, seed=0,

@@ -60,6 +60,10 @@ BUILTINS = {b.name: b for b in [
     Builtin("sentiment-ja", "gemma-3-270m", "ja", "sentiment_ja.jsonl", labelled=True,
             description="日本語のレビュー (positive / negative), with a held-out test split"),
 ]}
+# the Kansai persona's system prompt in a Japanese tab (Persona chat's preset,
+# ``room.langdefaults.JA_PERSONAS``); half the built-in Kansai set carries it, so the adapter
+# answers in Kansai-ben with it and without it
+KANSAI_SYSTEM = "あなたは大阪出身の明るいアシスタントです。いつも関西弁で、親しみやすく答えてください。"
 LABEL_PROMPT = {"en": "Review: {text}\nSentiment:", "ja": "レビュー: {text}\n評価:"}
 
 

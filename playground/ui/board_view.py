@@ -161,6 +161,18 @@ def _posts(page: str | None, step: str | None, admin: bool) -> list[board.Post]:
     return cached[1]
 
 
+def settings_line(shown: dict) -> str:
+    """A post's settings in this tab's language: greedy or sampling in words, the parameters
+    as transformers spells them (``temperature=0.9``)."""
+    parts = []
+    for k, v in shown.items():
+        if k == "do_sample":
+            parts.append(t("board_post.sampling") if v else t("board_post.greedy"))
+        else:
+            parts.append(f"{k}={v}")
+    return t("board_post.settings", settings=", ".join(parts))
+
+
 def show_post(p: board.Post, admin: bool) -> None:
     with st.container(border=True, key=f"board_post_{p.id}"):
         # what participants typed: control characters and bidi overrides shown, not obeyed
@@ -172,12 +184,16 @@ def show_post(p: board.Post, admin: bool) -> None:
             meta.append(t("board_view.step", step=step_label(p.step)))  # this tab's language
         flags = ("📌 " if p.pinned else "") + (t("board_view.hidden") + " " if p.hidden else "")
         st.text(flags + " · ".join(m for m in meta if m))
+        if p.prompt:  # what the text answers, before it
+            shown = visible(p.prompt)
+            st.text(t("board_post.prompt", prompt=shown if len(shown) <= 300
+                      else shown[:299] + "…"))
         st.text(visible(p.text))
         shown = {k: v for k, v in p.settings.items()
                  if k in ("do_sample", "temperature", "top_p", "top_k", "min_p",
                           "epsilon_cutoff", "max_new_tokens", "num_return_sequences", "seed")}
         if shown:
-            st.text(", ".join(f"{k}={v}" for k, v in shown.items()))
+            st.text(settings_line(shown))
         cols = st.columns([1, 1, 1, 6])
         # Open: this tab, its language kept, the path a broadcast's Open takes (a new tab
         # would be a new session in the default language)

@@ -128,6 +128,23 @@ def _chosen() -> None:
     lang = st.session_state[SELECT_KEY]
     st.session_state[LANG_KEY] = lang
     st.query_params["lang"] = lang  # only this parameter: share-link parameters stay
+    _keep_choices()
+
+
+def _keep_choices() -> None:
+    """Give every radio and select box of the pages its value back after a language switch.
+
+    Their labels are translated, so the switch draws them as new widgets, and the browser's
+    state of the old ones names an option by its old (other-language) label: Generate's Input
+    and Decoding radios showed nothing selected. Setting each kept value through session
+    state again makes the new widget start from it."""
+    from playground.room.pages import PAGES
+
+    state = st.session_state
+    for spec in PAGES.values():
+        for f in spec.fields:
+            if f.kind in ("choice", "bool") and "{" not in f.key and f.key in state:
+                state[f.key] = state[f.key]
 
 
 def language_selector() -> None:

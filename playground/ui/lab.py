@@ -17,6 +17,7 @@ from playground.ui.inputs import KEEP, kept_editor
 from playground.ui.prompt_widgets import collect_interrupted_many, stream_handles
 from playground.ui.widgets import show_error, timings_caption
 from playground.ui.i18n import t, tr
+from playground.ui.made_with import made_with, remember
 
 WITH_PROMPT = "with the prompt"
 PER_ROW = 4  # output columns per row
@@ -57,9 +58,12 @@ def output_grid(labels: list[str], samples: int) -> list:
 
 
 def run_prompts(key: str, loaded, labels: list[str], prompts: list[Prompt],
-                settings: GenerationSettings, stop: tuple[str, ...], go: bool) -> None:
+                settings: GenerationSettings, stop: tuple[str, ...], go: bool,
+                page: str | None = None) -> None:
     """On ``go``: every prompt in ONE request (one batch), streamed side by side. Always: the
-    last result of this tab (``st.session_state[key]``), shown as the view radio says."""
+    last result of this tab (``st.session_state[key]``), shown as the view radio says, with
+    ``page``'s "Made with: …" line under the result that was made last."""
+    area = f"{page}_made_area"  # which of the page's results the capture belongs to
     interrupted = collect_interrupted_many(f"{key}_handle")
     if interrupted and isinstance(interrupted[0], GenerationResult):
         st.session_state[key] = (interrupted[0], *st.session_state[f"{key}_sent"])
@@ -67,6 +71,9 @@ def run_prompts(key: str, loaded, labels: list[str], prompts: list[Prompt],
                     format_func=lambda v: t("lab.view_" + v.split()[0]),
                     persist_state=KEEP, key=f"{key}_view", help=t("lab.both_are_cut_from"))
     if go and settings is not None and prompts:
+        if page:
+            remember(page)  # the inputs (and lesson step) that make this result
+            st.session_state[area] = key
         try:
             request = GenerationRequest(prompts=tuple(prompts), variants=(settings,),
                                         stop_strings=stop)
@@ -85,6 +92,8 @@ def run_prompts(key: str, loaded, labels: list[str], prompts: list[Prompt],
     last = st.session_state.get(key)
     if last is not None:
         show_result(loaded, *last, with_prompt=view == WITH_PROMPT)
+        if page and st.session_state.get(area) == key:
+            made_with(page)
 
 
 def show_result(loaded, result: GenerationResult, labels: list[str], model: str,

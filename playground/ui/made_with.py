@@ -57,15 +57,18 @@ def forget(page: str) -> None:
     st.session_state.pop(KEY.format(page=page), None)
 
 
-def _name(name: str) -> str:
-    """An input's name in this tab's language ("col2.top_p": the column's prefix kept)."""
+def _name(name: str, page: str = "") -> str:
+    """An input's name in this tab's language ("col2.top_p": the column's prefix kept); a
+    page's own name first (RAG's ``n`` counts search results, not samples)."""
     prefix, dot, base = name.rpartition(".")
-    key = f"made_with.names.{base}"
-    text = t(key)
-    return prefix + dot + (base if text == key else text)
+    for key in (f"made_with.page_names.{page}.{base}", f"made_with.names.{base}"):
+        text = t(key)
+        if text != key:
+            return prefix + dot + text
+    return prefix + dot + base
 
 
-def _shown(name: str, value) -> str:
+def _shown(name: str, value, page: str = "") -> str:
     if name == "…":
         return "…"
     prefix, dot, base = name.rpartition(".")
@@ -74,21 +77,21 @@ def _shown(name: str, value) -> str:
     if name == "chat":
         return t("made_with.chat") if value else t("made_with.raw")
     if isinstance(value, bool):
-        return f"{_name(name)} " + (t("made_with.on") if value else t("made_with.off"))
+        return f"{_name(name, page)} " + (t("made_with.on") if value else t("made_with.off"))
     if name == "model":  # a model's name, as the sidebar shows it
-        return f"{_name(name)} {value}"
+        return f"{_name(name, page)} {value}"
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        return f"{_name(name)} " + t("made_with.rows", n=len(value))
-    return f"{_name(name)} {short(value)}"
+        return f"{_name(name, page)} " + t("made_with.rows", n=len(value))
+    return f"{_name(name, page)} {short(value)}"
 
 
 def line(page: str, inputs: dict, now: dict) -> tuple[str, list[str]]:
     """The label's text and the names of the inputs changed since (empty: none)."""
-    parts = [_shown(n, v) for n, v in summary(page, inputs)]
+    parts = [_shown(n, v, page) for n, v in summary(page, inputs)]
     diff = changed(page, inputs, now)
     text = t("made_with.made_with", inputs=", ".join(parts) or "–")
     if diff:
-        text += t("made_with.changed_since", names=", ".join(_name(n) for n in diff))
+        text += t("made_with.changed_since", names=", ".join(_name(n, page) for n in diff))
     return text, diff
 
 

@@ -19,6 +19,8 @@ from playground.errors import RequestCancelled
 from playground.serving.jobqueue import Job
 from playground.quant.compare import Comparison, PresetRow
 from playground.quant.presets import PRESETS
+from playground.quant.tutorial import (TUTORIAL_KEPT_SHARE, TUTORIAL_MODEL, WEIGHTS,
+                                       beside_tutorial, kept_share_of)
 from playground.ui.shared_view import cached_note, waiting_text
 from playground.ui.widgets import session_alive, show_error
 from playground.ui.i18n import header, headers, t, tr
@@ -63,15 +65,15 @@ def _memory_column(c: Comparison) -> str:
 
 def agreement_chart(c: Comparison) -> alt.Chart:
     """Memory (x) against chrF vs the reference (y), one labelled point per preset."""
-    data = pd.DataFrame([{"preset": r.preset, "weights (MB)": r.footprint_mb,
+    data = pd.DataFrame([{"preset": r.preset, "weights (MiB)": r.footprint_mb,
                           "chrF": r.chrf, "tok/s": r.tokens_per_s} for r in c.ok_rows()])
     base = alt.Chart(data).encode(
-        x=alt.X("weights (MB):Q", title=t("quant_view.chart_weights"), scale=alt.Scale(zero=True)),
+        x=alt.X("weights (MiB):Q", title=t("quant_view.chart_weights"), scale=alt.Scale(zero=True)),
         y=alt.Y("chrF:Q", title=t("quant_view.chart_chrf", reference=c.reference),
                 scale=alt.Scale(domain=[0, 105])))
     points = base.mark_circle(size=160).encode(
         color=alt.Color("preset:N", legend=None),
-        tooltip=["preset", "weights (MB)", "chrF", "tok/s"])
+        tooltip=["preset", "weights (MiB)", "chrF", "tok/s"])
     labels = base.mark_text(align="left", dx=10, dy=-8).encode(text="preset:N")
     return (points + labels).properties(height=300, title=t("quant_view.chart_title"))
 
@@ -104,6 +106,23 @@ def show_outputs(c: Comparison, per_row: int = 4) -> None:
                 st.html(_output_html(row))
 
 
+def show_beside_tutorial(c: Comparison) -> None:
+    """This model's weights beside the tutorial's Llama-2-7b, and why small models save less."""
+    rows = beside_tutorial(c.rows)
+    if not rows:
+        return
+    st.subheader(t("quant_tutorial.subheader"))
+    presenter.table(pd.DataFrame(headers(rows)), formats={header(WEIGHTS): "%.1f"})
+    share = kept_share_of(c.rows)
+    tutorial_share = f"{TUTORIAL_KEPT_SHARE:.0%}"
+    if share is None:
+        st.caption(t("quant_tutorial.caption_no_share", model=TUTORIAL_MODEL,
+                     tutorial_share=tutorial_share))
+    else:
+        st.caption(t("quant_tutorial.caption", model=TUTORIAL_MODEL, name=c.model,
+                     share=f"{share:.0%}", tutorial_share=tutorial_share))
+
+
 def show_comparison(c: Comparison) -> None:
     skipped = [r for r in c.rows if r.status != "ok"]
     for r in skipped:
@@ -119,12 +138,13 @@ def show_comparison(c: Comparison) -> None:
     two = ("load (s)", "first token (s)", "perplexity")
     presenter.table(headers(table), formats={
         header(k): "%.2f" if k in two else "%.1f"
-        for k in table.columns if k.endswith(("(MB)", "(s)", "(tok/s)", "perplexity"))
+        for k in table.columns if k.endswith(("(MiB)", "(s)", "(tok/s)", "perplexity"))
         or k.startswith(("chrF", "BLEU"))})
     what = t("quant_view.gpu_memory") if c.device == "cuda" else t("quant_view.rss")
     st.caption(
         t("quant_view.model_on_upper_seconds", model=c.model, upper=c.device.upper(), seconds=c.seconds, reference=c.reference, _memory_column=_memory_column(c), what=what, memory_before_mb=c.memory_before_mb, memory_after_mb=c.memory_after_mb))
     presenter.chart(agreement_chart(c))
+    show_beside_tutorial(c)
     st.subheader(t("quant_view.outputs"))
     st.caption(t("quant_view.highlighted_from_the_first"))
     show_outputs(c)

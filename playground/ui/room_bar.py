@@ -17,7 +17,8 @@ from playground.errors import PlaygroundError
 from playground.room import broadcast
 from playground.room.lessons import LessonError, list_plans, load_plan
 from playground.room.store import room_store
-from playground.ui import presenter
+from playground.ui import admin_login, presenter
+from playground.ui.resources import registry
 from playground.ui.i18n import error_text, language, t, tr
 from playground.ui.share import (apply_query_link, current_link, link_widget, open_step,
                                  show_link_notes, spec_for)
@@ -37,6 +38,7 @@ def is_instructor() -> bool:
 
 def room_bar(page) -> None:
     """Call in app.py after ``st.navigation`` and before the sidebar and ``page.run()``."""
+    admin_login.restore(registry().config.admin.password_env)  # a reload keeps the login
     spec = spec_for(page.url_path)
     apply_query_link(spec)  # before any widget of the page exists
     # the instructor's controls stay off the projector: they are for the laptop, not the room

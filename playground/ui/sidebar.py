@@ -10,9 +10,9 @@ import streamlit as st
 
 from playground.diagnostics import device_summary
 from playground.room.langdefaults import CHAT_PAGES, JA_CHAT_MODEL
-from playground.ui import page_model
+from playground.ui import admin_login, page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
-from playground.ui.i18n import language, language_selector, t
+from playground.ui.i18n import language, language_selector, t, tr
 from playground.ui.identity import keep_client_id
 from playground.ui.board_view import session_id
 
@@ -20,11 +20,15 @@ OTHER = "Other Hugging Face id…"
 
 
 def _label(reg, n: str) -> str:
-    if n == OTHER:
-        return t("sidebar.other")
+    """The picker shows the name alone: with "(offline) · writes Japanese and English" after
+    it, the box cut the label at 1,400 px; that part is the caption under it."""
+    return t("sidebar.other") if n == OTHER else n
+
+
+def _about(reg, n: str) -> str:
     spec = reg.catalog.get(n) or reg.adapter_specs[n]
     where = {"hf": "", "openai": t("sidebar.remote")}.get(spec.source, t("sidebar.offline"))
-    return n + where + (t("langmodel.writes_" + spec.writes) if spec.writes else "")
+    return (where + (t("langmodel.writes_" + spec.writes) if spec.writes else "")).strip(" ·")
 
 
 def _pick_model(page: str) -> None:
@@ -35,6 +39,8 @@ def _pick_model(page: str) -> None:
     choice = st.selectbox(t("sidebar.model"), names, index=index,
                           format_func=lambda n: _label(reg, n),
                           help=t("sidebar.every_tab_shares_the") + " " + t("langmodel.help"))
+    if choice != OTHER and _about(reg, choice):
+        st.caption(_about(reg, choice))
     if language() == "ja" and page in CHAT_PAGES:
         st.caption(t("langmodel.ja_chat_page", name=current) if current == JA_CHAT_MODEL
                    else t("langmodel.chat_page"))
@@ -63,7 +69,7 @@ def _token_field() -> None:
 def _device_and_state() -> None:
     dev = device_summary()
     label = "GPU" if dev["device"] == "cuda" else "RAM"
-    st.caption(t("sidebar.device_device_name_label", device=dev['device'], name=dev['name'], label=label, v3=dev['memory_used_mb'] / 1024, v4=dev['memory_total_mb'] / 1024))
+    st.caption(t("sidebar.device_device_name_label", device=dev['device'], name=tr(dev['name']), label=label, v3=dev['memory_used_mb'] / 1024, v4=dev['memory_total_mb'] / 1024))
     reg = registry()
     resident = reg.resident()
     if not resident:
@@ -91,3 +97,4 @@ def render_sidebar(url_path: str | None = None) -> None:
         with st.container(key="sidebar_device"):
             _device_and_state()
         keep_client_id()  # the board's limit follows the browser, not the tab
+        admin_login.write_cookie()  # the instructor's login, for the next reload

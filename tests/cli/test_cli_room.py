@@ -31,6 +31,15 @@ def test_post_board_and_export_on_the_chosen_database(tmp_path, capsys):
     assert not (tmp_path / "other.sqlite3").exists()
 
 
+def test_a_text_that_starts_with_a_minus_is_the_posts_text(tmp_path, capsys):
+    db = str(tmp_path / "room.sqlite3")
+    for text in ("-2+3", "- a list item", "-> an arrow"):
+        code, out, err = run_cli(capsys, "room", "post", "--page", "generate", "--text", text,
+                                 "--name", "-anon-", "--db", db, "--json")
+        assert code == 0, err
+        assert json.loads(out)["text"] == text and json.loads(out)["name"] == "-anon-"
+
+
 def test_the_cli_has_the_same_limits_as_a_session(tmp_path, capsys):
     db = str(tmp_path / "room.sqlite3")
     code, _, err = run_cli(capsys, "room", "post", "--page", "generate", "--text", "x" * 9000,

@@ -26,5 +26,5 @@ def test_a_two_preset_comparison_shows_progress_table_chart_and_outputs(new_sess
     expect(page.get_by_text("the reference ·")).to_have_count(1)   # the fp32 output card
     # the chart is drawn after the rest of the run's elements: wait for it, do not sample
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
-    expect(page.get_by_text("MB before the comparison")).to_have_count(1)
+    expect(page.get_by_text("MiB before the comparison")).to_have_count(1)
     assert page.locator("[data-testid='stException']").count() == 0

@@ -234,6 +234,8 @@ def test_a_post_under_a_lesson_step_reads_in_japanese_on_the_board(smol, through
     assert meta and t_step(step.title_ja) in meta[0], meta
     assert step.title_ja in at.selectbox(key="board_step").options
     outputs = [x.value for x in at.text if x.value not in meta]  # the post: text, settings
+    settings = [x for x in outputs if x.startswith("設定: ")]  # not a raw English dump
+    assert settings and english_left(settings) == [], outputs
     assert english_left(visible_texts(at) + meta) == [], outputs
 
 

@@ -18,22 +18,24 @@ PAGES = ["generate", "sampling_compare", "sampling_lens", "sampling_toy", "sampl
          "persona_chat", "rag", "quantization", "admin", "board", "finetune"]
 # English on purpose: transformers' parameter names, model ids, metric/library/format names
 KEEP = re.compile(r"""
-    `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
+    Tell\ me\ a\ story\ about\ a\ dragon\.                     # the tutorial's prompt
+  | `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
   | 例:\ .*                                              # an example input (English: the model)
-  | https?://\S+ | (?:[\w.-]*/)+[\w.@-]+                  # addresses, org/model, paths
+  | https?://\S+ | \b[\w-]+\.(?:co|com|org|io)\b | (?:[\w.-]*/)+[\w.@-]+                  # addresses, org/model, paths
   | \b[\w.]+\((?:\.\.\.|…)?\)                             # a call: model.generate(...)
-  | \b[a-z]\w*_\w+\b | \[[a-z_]+\] | \b\w*ForCausalLM\b   # identifiers, [room], classes
   | \b\w+=[\w.]+                                        # code arguments: dtype=torch.float32
+  | \b[a-z]\w*_\w+\b | \[[a-z_]+\] | \b\w*ForCausalLM\b   # identifiers, [room], classes
+  | \b[a-z]{2}-[a-z]{2}\b | Llama-2-7b[\w.-]*              # region codes, the tutorial's model
   | [\w-]+\.(?:json|toml|py|txt|md|gguf)\b                # file names
   | \b(?:langchain-community|temperature|top_p|top_k|min_p|epsilon_cutoff|epsilon|max_new_tokens|seed
       |num_return_sequences|do_sample|apply_chat_template|add_generation_prompt
       |smollm2-135m-instruct|gemma-3-270m|SmolLM2[\w.-]*|Qwen[\w.-]*
       |Self-BLEU|BLEU|chrF|distinct-n|distinct-\d|n-gram|Zhu|BM25|RAG|JSON|Jinja|ID|GPU|CPU|RAM|cpu|cuda
-      |MB|GB|tok/s|fp32|fp16|bf16|int8|nf4|fp4|dq|bnb|bitsandbytes|DuckDuckGo|Hugging\ Face
-      |transformers|llama\.cpp|vLLM|vllm|sacrebleu|MeCab|ja-mecab|13a|langchain|ddgs|softmax|argmax|logits?
+      |MiB|GiB|MB|GB|tok/s|fp32|fp16|bf16|int8|nf4|fp4|dq|bnb|bitsandbytes|DuckDuckGo|Hugging\ Face
+      |transformers|PyTorch|llama\.cpp|vLLM|vllm|sacrebleu|MeCab|ja-mecab|13a|langchain|ddgs|softmax|argmax|logits?
       |top-k|top-p|min-p|few-shot|shot|User|Assistant|system|user|assistant|role|content
       |greedy|LLM|HF_HOME|HF_HUB_CACHE|config|openai|Ġ|Ċ|BPE|SentencePiece|byte-level
-      |CUDA|RSS|dtype|x86_64|cores|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|weights|get_memory_footprint
+      |CUDA|RSS|dtype|x86_64|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|get_memory_footprint
       |pipeline|perplexity|raw|id|piece|token|tokens|PAD|BOS|EOS|UNK|eos|bos|pad|unk
       |English|Language|en|ja|input|output|float32|float16|bfloat16|NormalFloat|Gemma
       |DuckDuckGoSearchResults|Unicode|NFKC|NFC|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
@@ -89,8 +91,16 @@ def _nothing_chosen(select) -> bool:
         return True
 
 
+# English words of two letters that a Japanese sentence never needs ("(2 cores)", "or")
+SHORT = re.compile(r"\b(?:or|of|to|in|is|on|at|by|an|as|it|be|we|if|no)\b", re.I)
+
+
 def english_left(texts: list[str]) -> list[str]:
-    return sorted({w for text in texts for w in re.findall(r"[A-Za-z]{3,}", KEEP.sub(" ", text))})
+    left = set()
+    for text in texts:
+        kept = KEEP.sub(" ", text)
+        left |= set(re.findall(r"[A-Za-z]{3,}", kept)) | set(SHORT.findall(kept))
+    return sorted(left)
 
 
 def first_run_in_japanese(page: str) -> AppTest:
@@ -211,3 +221,16 @@ def test_the_board_a_post_and_the_lesson_banner_in_japanese(smol, through_app):
     assert any(step.note_ja[:10] in c.value for c in instructor.caption)
     assert any("ステップ" in c.value for c in instructor.caption)  # the lesson plan's line
     assert english_left(visible_texts(instructor)) == []
+
+
+@pytest.mark.parametrize("page", ["prompt_lab", "base_vs_chat", "persona_chat"])
+def test_a_japanese_tab_starts_with_japanese_inputs(smol, page):
+    """The default inputs are the tab's language too: the instruction templates, the
+    base-vs-chat prompts, the persona's system prompt (the English sentence that the translation
+    prompts translate stays English, on purpose)."""
+    at = first_run_in_japanese(page)
+    assert not at.exception
+    # Prompt lab's few-shot block is the tutorial's own prompt, word for word, on purpose
+    tutorial = ("lab_few_instruction", "lab_few_in_label", "lab_few_out_label")
+    values = [w.value for w in (*at.text_area, *at.text_input) if w.value and w.key not in tutorial]
+    assert values and english_left(values) == [], values

@@ -30,9 +30,15 @@ def test_a_comparison_shows_a_table_with_units_a_chart_and_the_outputs(app):
     assert not app.exception and not app.error
     table = app.dataframe[0].value
     assert list(table["preset"]) == ["fp32", "bf16"]
-    assert {"weights (MB)", "load (s)", "speed (tok/s)", "chrF vs fp32", "perplexity"} <= \
+    assert {"weights (MiB)", "load (s)", "speed (tok/s)", "chrF vs fp32", "perplexity"} <= \
         set(table.columns)
-    assert table["weights (MB)"].iloc[0] > table["weights (MB)"].iloc[1]
+    assert table["weights (MiB)"].iloc[0] > table["weights (MiB)"].iloc[1]
+    # the tutorial's Llama-2-7b figures beside this model's, and why a small model saves less
+    beside = app.dataframe[1].value
+    assert list(beside["Llama-2-7b in the tutorial (MiB)"]) == [25713, 12860]
+    assert list(beside["share of the reference (%)"])[0] == 100
+    why = next(c.value for c in app.caption if "Llama-2-7b-chat-hf" in c.value)
+    assert "embeddings" in why and "4%" in why
     assert table["chrF vs fp32"].iloc[0] == 100.0
     assert any("before the comparison" in c.value for c in app.caption)
     assert any("the reference" in c.value for c in app.caption)  # the fp32 output card
@@ -69,3 +75,18 @@ def test_model_output_is_escaped_and_highlighted_from_the_divergence():
 def test_the_embedded_reference_is_said_to_be_q4_1_dequantized(app):
     assert any("Q4_1 GGUF" in i.value and "de-quantized to float32" in i.value
                for i in app.info)
+
+
+def test_the_quick_mode_asks_for_the_reference_and_4_bits_and_a_few_tokens(app, monkeypatch):
+    from playground.quant.presets import QUICK_MAX_NEW_TOKENS, QUICK_PRESETS
+    from playground.room import shared
+
+    asked = []
+    monkeypatch.setattr(shared, "shared_comparison",
+                        lambda request, reg: asked.append(request) or None)
+    app.toggle(key="quant_quick").set_value(True).run()
+    assert app.multiselect(key="quant_presets").disabled
+    app.button(key="quant_go").click().run()
+    assert not app.exception
+    assert asked and asked[0].presets == QUICK_PRESETS == ("fp32", "nf4")
+    assert asked[0].max_new_tokens == QUICK_MAX_NEW_TOKENS == 8

@@ -22,5 +22,5 @@ def test_smollm_summary_matches_its_config_and_tensors(smol):
     # fp32 on CPU: about 4 bytes per parameter resident
     assert 3.5 * s.parameters < s.footprint_bytes < 4.5 * s.parameters
     rows = dict(s.rows())
-    assert rows["Memory footprint"].endswith(" MB") and rows["Context length"].endswith(" tokens")
+    assert rows["Memory footprint"].endswith(" MiB") and rows["Context length"].endswith(" tokens")
     assert "grouped-query" in rows["Attention heads"]

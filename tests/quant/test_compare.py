@@ -129,7 +129,7 @@ def test_table_has_a_row_per_preset_with_units(comparison):
     table = comparison[0].table()
     assert [row["preset"] for row in table] == list(PRESETS_RUN)
     keys = set(table[0])
-    assert {"weights (MB)", "load (s)", "speed (tok/s)", "chrF vs fp32", "perplexity"} <= keys
+    assert {"weights (MiB)", "load (s)", "speed (tok/s)", "chrF vs fp32", "perplexity"} <= keys
 
 
 def test_a_preset_the_machine_cannot_run_is_skipped_with_the_reason():

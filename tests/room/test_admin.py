@@ -103,7 +103,7 @@ def test_resident_report_shows_memory_dtype_and_service_figures(smol):
     from playground.serving.registry import default_registry
 
     row = next(r for r in resident_report(default_registry()) if r["model"] == smol.name)
-    assert row["memory (MB)"] == pytest.approx(smol.footprint_bytes / 2**20, abs=0.1)
+    assert row["memory (MiB)"] == pytest.approx(smol.footprint_bytes / 2**20, abs=0.1)
     assert row["dtype"] == "float32" and row["device"] == "cpu" and row["busy"] is False
     assert row["completed requests"] >= 0 and row["queue"] == 0
 
@@ -247,6 +247,25 @@ def test_wrong_passwords_slow_down_a_session_and_the_right_one_waits_too():
     clock.now += 2
     assert throttle.attempt("tab-a", "s3cret", "s3cret") is True
     assert throttle.wait_s("tab-a") == 0  # the right password clears the session's count
+
+
+def test_a_wait_under_a_second_is_said_as_one_second_never_zero():
+    from playground.room.admin import LoginThrottle, LoginThrottledError
+
+    clock = Clock()
+    throttle = LoginThrottle(free_tries=3, server_free_tries=100, base_s=1, max_s=60,
+                             clock=clock)
+    for _ in range(3):
+        throttle.attempt("tab-a", "guess", "s3cret")
+    clock.now += 0.6  # 0.4 s left: it read "wait 0 s"
+    with pytest.raises(LoginThrottledError) as info:
+        throttle.attempt("tab-a", "s3cret", "s3cret")
+    assert "wait 1 s" in str(info.value) and info.value.params["wait"] == "1"
+    clock.now += 1.5  # past the wait: a 4th wrong try, then 2 s to wait (1.8 s rounds up)
+    throttle.attempt("tab-a", "guess", "s3cret")
+    clock.now += 0.2
+    with pytest.raises(LoginThrottledError, match="wait 2 s"):
+        throttle.attempt("tab-a", "guess", "s3cret")
 
 
 def test_many_sessions_guessing_slow_down_the_whole_server():

@@ -106,3 +106,19 @@ def test_the_plans_japanese_steps_use_gemma_with_japanese_titles():
     assert {s.page for s in ja_steps} >= {"generate", "sampling_compare", "sampling_lens",
                                           "prompt_lab"}
     assert all(s.title_ja and s.note_ja and s.title for s in ja_steps)
+
+
+def test_a_step_carries_only_what_it_names_so_each_tab_keeps_its_own_model():
+    """A step's link used to carry the instructor's English defaults (model=smollm2-135m-
+    instruct), and a Japanese tab left gemma-3-270m for the rest of the lesson."""
+    from playground.room.langdefaults import speaking
+    from playground.room.links import decode_link
+
+    for step in PLAN.steps:
+        assert ("model=" in step.link) == ("model" in step.inputs), (step.page, step.link)
+    first = PLAN.steps[0]
+    for lang, model in (("ja", "gemma-3-270m"), ("en", "smollm2-135m-instruct")):
+        with speaking(lang):
+            page, values, notes = decode_link(first.link)
+        assert page == "generate" and values["model"] == model and not notes
+        assert values["prompt"] == "Tell me a story about a dragon." and values["chat"] is False

@@ -49,7 +49,7 @@ def test_a_model_too_big_for_the_budget_is_refused_with_numbers_before_download(
     with pytest.raises(MemoryBudgetError) as info:
         reg.load("org/big-7b")
     message = str(info.value)
-    assert "org/big-7b" in message and "2,048 MB" in message and "nothing was downloaded" in message
+    assert "org/big-7b" in message and "2,048 MiB" in message and "nothing was downloaded" in message
     assert reg.loads == 0  # the loader (and so from_pretrained) never ran
 
 
@@ -57,7 +57,7 @@ def test_a_download_larger_than_the_free_disk_is_refused(monkeypatch):
     fake_hub(monkeypatch, 100_000_000, {"model.safetensors": 400 * GB})
     monkeypatch.setattr(reg_mod, "free_disk_bytes", lambda: 50 * GB)
     reg = Registry(Config(models=ModelsConfig(memory_budget_mb=10_000_000)))
-    with pytest.raises(MemoryBudgetError, match=r"download 409,600 MB .* 51,200 MB free"):
+    with pytest.raises(MemoryBudgetError, match=r"download 409,600 MiB .* 51,200 MiB free"):
         reg.load("org/huge-files")
     assert reg.loads == 0
 

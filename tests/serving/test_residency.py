@@ -146,10 +146,10 @@ def test_a_negative_budget_is_refused_naming_the_range(capsys):
 
     assert main(["residency", "--budget-mb", "-5", "smollm2-135m-instruct"]) == 1
     err = capsys.readouterr().err
-    assert "--budget-mb must be above 0 MB, got -5" in err and "try again" not in err
+    assert "--budget-mb must be above 0 MiB, got -5" in err and "try again" not in err
 
 
-# -- a budget that cannot hold both embedded models (SmolLM2 513 MB + gemma 1023 MB in fp32) --
+# -- a budget that cannot hold both embedded models (SmolLM2 513 MiB + gemma 1023 MiB in fp32) --
 BOTH_DO_NOT_FIT_MB = 1200
 GEMMA = "gemma-3-270m"
 SMOL = "smollm2-135m-instruct"
@@ -166,12 +166,12 @@ def test_when_the_budget_cannot_hold_both_the_room_is_told_which_is_loaded_and_w
     assert [m.name for m in reg.resident()] == [GEMMA]
     line = reg.budget_note(GEMMA).text()
     assert line == (f"{GEMMA} is loaded; {SMOL} was unloaded to make room (the model memory "
-                    f"budget of {BOTH_DO_NOT_FIT_MB} MB cannot hold them together)")
+                    f"budget of {BOTH_DO_NOT_FIT_MB} MiB cannot hold them together)")
     ja = translate("ja", line)
-    assert ja.startswith(f"{GEMMA} を読み込んでいます。") and SMOL in ja and "1200 MB" in ja
+    assert ja.startswith(f"{GEMMA} を読み込んでいます。") and SMOL in ja and "1200 MiB" in ja
     why = reg.evicted[SMOL]  # what a tab still on SmolLM2 is shown
-    assert f"make room for {GEMMA}" in why and f"budget of {BOTH_DO_NOT_FIT_MB} MB" in why
-    assert "1200 MB" in translate("ja", why) and "解放しました" in translate("ja", why)
+    assert f"make room for {GEMMA}" in why and f"budget of {BOTH_DO_NOT_FIT_MB} MiB" in why
+    assert "1200 MiB" in translate("ja", why) and "解放しました" in translate("ja", why)
     reg.load(SMOL)  # back again: now gemma goes, and the line says so the other way round
     assert reg.budget_note(GEMMA) is None
     assert reg.budget_note(SMOL).unloaded == (GEMMA,)
@@ -186,12 +186,12 @@ def test_a_refused_load_names_the_model_that_stays_loaded_and_the_budget_in_both
     with pytest.raises(MemoryBudgetError) as caught:
         reg.load(GEMMA)
     err = caught.value
-    assert str(err) == (f"not enough model memory for {GEMMA}: it needs about 1023 MB and the "
-                        f"budget is {BOTH_DO_NOT_FIT_MB} MB, with {SMOL} used by the room in the "
+    assert str(err) == (f"not enough model memory for {GEMMA}: it needs about 1023 MiB and the "
+                        f"budget is {BOTH_DO_NOT_FIT_MB} MiB, with {SMOL} used by the room in the "
                         f"last 5 min; try again in a few minutes, pick a smaller model, or ask "
                         f"the instructor")
     ja = lookup("ja", err.key, **err.params)
-    assert GEMMA in ja and SMOL in ja and "1200 MB" in ja and "5 分" in ja
+    assert GEMMA in ja and SMOL in ja and "1200 MiB" in ja and "5 分" in ja
     note = reg.budget_notes[-1]  # the Admin page's record of it
     assert note.model == GEMMA and note.refused == str(err) and note.unloaded == ()
     assert [m.name for m in reg.resident()] == [SMOL] and SMOL not in reg.evicted
@@ -215,8 +215,8 @@ def test_residency_command_prints_the_rooms_line_and_a_refusal(capsys):
     steps = json.loads(capsys.readouterr().out)["steps"]
     assert code == 0 and steps[1]["budget_note"] is None
     assert steps[2]["budget_note"].startswith(f"{GEMMA} is loaded; {SMOL} was unloaded")
-    assert main(["residency", "--budget-mb", "800", SMOL, GEMMA]) == 1  # gemma alone > 800 MB
+    assert main(["residency", "--budget-mb", "800", SMOL, GEMMA]) == 1  # gemma alone > 800 MiB
     out = capsys.readouterr().out
     assert f"after refusing {GEMMA}: resident ['{SMOL}']" in out
-    assert f"needs about 1023 MB and the budget is 800 MB, less than it alone needs, so {SMOL} " \
+    assert f"needs about 1023 MiB and the budget is 800 MiB, less than it alone needs, so {SMOL} " \
            f"stays loaded" in out
