@@ -160,9 +160,13 @@ def load_private_copy(registry, model_name: str):
     if spec.source not in ("embedded", "gguf-package", "local", "hf"):
         raise SettingsError([f"{spec.name} cannot be fine-tuned here (pick a model whose "
                              f"weights are on this server)"])
-    where, kwargs = registry.source(spec)
-    tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **kwargs)
+    try:
+        where, kwargs = registry.source(spec)
+        tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **kwargs)
+    except Exception as err:  # the registry's message: not cached and no Hub, gated, ...
+        from playground.serving.registry import load_error
+        raise load_error(spec, err, torch.device("cpu")) from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return spec, tokenizer, model

@@ -203,7 +203,8 @@ def settings_section(loaded, n_records: int) -> TrainSettings | None:
     dropout = c.slider("lora_dropout", 0.0, 0.5, DEFAULT.lora_dropout, 0.05,
                        persist_state=KEEP, key="ft_dropout")
     targets = st.multiselect(t("finetune.target_modules"), ALL_LINEAR, list(ALL_LINEAR),
-                             persist_state=KEEP, key="ft_targets")
+                             persist_state=KEEP, key="ft_targets",
+                             placeholder=t("common.choose"))
     count = lora_parameters(loaded.model, r, tuple(targets))
     st.markdown(t("finetune.trainable"))
     st.code(count.line(), language=None)

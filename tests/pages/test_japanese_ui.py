@@ -21,6 +21,7 @@ KEEP = re.compile(r"""
     Tell\ me\ a\ story\ about\ a\ dragon\.                     # the tutorial's prompt
   | `[^`]*` | \$[^$]*\$ | "[^"]*" | “[^”]*” | 「[^」]*」    # code spans, formulas, quoted text
   | 例:\ .*                                              # an example input (English: the model)
+  | [\w.-]+\ \+\ [\w-]+\ \(LoRA\)                            # a model with an adapter
   | https?://\S+ | \b[\w-]+\.(?:co|com|org|io)\b | (?:[\w.-]*/)+[\w.@-]+                  # addresses, org/model, paths
   | \b[\w.]+\((?:\.\.\.|…)?\)                             # a call: model.generate(...)
   | \b\w+=[\w.]+                                        # code arguments: dtype=torch.float32
@@ -38,7 +39,7 @@ KEEP = re.compile(r"""
       |CUDA|RSS|dtype|x86_64|wt-wt|jp-jp|us-en|any|tokenizer|decode|ids|get_memory_footprint
       |pipeline|perplexity|raw|id|piece|token|tokens|PAD|BOS|EOS|UNK|eos|bos|pad|unk
       |English|Language|en|ja|input|output|float32|float16|bfloat16|NormalFloat|Gemma
-      |DuckDuckGoSearchResults|Unicode|NFKC|NFC|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
+      |CSV|JSONL|LoRA|PEFT|peft|trl|linear|cosine|constant|prompt|response|DuckDuckGoSearchResults|Unicode|NFKC|NFC|Tell\ me\ a\ story\ about\ a\ dragon\.|T)\b
 """, re.X)
 
 
