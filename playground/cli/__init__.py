@@ -24,7 +24,7 @@ COMMANDS = ["generate", "doctor", "bench", "soak", "chat", "template", "search",
             "cache", "residency",  # Admin: the Hugging Face cache, the memory budget
             "gpucheck",  # the device check (random-weight models, benchmarks only)
             "room", "link", "lesson",  # the room: board, share links, lesson plans
-            "finetune"]  # the Fine-tuning page
+            "finetune", "dataset"]  # the Fine-tuning page, the room's dataset
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -110,7 +110,7 @@ def adapter_zip(folder: str | Path) -> bytes:
 
 
 def adapter_rows(registry) -> list[dict]:
-    """Every adapter the server offers: for Admin and ``python -m playground adapters``."""
+    """Every adapter the server offers (Admin's table)."""
     rows = []
     for name, spec in sorted(registry.adapter_specs.items()):
         loaded = registry.get_loaded(name)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from playground.tuning.data import heldout_prompts
 from tests.conftest import ROOT
 from tests.e2e.conftest import wait_idle
 from tests.e2e.test_persona_browser import send
@@ -25,7 +26,7 @@ def test_a_japanese_tab_s_persona_chat_answers_in_kansai_ben(new_session):
     wait_idle(page)
     assert JA_CHAT_MODEL in page.locator("[data-testid='stSidebar']").inner_text()
     replies = []
-    for question in ("週末におすすめの過ごし方は？", "雨の日は何をしたらいい？"):
+    for question in heldout_prompts("kansai")[:4]:  # not in its training data
         send(page, question)
         page.wait_for_timeout(500)
         wait_idle(page, timeout=300_000)
@@ -36,4 +37,5 @@ def test_a_japanese_tab_s_persona_chat_answers_in_kansai_ben(new_session):
     text = "".join(replies)
     japanese = len(JAPANESE.findall(text)) / max(1, len(re.sub(r"\s", "", text)))
     assert japanese > 0.5, replies
-    assert sum(bool(KANSAI.search(r)) for r in replies) >= 1, replies
+    # measured on the 12 held-out prompts (sampled as Persona samples): 8 of 12 in Kansai-ben
+    assert sum(bool(KANSAI.search(r)) for r in replies) >= 2, replies

@@ -64,3 +64,18 @@ def test_exports_round_trip_and_defuse_spreadsheet_formulas(store):
     assert jsonl == [{"prompt": "=1+1", "response": "two, \"quoted\"\nline"}]
     got = list(csv.DictReader(io.StringIO(examples.export_csv(rows))))
     assert got[0]["prompt"] == "'=1+1" and got[0]["response"] == "two, \"quoted\"\nline"
+
+
+def test_the_cli_adds_reviews_and_exports_what_the_admin_page_does(tmp_path, capsys):
+    from playground.cli import main
+
+    db = str(tmp_path / "room.sqlite3")
+    assert main(["dataset", "add", "--prompt", "-2+3?", "--response", "1 やで", "--db", db]) == 0
+    assert main(["dataset", "add", "--prompt", "", "--response", "x", "--db", db]) == 1
+    assert "both a question and an answer" in capsys.readouterr().err
+    assert main(["dataset", "export", "--db", db]) == 0
+    assert capsys.readouterr().out == ""  # nothing accepted yet
+    assert main(["dataset", "review", "1", "--status", "accepted", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["dataset", "export", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out) == {"prompt": "-2+3?", "response": "1 やで"}
