@@ -93,7 +93,7 @@ def run_prompts(key: str, loaded, labels: list[str], prompts: list[Prompt],
     if last is not None:
         show_result(loaded, *last, with_prompt=view == WITH_PROMPT)
         if page and st.session_state.get(area) == key:
-            made_with(page)
+            made_with(page, where=key)
 
 
 def show_result(loaded, result: GenerationResult, labels: list[str], model: str,

@@ -82,6 +82,8 @@ def _shown(name: str, value, page: str = "") -> str:
         return f"{_name(name, page)} {value}"
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return f"{_name(name, page)} " + t("made_with.rows", n=len(value))
+    if isinstance(value, str) and t(f"made_with.values.{value}") != f"made_with.values.{value}":
+        return f"{_name(name, page)} {t(f'made_with.values.{value}')}"  # a choice's code
     return f"{_name(name, page)} {short(value)}"
 
 
@@ -95,11 +97,12 @@ def line(page: str, inputs: dict, now: dict) -> tuple[str, list[str]]:
     return text, diff
 
 
-def made_with(page: str, container=None) -> None:
+def made_with(page: str, container=None, where: str = "") -> None:
     """Under a result: "Made with: …", and "inputs changed since (…)" when they have."""
     m = made(page)
     if not m:
         return
     text, diff = line(page, m["inputs"], page_inputs(page))
-    with (container or st).container(key=f"made_with_{page}"):
+    # ``where``: one of a page's result areas (Prompt lab has two; one run can draw both)
+    with (container or st).container(key=f"made_with_{page}{where and '_' + where}"):
         st.caption(ICON[bool(diff)] + as_text(text))

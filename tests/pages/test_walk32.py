@@ -43,6 +43,10 @@ def test_lens_prompt_lab_and_base_vs_chat_say_what_made_their_result(smol):
         assert not at.exception, at.exception
         made = [c for c in captions(at) if "Made with:" in c]
         assert len(made) == 1 and "max_new_tokens 3" in made[0], (page, made)
+        if page == "prompt_lab":  # its second result area, in the same tab
+            at.button(key="lab_few_go").click().run()
+            assert not at.exception, at.exception
+            assert [c for c in captions(at) if "Made with:" in c]
 
 
 def test_a_board_post_shows_its_prompt(tmp_path, monkeypatch):
