@@ -18,7 +18,7 @@ import streamlit as st
 from playground.textfiles import visible
 from playground.errors import PlaygroundError
 from playground.lab import metrics
-from playground.room import board
+from playground.room import board, examples
 from playground.room.admin import ago
 from playground.room.store import room_store
 from playground.serving.fairshare import acting_for, session_ledger
@@ -207,6 +207,19 @@ def show_post(p: board.Post, admin: bool) -> None:
             cols[2].button(t("board_view.show") if p.hidden else t("board_view.hide"),
                            key=f"board_hide_{p.id}",
                            on_click=_flag, args=(p.id, "hidden", not p.hidden))
+        if (p.inputs or {}).get("prompt"):  # the room's own dataset (Fine-tuning, Admin)
+            cols[3].button(t("board_view.use_as_example"), key=f"board_example_{p.id}",
+                           help=t("board_view.use_as_example_help"),
+                           on_click=_use_as_example, args=(p.id,))
+
+
+def _use_as_example(post_id: int) -> None:
+    """Button callback: the post's prompt and text become a pending example."""
+    try:
+        examples.example_from_post(room_store(), post_id, session_id())
+        st.toast(t("finetune.contributed"), icon=":material/group_add:")
+    except PlaygroundError as err:
+        st.toast(error_text(err), icon=":material/error:")
 
 
 def room_chart(posts: list[board.Post]) -> None:

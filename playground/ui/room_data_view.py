@@ -44,15 +44,6 @@ def contribute_form() -> None:
                 show_error(err)
 
 
-def use_post_as_example(post_id: int) -> None:
-    """Board: a post's prompt and text become a pending example (button callback)."""
-    try:
-        examples.example_from_post(room_store(), post_id, session_id())
-        st.session_state["board_flash"] = ("success", t("finetune.contributed"))
-    except PlaygroundError as err:
-        st.session_state["board_flash"] = ("error", err)
-
-
 def room_dataset_section(reg: Registry) -> None:
     """Admin: review the examples, export them, train the room's adapter, broadcast it."""
     st.subheader(t("room_data.title"))
