@@ -70,3 +70,19 @@ def test_control_characters_and_bidi_overrides_in_a_post_are_shown_not_obeyed(ap
     assert "red␛[31m alert␀ end :red[red]" in texts(app)
     assert "Mika<U+202E>exe.live" in shown
     assert not any(c in shown for c in "\u202e\x1b\x00")
+
+
+def test_a_post_made_from_a_prompt_becomes_an_example_of_the_room_s_dataset(app):
+    from playground.room import examples
+
+    made = board.add_post(room_store(), session="other", page="generate", text="Once upon",
+                          inputs={"prompt": "Tell me a story"}, posts_per_minute=0)
+    board.add_post(room_store(), session="other", page="board", text="no prompt here",
+                   posts_per_minute=0)
+    app.switch_page("pages/board.py").run()
+    buttons = [b.key for b in app.button if (b.key or "").startswith("board_example_")]
+    assert buttons == [f"board_example_{made.id}"]  # only the post that has a prompt
+    app.button(key=f"board_example_{made.id}").click().run()
+    assert not app.exception
+    (e,) = examples.list_examples(room_store())
+    assert (e.prompt, e.response, e.status) == ("Tell me a story", "Once upon", "pending")
