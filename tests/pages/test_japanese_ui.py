@@ -145,8 +145,18 @@ def test_the_chat_pages_say_the_embedded_model_writes_english_only(smol):
     at.run()  # the Generate page
     picker = [s for s in at.sidebar.selectbox if s.label == "モデル"]
     assert picker and "gemma-3-270m" in picker[0].help and "日本語" in picker[0].help
+    # the chat template page stays on SmolLM2 and says so; Persona chat and RAG answer with
+    # gemma-3-270m + the Kansai adapter where setup trained it (and say which model answers)
+    from playground.room.langdefaults import JA_CHAT_MODEL, ja_chat_available
+
+    template = first_run_in_japanese("chat_template")
+    assert any("smollm2-135m-instruct を使います" in c.value for c in template.sidebar.caption)
     persona = first_run_in_japanese("persona_chat")  # the Kansai preset asks for Japanese
-    assert any("英語しか" in c.value for c in persona.caption)
+    if ja_chat_available():
+        assert persona.session_state["model_name"] == JA_CHAT_MODEL
+        assert any(f"{JA_CHAT_MODEL} で答えます" in c.value for c in persona.sidebar.caption)
+    else:
+        assert any("英語しか" in c.value for c in persona.caption)
 
 
 def test_the_tokenizer_page_measures_what_japanese_costs(smol):
