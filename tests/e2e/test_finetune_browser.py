@@ -9,6 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import ROOT
 from tests.e2e.conftest import wait_idle
 
 pytestmark = pytest.mark.browser
@@ -73,3 +74,6 @@ def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, t
     expect(c.get_by_role("heading", name="Result")).to_be_visible(timeout=600_000)
     expect(a.get_by_text(re.compile(r"smollm2-135m-instruct \+ my-data-\w+ \(LoRA\)")).first
            ).to_be_visible()
+    shots = ROOT / "test-artifacts"
+    shots.mkdir(exist_ok=True)
+    a.screenshot(path=str(shots / "finetune_result.png"), full_page=True)  # curve, before/after
