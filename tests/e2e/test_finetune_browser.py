@@ -35,8 +35,7 @@ def open_finetune(new_session, upload) -> object:
     page.locator("input[type=file]").set_input_files(str(upload))
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"records to train on"))).to_be_visible(timeout=60_000)
-    held = page.get_by_label("Held-out prompts (one a line): the replies before and after "
-                             "training")
+    held = page.get_by_role("textbox", name="Held-out prompts (one a line)")
     held.fill("What is 2 plus 2?")
     held.press("Tab")
     wait_idle(page)
