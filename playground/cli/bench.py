@@ -8,8 +8,8 @@ from __future__ import annotations
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, in_range, load_model, model_name
 from playground.config import CPU_DTYPES
-from playground.room.fairbench import run_fairness
-from playground.room.loadtest import run_bench, run_dtype_bench
+from playground.bench.fairbench import run_fairness
+from playground.bench.loadtest import run_bench, run_dtype_bench
 
 
 def register(sub) -> None:

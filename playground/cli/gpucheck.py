@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from playground.cli import print_json, say
-from playground.room.gpucheck import CheckPlan, run_gpucheck
+from playground.bench.gpucheck import CheckPlan, run_gpucheck
 from playground.serving.catalog import CATALOG
 from playground.serving.registry import Registry, pick_device
 

@@ -122,7 +122,7 @@ def test_the_scaling_section_compares_the_service_with_generate_at_each_count(re
 
 
 def test_the_roofline_knows_the_device_names_it_lists():
-    from playground.room.gpucheck_scaling import bandwidth_gbs
+    from playground.bench.gpucheck_scaling import bandwidth_gbs
 
     assert bandwidth_gbs("NVIDIA H200") == 4800
     assert bandwidth_gbs("NVIDIA H100 80GB HBM3") == 3350

@@ -11,14 +11,14 @@ generation service, so what is measured is the product's own path:
   the same greedy, some of them one at a time, and ``model.generate`` with one static batch
   of the same prompts (greedy): aggregate tok/s, ratios, p50/p95 time to first token;
 - seeds: does each row give the same tokens alone as in the batch of N?
-- bitsandbytes int8 / nf4 / nf4-dq-bf16 of one shape (``playground.room.gpucheck_bnb``);
-- a profile of one decode step (``playground.serving.stepprofile``);
+- bitsandbytes int8 / nf4 / nf4-dq-bf16 of one shape (``playground.bench.gpucheck_bnb``);
+- a profile of one decode step (``playground.bench.stepprofile``);
 - syncs: tensor -> Python conversions per decode step at 4 and 16 rows, and CUDA syncs;
 - scaling: 8/16/32 sessions, service vs ``model.generate`` vs the bandwidth roofline, and the
-  largest batch the free memory holds (``playground.room.gpucheck_scaling``).
+  largest batch the free memory holds (``playground.bench.gpucheck_scaling``).
 
-Package ``playground.room``: may import the feature packages (``lab``, ``prompting``, ``quant``,
-``rag``), ``serving``, ``config``, ``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ import torch
 
 from playground.config import Config, load_config
 from playground.quant.presets import process_rss_mb, release_memory
-from playground.room.gpucheck_bnb import check_bitsandbytes
-from playground.room.gpucheck_scaling import check_scaling, check_syncs
-from playground.room.loadtest import percentile, run_concurrently, session_request
+from playground.bench.gpucheck_bnb import check_bitsandbytes
+from playground.bench.gpucheck_scaling import check_scaling, check_syncs
+from playground.bench.loadtest import percentile, run_concurrently, session_request
 from playground.serving import random_weights
 from playground.serving.catalog import CATALOG
 from playground.serving.determinism import seed_promise
@@ -43,7 +43,7 @@ from playground.serving.registry import Registry, pick_device, pick_dtype
 from playground.serving.residency import MemoryBudgetError
 from playground.serving.service import GenerationRequest, GenerationResult, Prompt
 from playground.serving.settings import GenerationSettings
-from playground.serving.stepprofile import profile_decode_step
+from playground.bench.stepprofile import profile_decode_step
 
 Progress = Callable[[str], None]
 
