@@ -122,7 +122,7 @@ def make_registry(plan: CheckPlan, tokenizer_dir, config: Config | None = None) 
     config = config or load_config()
     shapes = tuple(dict.fromkeys(plan.shapes + residency_pair(plan.shapes)))
     catalog = CATALOG | random_weights.benchmark_catalog(shapes, tokenizer_dir)
-    dtype = pick_dtype(pick_device())
+    dtype = pick_dtype(pick_device(), config.models.cpu_dtype)
     sizes = [random_weights.estimate_bytes(catalog[random_weights.PREFIX + s], dtype)
              for s in residency_pair(plan.shapes)]
     budget = max(sizes) + min(sizes) // 2
@@ -284,7 +284,7 @@ def device_info(registry: Registry) -> dict:
     import transformers
 
     device = registry.device
-    info = {"device": device.type, "dtype": str(pick_dtype(device)).removeprefix("torch."),
+    info = {"device": device.type, "dtype": str(registry.dtype).removeprefix("torch."),
             "torch": torch.__version__, "transformers": transformers.__version__,
             "torch_threads": torch.get_num_threads()}
     if device.type == "cuda":
