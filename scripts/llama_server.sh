@@ -31,7 +31,11 @@ build() {
     rm -rf "$DIR/llama_cpp_python-$VERSION"
   fi
   cd "$DIR/llama.cpp"
-  rm -rf build  # an older build's cache (e.g. -DGGML_AVX512=ON) must not carry over
+  # an older build's cache (e.g. -DGGML_AVX512=ON) must not carry over; a portable build that
+  # was interrupted goes on where it stopped
+  if [ -f build/CMakeCache.txt ] && ! grep -q "GGML_CPU_ALL_VARIANTS:BOOL=ON" build/CMakeCache.txt; then
+    rm -rf build
+  fi
   nice -n 10 cmake -B build -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_SERVER=ON -DLLAMA_CURL=OFF \
     -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON
   # the CPU variants are modules that ggml depends on: building llama-server builds them all

@@ -29,11 +29,11 @@ def test_a_random_adapter_is_a_non_zero_peft_lora_on_every_linear_but_the_head(t
 
 def test_the_mixed_batch_gives_each_adapter_s_own_text_and_cleans_up():
     reg = default_registry()
-    report = run_adapter_bench(reg, EMBEDDED, adapters=2, sessions=6, new_tokens=6, rounds=1)
-    assert report["rows_per_adapter"] == {"base": 2, f"{EMBEDDED} + random-0 (LoRA)": 2,
-                                          f"{EMBEDDED} + random-1 (LoRA)": 2}
-    assert report["identical"] and report["identical_rows"] == 6
-    assert report["adapter_rows_unlike_base"] >= 3  # the adapters do change the text
+    report = run_adapter_bench(reg, EMBEDDED, adapters=2, sessions=3, new_tokens=5, rounds=1)
+    assert report["rows_per_adapter"] == {"base": 1, f"{EMBEDDED} + random-0 (LoRA)": 1,
+                                          f"{EMBEDDED} + random-1 (LoRA)": 1}
+    assert report["identical"] and report["identical_rows"] == 3
+    assert report["adapter_rows_unlike_base"] == 2  # the adapters do change the text
     assert report["adapter_ratio"] > 0 and report["mixed"][0]["new_tokens"] > 0
     assert not [n for n in reg.adapter_specs if "random-" in n]  # nothing left in the picker
     assert not [m.name for m in reg.resident() if "random-" in m.name]
