@@ -38,11 +38,22 @@ def _dtype(dtype: str | None) -> str:
     return f"torch.{dtype}" if dtype else '"auto"'
 
 
+def _dtype_notes(dtype: str | None) -> list[str]:
+    """DTYPE_NOTE, after a line saying which dtype the playground's copy ran (when known:
+    ``[models] cpu_dtype = "auto"`` picks bfloat16 on a CPU with AMX or avx512_bf16)."""
+    if not dtype:
+        return [DTYPE_NOTE]
+    why = (" (the CPU's fastest; float32 gives the tutorial's exact texts)"
+           if dtype == "bfloat16" else "")
+    return [f"# the playground ran this model in {dtype}{why}", DTYPE_NOTE]
+
+
 def _load_lines(spec: ModelSpec, dtype: str | None = None, gpu: bool = False) -> list[str]:
     place = ', device_map="auto"' if gpu else ""
     where = f"dtype={_dtype(dtype)}{place}"
     # a GGUF file de-quantizes to float32 unless told otherwise
     gguf_where = f", dtype={_dtype(dtype)}{place}" if dtype or gpu else ""
+    notes = _dtype_notes(dtype)
     if spec.source == "embedded":
         return [
             "import importlib.util",
@@ -51,7 +62,7 @@ def _load_lines(spec: ModelSpec, dtype: str | None = None, gpu: bool = False) ->
             f"model_dir = importlib.util.find_spec({spec.location!r}).submodule_search_locations[0]",
             f"gguf_file = {spec.gguf_file!r}",
             "tokenizer = AutoTokenizer.from_pretrained(model_dir, gguf_file=gguf_file)",
-            DTYPE_NOTE,
+            *notes,
             f"model = AutoModelForCausalLM.from_pretrained(model_dir, gguf_file=gguf_file{gguf_where})",
         ]
     if spec.source == "gguf-package":
@@ -61,14 +72,14 @@ def _load_lines(spec: ModelSpec, dtype: str | None = None, gpu: bool = False) ->
             "",
             f"gguf_path = Path({spec.location}.assemble())",
             "tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)",
-            DTYPE_NOTE,
+            *notes,
             "model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, "
             f"gguf_file=gguf_path.name{gguf_where})",
         ]
     return [
         f"model_id = {spec.location!r}",
         "tokenizer = AutoTokenizer.from_pretrained(model_id)",
-        DTYPE_NOTE,
+        *notes,
         f"model = AutoModelForCausalLM.from_pretrained(model_id, {where})",
     ]
 
@@ -180,7 +191,7 @@ def pipeline_code(spec: ModelSpec, rendered: RenderedPrompt, settings: Generatio
              "pipeline,", "                          set_seed)", ""]
     if spec.source == "hf":
         place = ', device_map="auto"' if gpu else ""
-        lines += [f"model_id = {spec.location!r}", DTYPE_NOTE,
+        lines += [f"model_id = {spec.location!r}", *_dtype_notes(dtype),
                   f'pipe = pipeline("text-generation", model=model_id, dtype={_dtype(dtype)}'
                   f"{place})"]
     else:  # a GGUF file: load it as generate does, then hand model and tokenizer to pipeline

@@ -9,8 +9,9 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     allowed = ["*"]         # models participants may load: ["*"] = any, [] = the catalog's
     memory_budget_mb = 0    # resident models' total; 0 = 85% of GPU memory / half the RAM
     protect_recent_s = 300  # a participant's load never evicts a model used in this time (s)
-    cpu_dtype = "float32"   # on a CPU: "float32", "bfloat16", or "auto" (bf16 where the
-                            # processor has AMX or avx512_bf16); GPUs always use bf16/fp16
+    cpu_dtype = "auto"      # on a CPU: "auto" (bf16 where the processor has AMX or
+                            # avx512_bf16, else float32), "float32" (the tutorial's exact
+                            # texts) or "bfloat16"; GPUs always use bf16/fp16
 
     [service]
     max_queue = 64          # waiting requests per model; more -> "server is busy"
@@ -76,7 +77,7 @@ The app runs with no file at all. Keys (all optional), with their defaults:
     description = ""
 
 Environment: PLAYGROUND_CONFIG (path of the toml), PLAYGROUND_CACHE_DIR (overrides cache_dir),
-PLAYGROUND_ROOM_DB (overrides room.db_path).
+PLAYGROUND_ROOM_DB (overrides room.db_path), PLAYGROUND_CPU_DTYPE (overrides models.cpu_dtype).
 
 Top level, beside ``errors``: may import only ``errors``.
 """
@@ -103,7 +104,7 @@ class ModelsConfig:
     allowed: tuple[str, ...] = ("*",)
     memory_budget_mb: float = 0.0
     protect_recent_s: float = 300.0  # a participant's load never evicts a model used this recently
-    cpu_dtype: str = "float32"  # "float32" | "bfloat16" | "auto": the dtype of models on a CPU
+    cpu_dtype: str = "auto"  # "auto" | "float32" | "bfloat16": the dtype of models on a CPU
 
     def __post_init__(self) -> None:
         if self.cpu_dtype not in CPU_DTYPES:
@@ -257,7 +258,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     path = path or os.environ.get("PLAYGROUND_CONFIG") or "playground.toml"
     p = Path(path)
     if not p.exists():
-        return Config()
+        return _env_overrides(Config())
     from playground.textfiles import TextFileError, check_nesting, read_text
 
     try:  # bounded, regular files only, nesting checked before the parser recurses
@@ -268,7 +269,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         raise PlaygroundError(str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise PlaygroundError(f"{p}: not valid TOML ({err})") from None
-    return Config(models=_section(ModelsConfig, data.get("models", {}), "models"),
+    return _env_overrides(Config(
+                  models=_section(ModelsConfig, data.get("models", {}), "models"),
                   service=_section(ServiceConfig, data.get("service", {}), "service"),
                   limits=_section(LimitsConfig, data.get("limits", {}), "limits"),
                   search=_section(SearchConfig, data.get("search", {}), "search"),
@@ -277,4 +279,14 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
                   ui=_section(UiConfig, data.get("ui", {}), "ui"),
                   training=_section(TrainingConfig, data.get("training", {}), "training"),
                   catalog=tuple(_section(CatalogEntry, t, "[catalog]")
-                                for t in data.get("catalog", [])))
+                                for t in data.get("catalog", []))))
+
+
+def _env_overrides(config: Config) -> Config:
+    """$PLAYGROUND_CPU_DTYPE over ``[models] cpu_dtype`` (checked like the file's value)."""
+    dtype = os.environ.get("PLAYGROUND_CPU_DTYPE")
+    if not dtype:
+        return config
+    from dataclasses import replace
+
+    return replace(config, models=replace(config.models, cpu_dtype=dtype))

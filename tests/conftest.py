@@ -15,6 +15,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # set before huggingface_hub is imported anywhere: it reads these once
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# [models] cpu_dtype defaults to "auto" (bf16 on a CPU with AMX or avx512_bf16); the suite's
+# texts are compared with transformers' float32 (view code, PeftModel, the lens, batch vs
+# alone), so the suite and the browser tests' servers pin float32 on every CPU.
+# tests/serving/test_cpu_dtype.py checks the default and bfloat16 themselves.
+os.environ.setdefault("PLAYGROUND_CPU_DTYPE", "float32")
 # the room database (broadcast, board, shared results) of this test run only: a fresh clone and
 # a second run start from the same empty room (each test then gets a room of its own, below)
 os.environ["PLAYGROUND_ROOM_DB"] = os.path.join(tempfile.mkdtemp(prefix="room-"), "room.sqlite3")

@@ -7,11 +7,11 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOTTOM = {"config", "errors"}           # top-level modules anything may import
-FEATURES = {"inside", "lab", "prompting", "quant", "rag", "room", "tuning"}
+FEATURES = {"bench", "inside", "lab", "prompting", "quant", "rag", "room", "tuning"}
 # playground/__init__.py's picture: an area may import only areas on a lower level
 LEVEL = {"errors": 0, "textfiles": 0.5, "config": 1, "i18n": 1, "serving": 2, "codegen": 3, "diagnostics": 3,
          "inside": 3.5,
-         "lab": 4, "prompting": 4, "rag": 4, "tuning": 4, "quant": 5, "room": 6, "ui": 7, "cli": 7,
+         "lab": 4, "prompting": 4, "rag": 4, "tuning": 4, "quant": 5, "room": 6, "bench": 6.5, "ui": 7, "cli": 7,
          "__main__": 8}
 
 

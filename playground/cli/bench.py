@@ -8,8 +8,8 @@ from __future__ import annotations
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, in_range, load_model, model_name
 from playground.config import CPU_DTYPES
-from playground.room.fairbench import run_fairness
-from playground.room.loadtest import run_bench, run_dtype_bench
+from playground.bench.fairbench import run_fairness
+from playground.bench.loadtest import run_bench, run_dtype_bench
 
 
 def register(sub) -> None:
@@ -22,7 +22,8 @@ def register(sub) -> None:
                         "CPU dtypes, comma-separated (e.g. float32,bfloat16), and print the "
                         "ratio to the first")
     p.add_argument("--rounds", type=in_range(1, 20), default=3,
-                   help="with --dtypes: the dtypes take turns this many times (medians)")
+                   help="with --dtypes or --adapters: the phases take turns this many times "
+                        "(medians)")
     g = p.add_argument_group("--fairness: the schedulers side by side (fifo, then fair)")
     g.add_argument("--fairness", action="store_true",
                    help="instead: a newcomer's wait beside three participants at the limits, "
@@ -37,6 +38,10 @@ def register(sub) -> None:
     g.add_argument("--fair-wait", type=in_range(1, 270, float), default=120.0,
                    help="seconds the newcomer is watched; a newcomer not done by then is "
                         "reported as waiting at least that long (a busy machine's fifo)")
+    p.add_argument("--adapters", type=in_range(1, 64), default=0, metavar="N",
+                   help="instead: N random LoRA adapters and the base share the sessions' "
+                        "batch; prints adapter_ratio (mixed / base-only tok/s) and identical "
+                        "(every row's greedy text = its adapter served alone)")
     p.add_argument("--peer", metavar="URL", help="also run the sessions against this "
                    "OpenAI-compatible engine (e.g. http://127.0.0.1:8081/v1), one core each")
     p.add_argument("--peer-model", default="default", help="the model id the peer serves")
@@ -52,6 +57,8 @@ def run(args) -> int:
         return 2
     if args.peer:
         return run_peer_cli(args)
+    if args.adapters:
+        return _adapters(args)
     by_dtype = None
     if dtypes and not args.fairness:  # first, while no other copy is resident in this process
         by_dtype = run_dtype_bench(model_name(args.model), dtypes, args.sessions,
@@ -99,6 +106,24 @@ def _fairness(loaded, args) -> int:
         print(f"{name:>5}: {r['sessions']} participants for {r['seconds']:.0f} s: tokens served "
               f"min {r['tokens_min']}, median {r['tokens_median']}, max {r['tokens_max']} "
               f"(max/min {r['max_over_min']})")
+    return 0
+
+
+def _adapters(args) -> int:
+    from playground.bench.adapterbench import run_adapter_bench
+    from playground.serving.registry import default_registry
+
+    report = run_adapter_bench(default_registry(), model_name(args.model), args.adapters,
+                               args.sessions, args.new_tokens, rounds=args.rounds, progress=say)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"{report['sessions']} sessions over {report['adapters']} adapters and the base "
+          f"({report['dtype']}): base only {report['base_only_tokens_per_s']} tok/s, mixed "
+          f"{report['mixed_tokens_per_s']} tok/s (medians of {report['rounds']} rounds)")
+    print(f"adapter_ratio (mixed / base-only tok/s): {report['adapter_ratio']}x; identical to "
+          f"each adapter served alone: {report['identical']} ({report['identical_rows']}/"
+          f"{report['sessions']} rows)")
     return 0
 
 

@@ -5,7 +5,7 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 
 from __future__ import annotations
 
-from playground.lab.batchbench import BENCH_PRESETS, run_bench
+from playground.bench.batchbench import BENCH_PRESETS, run_bench
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, load_model
 

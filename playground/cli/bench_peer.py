@@ -9,7 +9,7 @@ Package ``playground.cli``: may import every package below it; never streamlit o
 
 from __future__ import annotations
 
-from playground.room.loadtest import _summary, run_concurrently, session_request
+from playground.bench.loadtest import _summary, run_concurrently, session_request
 from playground.serving.catalog import ModelSpec
 from playground.serving.handles import GenerationRequest, Prompt
 from playground.serving.remote_service import connect

@@ -1,5 +1,5 @@
-"""``gpucheck``: residency, batched throughput, seeds, bitsandbytes and a decode-step profile on
-whatever device is there, with random-weight models in real shapes (benchmarks only).
+"""``gpucheck``: residency, batched throughput, seeds, adapters, bitsandbytes and a decode-step
+profile on whatever device is there, with random-weight models in real shapes (benchmarks only).
 
 Package ``playground.cli``: may import every package below it; never streamlit or ``ui``.
 """
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from playground.cli import print_json, say
-from playground.room.gpucheck import CheckPlan, run_gpucheck
+from playground.bench.gpucheck import CheckPlan, run_gpucheck
 from playground.serving.catalog import CATALOG
 from playground.serving.registry import Registry, pick_device
 
@@ -122,6 +122,14 @@ def print_table(doc: dict) -> None:
                   f"{b['forward_ms']} (kernels {b['forward_kernel_ms']}) + sampler "
                   f"{b['sampler_ms']} + bookkeeping {b['bookkeeping_ms']}; one row: forward "
                   f"{p['one_row']['forward_ms']} ms")
+    for shape, a in doc.get("adapters", {}).items():
+        if "adapter_ratio" not in a:
+            print(f"adapters {shape}: {a}")
+            continue
+        print(f"adapters {shape} ({a['sessions']} sessions over {a['adapters']} LoRA adapters "
+              f"and the base, {a['dtype']}): mixed {a['mixed_tokens_per_s']} tok/s vs base "
+              f"alone {a['base_only_tokens_per_s']} tok/s = {a['adapter_ratio']}x; "
+              f"{a['identical_rows']}/{a['checked_rows']} rows as served alone")
     bnb = doc.get("bitsandbytes") or {}
     if "rows" in bnb:
         print(f"bitsandbytes {bnb['model']} ({bnb['sessions']} sessions x {bnb['new_tokens']}):")

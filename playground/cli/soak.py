@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playground.cli import print_json, say
 from playground.cli.common import add_model_argument, in_range, load_model
-from playground.room.loadtest import run_soak
+from playground.bench.loadtest import run_soak
 
 
 def register(sub) -> None:

@@ -122,13 +122,14 @@ class MultiLora:
     def __init__(self, model: torch.nn.Module):
         self._adapters: dict[str, LoraWeights] = {}  # replaced, never changed in place
         self._lock = threading.Lock()
-        self._groups: list[tuple[LoraWeights, torch.Tensor]] | None = None
+        self._groups: list[tuple[dict, torch.Tensor | None]] | None = None
         self._handles = []
         # every linear layer gets a hook now, before the owner thread runs the model: adding a
         # hook later, while a forward iterates the hooks, is not safe
         for module_name, module in model.named_modules():
             if isinstance(module, torch.nn.Linear) and not module_name.endswith("lm_head"):
-                self._handles.append(module.register_forward_hook(self._hook(module_name)))
+                self._handles.append(module.register_forward_hook(self._hook(module_name,
+                                                                              module)))
 
     @property
     def names(self) -> list[str]:
@@ -153,6 +154,11 @@ class MultiLora:
             handle.remove()
         self._handles.clear()
 
+    def __deepcopy__(self, memo):
+        # a copy of the model (a benchmark's private copy in another dtype) is a plain base:
+        # its copied hooks see that they belong to another module and do nothing
+        return None
+
     @contextmanager
     def rows(self, names: list[str | None], device: torch.device) -> Iterator[None]:
         """Within the block, a forward over a batch whose row ``i`` uses adapter ``names[i]``
@@ -167,31 +173,36 @@ class MultiLora:
             raise ModelLoadError(f"{missing[0]} was unloaded while it was generating; pick it "
                                  f"again")
         everyone = len(plan) == 1 and len(next(iter(plan.values()), [])) == len(names)
-        self._groups = [(adapters[n], None if everyone else torch.tensor(index, device=device))
-                        for n, index in plan.items()] or None
+        # one index tensor per adapter for the whole forward (every layer reuses it)
+        self._groups = [(adapters[n].layers, None if everyone else
+                         torch.tensor(index, device=device)) for n, index in plan.items()] or None
         try:
             yield
         finally:
             self._groups = None
 
-    def _hook(self, module_name: str):
+    def _hook(self, module_name: str, target: torch.nn.Module):
+        linear = torch.nn.functional.linear
+
         def hook(module, args, output):
             groups = self._groups
-            if groups is None:
+            if groups is None or module is not target:
                 return None
             x = args[0]
-            for weights, index in groups:
-                layer = weights.layers.get(module_name)
+            for layers, index in groups:
+                layer = layers.get(module_name)
                 if layer is None:
                     continue
                 a, b, scale = layer
+                if x.dtype != a.dtype:
+                    x = x.to(a.dtype)
                 if index is None:  # every row on this adapter: peft's own single-adapter path
-                    output = output + torch.nn.functional.linear(
-                        torch.nn.functional.linear(x.to(a.dtype), a), b) * scale
-                else:  # peft's mixed batch: the rows of this adapter only
-                    part = torch.nn.functional.linear(
-                        torch.nn.functional.linear(x[index].to(a.dtype), a), b) * scale
-                    output = output.index_add(0, index, part.to(output.dtype))
+                    return output + linear(linear(x, a), b) * scale
+                # peft's mixed batch: the rows of this adapter only, added in place (the
+                # output is this forward's own fresh tensor)
+                part = linear(linear(x[index], a), b) * scale
+                output.index_add_(0, index, part if part.dtype == output.dtype
+                                  else part.to(output.dtype))
             return output
         return hook
 

@@ -87,10 +87,11 @@ def cpu_has_fast_bf16() -> bool:
     return bool(flags & {"amx_bf16", "avx512_bf16"})
 
 
-def pick_dtype(device: torch.device, cpu_dtype: str = "float32") -> torch.dtype:
+def pick_dtype(device: torch.device, cpu_dtype: str = "auto") -> torch.dtype:
     """bf16 on GPUs that have it, else fp16 on GPU. On a CPU ``cpu_dtype`` decides
-    (``[models] cpu_dtype``): float32 (the default: what the tutorial's code gives), bfloat16,
-    or auto (bf16 where the processor has AMX or avx512_bf16; fp16 matmuls are slow on CPUs)."""
+    (``[models] cpu_dtype``): auto (the default: bf16 where the processor has AMX or
+    avx512_bf16, float32 elsewhere; fp16 matmuls are slow on CPUs), float32 (what the
+    tutorial's code gives) or bfloat16."""
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     if cpu_dtype == "bfloat16" or (cpu_dtype == "auto" and cpu_has_fast_bf16()):

@@ -12,7 +12,7 @@ from playground.room.admin import (CacheMissingError, budget_notes_report, cache
                                    cache_table, default_cache_dir, delete_revisions,
                                    evicted_report, freed_bytes, human_size)
 from playground.errors import PlaygroundError
-from playground.room.loadtest import last_rehearsal, start_rehearsal
+from playground.bench.loadtest import last_rehearsal, start_rehearsal
 from playground.serving.registry import Registry
 from playground.ui import presenter
 from playground.ui.widgets import show_error

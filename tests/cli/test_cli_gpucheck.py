@@ -121,8 +121,17 @@ def test_the_scaling_section_compares_the_service_with_generate_at_each_count(re
     assert fit["kv_mb_per_row"] > 0 and fit["rows_that_fit_estimate"] > 0
 
 
+def test_the_adapters_section_batches_random_adapters_with_the_base(report):
+    adapters = report["adapters"]["tiny"]
+    assert adapters["sessions"] == 3 and adapters["adapters"] == 2
+    assert set(adapters["rows_per_adapter"].values()) == {1}  # the base and each adapter
+    assert adapters["mixed_tokens_per_s"] > 0 and adapters["base_only_tokens_per_s"] > 0
+    assert adapters["adapter_ratio"] > 0
+    assert adapters["identical"] and adapters["checked_rows"] == SEQUENTIAL  # float32, a CPU
+
+
 def test_the_roofline_knows_the_device_names_it_lists():
-    from playground.room.gpucheck_scaling import bandwidth_gbs
+    from playground.bench.gpucheck_scaling import bandwidth_gbs
 
     assert bandwidth_gbs("NVIDIA H200") == 4800
     assert bandwidth_gbs("NVIDIA H100 80GB HBM3") == 3350

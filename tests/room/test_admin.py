@@ -202,7 +202,7 @@ def test_cache_command_lists_and_deletes(hf_cache, capsys):
 
 
 def test_a_rehearsal_runs_simulated_sessions_on_the_servers_service(monkeypatch, smol):
-    from playground.room.loadtest import last_rehearsal
+    from playground.bench.loadtest import last_rehearsal
 
     at = log_in(admin_page(monkeypatch, "s3cret"), "s3cret")
     at.number_input(key="admin_rh_sessions").set_value(3)

@@ -5,7 +5,7 @@ import time
 from dataclasses import replace
 
 from playground.config import ServiceConfig
-from playground.room.fairbench import request_for, submit_as
+from playground.bench.fairbench import request_for, submit_as
 from playground.serving.service import GenerationService, generate
 
 def _tokens(handles) -> int:

@@ -98,7 +98,7 @@ def test_embedded_model_is_converted_once_to_safetensors_and_reused(smol, monkey
 def test_cpu_uses_fp32_and_remote_code_stays_off():
     import torch
 
-    assert reg_mod.pick_dtype(torch.device("cpu")) == torch.float32
+    assert reg_mod.pick_dtype(torch.device("cpu"), "float32") == torch.float32
     assert Config().models.trust_remote_code is False
 
 

@@ -5,7 +5,8 @@ variants (12 rows in one forward pass per step); the separate run sends the four
 four requests, one after the other (3 rows each). Each row has its own seed, so both runs must
 produce the very same texts; the result says whether they did, so the times compare equal work.
 
-Package ``playground.lab``: may import ``serving``, ``config``, ``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations

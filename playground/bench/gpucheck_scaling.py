@@ -1,7 +1,7 @@
 """Two sections of the device check: the decode step's syncs, and throughput as the room grows.
 
 - ``check_syncs``: tensor -> Python conversions on the owner thread per decode step, for 4 and
-  16 concurrent rows with mixed settings (``playground.serving.syncs``: the same count the CPU
+  16 concurrent rows with mixed settings (``playground.bench.syncs``: the same count the CPU
   test asserts), and on CUDA the syncs themselves, counted by
   ``torch.cuda.set_sync_debug_mode("warn")`` (each sync is one warning).
 - ``check_scaling``: for 8, 16 and 32 concurrent sessions, the service (mixed settings) beside
@@ -11,8 +11,8 @@
   top, so the real bound is lower). Plus an estimate of the largest batch the free memory
   holds (KV cache per row at this length; an estimate, not a trial).
 
-Package ``playground.room``: may import the feature packages, ``serving``, ``config``,
-``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import warnings
 
 import torch
 
-from playground.room.loadtest import percentile, run_concurrently, session_request
-from playground.serving.syncs import count_conversions
+from playground.bench.loadtest import percentile, run_concurrently, session_request
+from playground.bench.syncs import count_conversions
 
 # peak memory bandwidth (GB/s) of common accelerators, by a part of their name
 BANDWIDTH_GBS = {"H200": 4800, "H100 NVL": 3900, "H100": 3350, "A100-SXM4-80GB": 2039,

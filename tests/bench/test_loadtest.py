@@ -2,7 +2,7 @@
 
 import pytest
 
-from playground.room.loadtest import percentile, run_soak, session_request
+from playground.bench.loadtest import percentile, run_soak, session_request
 
 
 def test_percentile_interpolates_like_numpy():

@@ -5,13 +5,13 @@ Every tensor -> Python conversion (``bool(t)``, ``int(t)``, ``float(t)``, ``t.it
 the CPU stops until everything queued has run. ``count_conversions`` counts them on one
 thread (the model's owner thread) while a service runs, and splits the count by decode step,
 so the count can be checked on a CPU where the same code runs without a GPU. On CUDA,
-``torch.cuda.set_sync_debug_mode`` sees the syncs themselves (``playground.room.gpucheck``).
+``torch.cuda.set_sync_debug_mode`` sees the syncs themselves (``playground.bench.gpucheck``).
 
 ``.numpy()`` is not counted: the sampler calls it only for CPU tensors (numpy's sort is faster
 there), and on a GPU it sorts with torch.
 
-Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
-layer).
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations

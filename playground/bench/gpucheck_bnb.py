@@ -7,8 +7,8 @@ generation service of its own, and serves the same concurrent sessions. Each row
 weights' size, the growth of CUDA ``memory_allocated`` (RSS on a CPU) and aggregate tok/s,
 against the reference. Only one copy exists at a time; each is freed before the next.
 
-Package ``playground.room``: may import the feature packages (``lab``, ``prompting``, ``quant``,
-``rag``), ``serving``, ``config``, ``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import torch
 
 from playground.quant.presets import (PRESETS, detect_machine, process_rss_mb, release_memory,
                                       why_not)
-from playground.room.loadtest import session_request
+from playground.bench.loadtest import session_request
 from playground.serving import random_weights
 from playground.serving.registry import LoadedModel
 from playground.serving.service import GenerationRequest

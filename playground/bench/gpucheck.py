@@ -11,14 +11,16 @@ generation service, so what is measured is the product's own path:
   the same greedy, some of them one at a time, and ``model.generate`` with one static batch
   of the same prompts (greedy): aggregate tok/s, ratios, p50/p95 time to first token;
 - seeds: does each row give the same tokens alone as in the batch of N?
-- bitsandbytes int8 / nf4 / nf4-dq-bf16 of one shape (``playground.room.gpucheck_bnb``);
-- a profile of one decode step (``playground.serving.stepprofile``);
+- bitsandbytes int8 / nf4 / nf4-dq-bf16 of one shape (``playground.bench.gpucheck_bnb``);
+- a profile of one decode step (``playground.bench.stepprofile``);
 - syncs: tensor -> Python conversions per decode step at 4 and 16 rows, and CUDA syncs;
 - scaling: 8/16/32 sessions, service vs ``model.generate`` vs the bandwidth roofline, and the
-  largest batch the free memory holds (``playground.room.gpucheck_scaling``).
+  largest batch the free memory holds (``playground.bench.gpucheck_scaling``);
+- adapters: 32 sessions spread over 4 random LoRA adapters and the base in one batch, against
+  the same sessions on the base alone (``playground.bench.adapterbench``).
 
-Package ``playground.room``: may import the feature packages (``lab``, ``prompting``, ``quant``,
-``rag``), ``serving``, ``config``, ``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ import torch
 
 from playground.config import Config, load_config
 from playground.quant.presets import process_rss_mb, release_memory
-from playground.room.gpucheck_bnb import check_bitsandbytes
-from playground.room.gpucheck_scaling import check_scaling, check_syncs
-from playground.room.loadtest import percentile, run_concurrently, session_request
+from playground.bench.adapterbench import run_adapter_bench
+from playground.bench.gpucheck_bnb import check_bitsandbytes
+from playground.bench.gpucheck_scaling import check_scaling, check_syncs
+from playground.bench.loadtest import percentile, run_concurrently, session_request
 from playground.serving import random_weights
 from playground.serving.catalog import CATALOG
 from playground.serving.determinism import seed_promise
@@ -43,7 +46,7 @@ from playground.serving.registry import Registry, pick_device, pick_dtype
 from playground.serving.residency import MemoryBudgetError
 from playground.serving.service import GenerationRequest, GenerationResult, Prompt
 from playground.serving.settings import GenerationSettings
-from playground.serving.stepprofile import profile_decode_step
+from playground.bench.stepprofile import profile_decode_step
 
 Progress = Callable[[str], None]
 
@@ -62,6 +65,8 @@ class CheckPlan:
     deadline_s: float       # sections not started by then are skipped (the JSON still comes)
     bnb_needs_cuda: bool = True
     scaling: tuple[int, ...] = (8, 16, 32)  # session counts of the scaling section
+    adapters: int = 4           # random LoRA adapters of the adapters section
+    adapter_sessions: int = 32  # its sessions, spread over the adapters and the base
 
     @classmethod
     def default(cls, device: torch.device, shapes=None, **changes) -> "CheckPlan":
@@ -73,7 +78,8 @@ class CheckPlan:
                    sequential=8 if cuda else 4, bnb_sessions=32 if cuda else 4,
                    bnb_new_tokens=64 if cuda else 8, profile_steps=16 if cuda else 8,
                    deadline_s=420.0 if cuda else 600.0,
-                   scaling=(8, 16, 32) if cuda else (2, 4))
+                   scaling=(8, 16, 32) if cuda else (2, 4),
+                   adapters=4 if cuda else 2, adapter_sessions=32 if cuda else 3)
         plan = dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
         return dataclasses.replace(plan, sequential=max(1, min(plan.sequential, plan.sessions)))
 
@@ -116,15 +122,17 @@ def make_registry(plan: CheckPlan, tokenizer_dir, config: Config | None = None) 
     config = config or load_config()
     shapes = tuple(dict.fromkeys(plan.shapes + residency_pair(plan.shapes)))
     catalog = CATALOG | random_weights.benchmark_catalog(shapes, tokenizer_dir)
-    dtype = pick_dtype(pick_device())
+    dtype = pick_dtype(pick_device(), config.models.cpu_dtype)
     sizes = [random_weights.estimate_bytes(catalog[random_weights.PREFIX + s], dtype)
              for s in residency_pair(plan.shapes)]
     budget = max(sizes) + min(sizes) // 2
     config = dataclasses.replace(
         config, models=dataclasses.replace(config.models, memory_budget_mb=budget / 2**20),
-        service=dataclasses.replace(config.service, max_batch_rows=max(
-            plan.sessions, plan.bnb_sessions), max_queue=max(config.service.max_queue,
-                                                             2 * plan.sessions)))
+        service=dataclasses.replace(
+            config.service,
+            max_batch_rows=max(plan.sessions, plan.bnb_sessions, plan.adapter_sessions),
+            max_queue=max(config.service.max_queue, 2 * plan.sessions,
+                          2 * plan.adapter_sessions)))
     return Registry(config, catalog=catalog)
 
 
@@ -276,7 +284,7 @@ def device_info(registry: Registry) -> dict:
     import transformers
 
     device = registry.device
-    info = {"device": device.type, "dtype": str(pick_dtype(device)).removeprefix("torch."),
+    info = {"device": device.type, "dtype": str(registry.dtype).removeprefix("torch."),
             "torch": torch.__version__, "transformers": transformers.__version__,
             "torch_threads": torch.get_num_threads()}
     if device.type == "cuda":
@@ -315,7 +323,7 @@ def run_gpucheck(plan: CheckPlan, tokenizer_dir, config: Config | None = None,
     registry = make_registry(plan, tokenizer_dir, config)
     doc: dict = {"device": device_info(registry), "plan": dataclasses.asdict(plan),
                  "residency": None, "throughput": {}, "seeds": {}, "profile": {},
-                 "syncs": {}, "scaling": {}, "bitsandbytes": None}
+                 "syncs": {}, "scaling": {}, "adapters": {}, "bitsandbytes": None}
 
     def run(fn, *args):
         if time.perf_counter() - start > plan.deadline_s:
@@ -361,6 +369,14 @@ def run_gpucheck(plan: CheckPlan, tokenizer_dir, config: Config | None = None,
             return check_scaling(loaded, static_generate, plan.scaling,
                                  min(64, plan.new_tokens))
         save("scaling", run(scaling), shape)
+
+        def adapters(shape=shape):
+            progress(f"{shape}: {plan.adapter_sessions} sessions over {plan.adapters} "
+                     f"adapters and the base…")
+            return run_adapter_bench(registry, random_weights.PREFIX + shape, plan.adapters,
+                                     plan.adapter_sessions, min(64, plan.new_tokens),
+                                     rounds=2, progress=progress, alone_rows=plan.sequential)
+        save("adapters", run(adapters), shape)
     bnb_shape = "llama-1b" if "llama-1b" in plan.shapes else plan.shapes[0]
     save("bitsandbytes", run(check_bitsandbytes, registry, bnb_shape, plan.bnb_sessions,
                              plan.bnb_new_tokens, plan.bnb_needs_cuda, progress))

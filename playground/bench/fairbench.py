@@ -12,8 +12,8 @@ and ``"fair"`` (``playground.serving.scheduler``) in one run, on one resident mo
   min, median, max and max/min. First come first served hands out tokens in proportion to
   what each asks for; the fair share evens them out.
 
-Package ``playground.room``: may import the feature packages, ``serving``, ``config``,
-``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations

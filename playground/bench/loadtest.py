@@ -8,8 +8,8 @@ generate the same tokens; the ratio of aggregate tok/s is the gain from batching
 soak: N simulated sessions (threads) keep submitting for a while; every stream must complete,
 match its own request (never another session's text), and memory must stay bounded.
 
-Package ``playground.room``: may import the feature packages (``lab``, ``prompting``, ``quant``,
-``rag``), ``serving``, ``config``, ``errors``.
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ whether the step waits for the GPU (kernel time close to wall time) or for Pytho
 kernels (kernel time much smaller). The same forward pass for a single row says how much a
 step's cost grows with the batch. Only call it while the model's service is idle.
 
-Package ``playground.serving``: may import only itself, ``config`` and ``errors`` (the bottom
-layer).
+Package ``playground.bench``: may import the feature packages and ``room``, ``serving``,
+``config``, ``errors``; nothing but ``ui`` and ``cli`` imports it.
 """
 
 from __future__ import annotations

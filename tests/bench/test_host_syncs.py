@@ -1,8 +1,8 @@
 """The decode step reads the device once, whatever the batch: counted on the owner thread."""
 
-from playground.room.loadtest import session_request
+from playground.bench.loadtest import session_request
 from playground.serving.service import generate
-from playground.serving.syncs import count_conversions
+from playground.bench.syncs import count_conversions
 
 
 def _count(smol, rows: int) -> dict:

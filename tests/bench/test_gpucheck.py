@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from playground.room.gpucheck import CheckPlan, make_registry, residency_pair, targets
-from playground.room.gpucheck_bnb import check_bitsandbytes
+from playground.bench.gpucheck import CheckPlan, make_registry, residency_pair, targets
+from playground.bench.gpucheck_bnb import check_bitsandbytes
 from playground.serving.catalog import CATALOG
 from playground.serving.registry import default_registry
 

@@ -1,6 +1,6 @@
 """The batching benchmark times equal work both ways (a tiny run; the real one is the CLI)."""
 
-from playground.lab.batchbench import BENCH_PRESETS, bench_variants, run_bench
+from playground.bench.batchbench import BENCH_PRESETS, bench_variants, run_bench
 
 
 def test_bench_variants_are_four_sampling_settings_with_one_seed():
