@@ -114,8 +114,12 @@ def stop_strings(prefix: str, container=None) -> tuple[str, ...]:
 
 
 def model_picker(label: str, key: str, default: str) -> str:
-    """A catalog name or a typed Hugging Face id (this page only; the sidebar is untouched)."""
-    names = list(registry().catalog) + [OTHER]
+    """A catalog name, one of this tab's (or the room's) LoRA adapters, or a typed Hugging Face
+    id (this page only; the sidebar is untouched): Base vs chat compares a model before and
+    after fine-tuning this way."""
+    from playground.ui.board_view import session_id
+
+    names = list(registry().catalog) + registry().adapter_names(session_id()) + [OTHER]
     choice = st.selectbox(label, names, index=names.index(default) if default in names else 0,
                           persist_state=KEEP, key=key, format_func=lambda n: t("sidebar.other") if n == OTHER else n)
     if choice != OTHER:
