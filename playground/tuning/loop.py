@@ -261,18 +261,24 @@ def train(job: TrainJob, registry, out_dir: str | Path | None = None,
     pad = tokenizer.pad_token_id
     system = job.records[0].system if job.records else ""
 
+    def look(model) -> tuple[list[str], dict]:
+        """The held-out replies and the labelled set's metrics (before, then after)."""
+        replies = greedy_replies(model, tokenizer, list(job.prompts), job.max_new_tokens,
+                                 system) if job.prompts else []
+        return replies, evaluate_labelled(model, tokenizer, job.eval_set) if job.eval_set \
+            else {}
+
+    def validate(step: int) -> None:
+        val = validation_loss(model, val_ex, pad)
+        result.validation_loss.append({"step": step, "loss": val})
+        emit({"kind": "val", "step": step, "loss": val})
+
     emit({"kind": "phase", "phase": "before"})
-    if job.prompts:
-        result.before = greedy_replies(base, tokenizer, list(job.prompts), job.max_new_tokens,
-                                       system)
-    if job.eval_set:
-        result.metrics_before = evaluate_labelled(base, tokenizer, job.eval_set)
+    result.before, result.metrics_before = look(base)
     torch.manual_seed(s.seed)  # LoRA's A matrices are drawn from the global generator
     model = get_peft_model(base, lora_config(s))
     result.trainable, result.total_params = model.get_nb_trainable_parameters()
-    first = validation_loss(model, val_ex, pad)
-    result.validation_loss.append({"step": 0, "loss": first})
-    emit({"kind": "val", "step": 0, "loss": first})
+    validate(0)
 
     plan = StepPlan(len(train_ex), s.per_device_train_batch_size,
                     s.gradient_accumulation_steps, s.num_train_epochs)
@@ -319,24 +325,16 @@ def train(job: TrainJob, registry, out_dir: str | Path | None = None,
                 result.stopped = not result.diverged
                 break
         else:  # evaluate after every epoch
-            val = validation_loss(model, val_ex, pad)
-            result.validation_loss.append({"step": step, "loss": val})
-            emit({"kind": "val", "step": step, "loss": val})
+            validate(step)
             continue
         break
     result.train_seconds = time.perf_counter() - train_start
     result.steps, result.updates = step, update
     if result.stopped or result.diverged:
-        val = validation_loss(model, val_ex, pad)
-        result.validation_loss.append({"step": step, "loss": val})
-        emit({"kind": "val", "step": step, "loss": val})
+        validate(step)
 
     emit({"kind": "phase", "phase": "after"})
-    if job.prompts:
-        result.after = greedy_replies(model, tokenizer, list(job.prompts), job.max_new_tokens,
-                                      system)
-    if job.eval_set:
-        result.metrics_after = evaluate_labelled(model, tokenizer, job.eval_set)
+    result.after, result.metrics_after = look(model)
     if out_dir is not None:
         save_adapter(model, out_dir, spec.name, job)
         result.adapter = str(out_dir)
