@@ -213,7 +213,8 @@ class Registry:
         with self._lock:
             loaded = self._loaded.pop(name, None)
             if loaded is not None:
-                self.evicted[name] = reason or f"{name} was unloaded by the instructor"
+                self.evicted[name] = reason or (f"{name} was unloaded by the instructor; pick "
+                                                f"it again to reload it")
         if loaded is None:
             return False
         if isinstance(loaded, AdapterModel):  # the base stays; only the matrices go
@@ -300,7 +301,8 @@ class Registry:
         names = []
         for folder in sorted((self.config.cache_dir / "adapters").glob("builtin-*")):
             base = adapter_base(folder)
-            if base and (folder / "adapter_model.safetensors").is_file():
+            if base and base in self.catalog and \
+                    (folder / "adapter_model.safetensors").is_file():
                 label = folder.name.removeprefix("builtin-")
                 names.append(self.register_adapter(folder, label, base).name)
         return names

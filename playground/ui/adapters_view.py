@@ -21,8 +21,9 @@ def adapters_section(reg: Registry) -> None:
     if not rows:
         st.caption(t("adapters_view.none"))
         return
-    shown = [{**r, "owner": t("adapters_view.room") if not r["owner"] else r["owner"][:8]}
-             for r in rows]
+    owners = sorted({r["owner"] for r in rows if r["owner"]})  # sessions, never shown as ids
+    shown = [{**r, "owner": t("adapters_view.participant", n=owners.index(r["owner"]) + 1)
+              if r["owner"] else t("adapters_view.room")} for r in rows]
     presenter.table(headers(shown), hide_index=True, width="stretch")
     names = [r["name"] for r in rows]
     picked = st.multiselect(t("adapters_view.pick"), names, key="admin_adapters",

@@ -19,7 +19,7 @@ from playground.tuning.data import Record, to_jsonl
 from playground.tuning.loop import TrainJob, TrainResult, TrainSettings
 from playground.tuning.runs import TrainingRun, training_runs
 from playground.tuning.script import training_script
-from playground.ui import page_model
+from playground.ui import page_model, presenter
 from playground.ui.board_view import session_id
 from playground.ui.i18n import t
 from playground.ui.resources import registry
@@ -137,7 +137,7 @@ def live() -> None:
                     text=t(f"finetune.phase_{phase}", name=run.job.model))
     chart = loss_chart(run.events)
     if chart is not None:
-        st.altair_chart(chart, width="stretch")
+        presenter.chart(chart)
 
 
 def results(run: TrainingRun, loaded) -> None:
@@ -158,7 +158,7 @@ def results(run: TrainingRun, loaded) -> None:
               + [{"kind": "val", **p} for p in r.validation_loss])
     chart = loss_chart(events)
     if chart is not None:
-        st.altair_chart(chart, width="stretch")
+        presenter.chart(chart)
     if r.validation_loss:
         a, b, c, d = st.columns(4)
         a.metric(t("finetune.val_before"), f"{r.validation_loss[0]['loss']:.3f}")
@@ -171,11 +171,11 @@ def results(run: TrainingRun, loaded) -> None:
                  help=t("finetune.ppl_help"))
     if r.metrics_before:
         st.markdown(t("finetune.metrics", n=r.metrics_before.get("n", 0)))
-        st.dataframe(pd.DataFrame({
+        presenter.table(pd.DataFrame({
             "": [t("finetune.before_col"), t("finetune.after_col")],
             t("finetune.accuracy"): [r.metrics_before["accuracy"], r.metrics_after["accuracy"]],
             t("finetune.f1"): [r.metrics_before["f1"], r.metrics_after["f1"]]}),
-            hide_index=True)
+            )
     if r.prompts and r.after:
         st.markdown("**" + t("finetune.before_after") + "**")
         for p, before, after in zip(r.prompts, r.before, r.after):

@@ -22,6 +22,7 @@ from playground.tuning.format import format_name, render_example, token_view
 from playground.tuning.loop import ALL_LINEAR, TrainSettings
 from playground.tuning.schedule import SCHEDULERS, StepPlan, curve
 from playground.tuning.special import lora_parameters, special_token_demo
+from playground.ui import presenter
 from playground.ui.i18n import language, t
 from playground.ui.inputs import KEEP, kept_editor
 from playground.ui.text import show_error
@@ -238,6 +239,5 @@ def _arithmetic(s: TrainSettings, n_records: int) -> None:
     chart = alt.Chart(frame).mark_line(point=len(lrs) <= 40).encode(
         x=alt.X("update:Q", title=t("finetune.chart_update")),
         y=alt.Y("learning_rate:Q", title=t("finetune.chart_lr"), axis=alt.Axis(format="~e")))
-    st.altair_chart(chart.properties(height=180, title=t("finetune.schedule",
-                                                          updates=plan.updates)),
-                    width="stretch")
+    presenter.chart(chart.properties(height=180, title=t("finetune.schedule",
+                                                          updates=plan.updates)))

@@ -18,6 +18,7 @@ from playground.serving.registry import Registry
 from playground.tuning.adapters import register_result, share_with_room
 from playground.tuning.loop import TrainJob, TrainSettings
 from playground.tuning.runs import training_runs
+from playground.ui import presenter
 from playground.ui.board_view import session_id
 from playground.ui.i18n import headers, t
 from playground.ui.text import show_error
@@ -111,5 +112,5 @@ def _room_run(reg: Registry) -> None:
         link = encode_link("persona_chat", {"model": name})
         broadcast.publish(room_store(), link, note)
         st.success(t("room_data.broadcast_done"))
-    st.dataframe(headers([{"step": p["step"], "loss": round(p["loss"], 4)}
-                          for p in run.result.train_loss]), hide_index=True, height=160)
+    presenter.table(headers([{"step": p["step"], "loss": round(p["loss"], 4)}
+                             for p in run.result.train_loss]), height=160)

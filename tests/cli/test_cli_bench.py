@@ -62,7 +62,7 @@ def test_a_newcomer_not_done_in_time_is_a_partial_figure_not_an_abort(smol, caps
     """On a busy machine fifo's newcomer waits for all three heavy requests: past the wait it
     is reported as waiting at least that long (it used to hit the request timeout and end the
     whole run with no figures)."""
-    from playground.room import fairbench
+    from playground.bench import fairbench
 
     entry = fairbench.newcomer(smol, "fifo", rows=16, tokens=200, wait_s=0.3)
     assert entry["finished"] is False and entry["first_token_s"] is None

@@ -31,7 +31,8 @@ def open_persona(new_session, keys: list[str] = ()):
     # the Pirate's own editor is on screen before anything else happens
     expect(system_prompt(page)).to_have_value(re.compile("old pirate captain"), timeout=30_000)
     if keys:
-        slider = page.locator("[data-testid='stSlider']").filter(has_text="max_new_tokens")
+        slider = page.locator("[data-testid='stSlider']").filter(
+        has=page.get_by_text("max_new_tokens", exact=True))
         thumb = slider.get_by_role("slider")
         thumb.focus()
         for key in keys:
@@ -47,7 +48,8 @@ def system_prompt(page):
 
 
 def max_new_tokens(page) -> int:
-    slider = page.locator("[data-testid='stSlider']").filter(has_text="max_new_tokens")
+    slider = page.locator("[data-testid='stSlider']").filter(
+        has=page.get_by_text("max_new_tokens", exact=True))
     return int(slider.locator("[data-testid='stSliderThumbValue']").inner_text())
 
 

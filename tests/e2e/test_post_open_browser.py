@@ -51,7 +51,7 @@ def test_a_greedy_post_made_before_an_input_change_opens_in_the_same_tab_and_reg
     viewer = new_session("board?lang=ja")
     post = viewer.locator("[class*='st-key-board_post_']").filter(has_text=name)
     post.wait_for(timeout=30_000)
-    posted = post.locator("[data-testid='stText']").nth(1).inner_text().strip()
+    posted = post.locator("[data-testid='stText']").nth(2).inner_text().strip()
     assert posted and "max_new_tokens=4" in post.inner_text()
     post.get_by_role("button", name="開く").click()  # Open, in Japanese
     viewer.get_by_role("heading", name="生成").first.wait_for(timeout=60_000)

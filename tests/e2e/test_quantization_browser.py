@@ -22,7 +22,8 @@ def test_a_two_preset_comparison_shows_progress_table_chart_and_outputs(new_sess
     page.locator("[data-testid='stProgress']").first.wait_for(timeout=60_000)
     page.get_by_text("Memory vs agreement").wait_for(timeout=300_000)
     wait_idle(page)
-    expect(page.locator("[data-testid='stDataFrame']")).to_have_count(1, timeout=30_000)
+    # the comparison's table, and the tutorial's Llama-2 figures beside it
+    expect(page.locator("[data-testid='stDataFrame']")).to_have_count(2, timeout=30_000)
     expect(page.get_by_text("the reference ·")).to_have_count(1)   # the fp32 output card
     # the chart is drawn after the rest of the run's elements: wait for it, do not sample
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)

@@ -47,7 +47,7 @@ def test_each_tab_is_told_which_model_is_loaded_and_why(small_budget, monkeypatc
     assert [m.name for m in small_budget.resident()] == [GEMMA]
     lines = [i.value for i in japanese.info if GEMMA in i.value]
     assert lines == [f"{GEMMA} を読み込んでいます。場所を空けるため {SMOL} を解放しました "
-                     f"(モデル用メモリの予算 {BUDGET_MB} MB には両方が収まりません)。"]
+                     f"(モデル用メモリの予算 {BUDGET_MB} MiB には両方が収まりません)。"]
 
     # the English participant's next visit: SmolLM2 is gone, and they are told why (a new
     # AppTest: rerunning the first one after a Japanese run would format its widgets' values in
@@ -55,7 +55,7 @@ def test_each_tab_is_told_which_model_is_loaded_and_why(small_budget, monkeypatc
     english = tab("en")
     assert [w.value for w in english.warning] == [
         f"{SMOL} was unloaded to make room for {GEMMA} (the model memory budget of "
-        f"{BUDGET_MB} MB cannot hold them together); load it again to use it"]
+        f"{BUDGET_MB} MiB cannot hold them together); load it again to use it"]
 
     monkeypatch.setenv("PLAYGROUND_ADMIN_PASSWORD", "secret")
     admin = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
@@ -63,12 +63,12 @@ def test_each_tab_is_told_which_model_is_loaded_and_why(small_budget, monkeypatc
     admin.run()
     admin.switch_page("pages/admin.py").run()
     assert not admin.exception
-    assert any(f"({BUDGET_MB:,} MB)" in c.value for c in admin.caption)
+    assert any(f"({BUDGET_MB:,} MiB)" in c.value for c in admin.caption)
     table, = [d.value for d in admin.dataframe if "what happened" in d.value.columns]
     assert list(table["model"]) == [GEMMA]
     assert list(table["what happened"]) == [
         f"{GEMMA} is loaded; {SMOL} was unloaded to make room (the model memory budget of "
-        f"{BUDGET_MB} MB cannot hold them together)"]  # newest first
+        f"{BUDGET_MB} MiB cannot hold them together)"]  # newest first
     evicted, = [d.value for d in admin.dataframe if "why it is not loaded" in d.value.columns]
     assert list(evicted["model"]) == [SMOL]
 
@@ -90,7 +90,7 @@ def test_a_refused_load_tells_the_japanese_tab_which_model_stays_and_the_budget(
     japanese = tab("ja")  # gemma does not fit beside it, and SmolLM2 may not be pushed out
     assert [m.name for m in small_budget.resident()] == [SMOL]
     assert [e.value for e in japanese.error] == [
-        f"{GEMMA} を読み込むモデル用メモリが足りません: 約 1023 MB 必要ですが、予算は {BUDGET_MB} MB "
+        f"{GEMMA} を読み込むモデル用メモリが足りません: 約 1023 MiB 必要ですが、予算は {BUDGET_MB} MiB "
         f"で、{SMOL} が直近 5 分以内に教室で使われています。数分後にもう一度試すか、小さいモデルを"
         f"選ぶか、講師に相談してください。"]
     assert small_budget.budget_notes[-1].model == GEMMA and small_budget.budget_notes[-1].refused

@@ -83,10 +83,20 @@ def test_prompt_lab_few_shot_translation_on_gemma_gives_japanese(smol, gemma):
     assert ja_share(outputs[-1]) > 0.5, outputs  # the examples' Japanese, continued
 
 
-def test_chat_pages_in_japanese_stay_on_smollm2_and_say_why(smol):
-    at = open_page("persona_chat")
+def test_chat_pages_in_japanese_say_which_model_answers(smol):
+    """Chat template stays on SmolLM2 (gemma has no template to show) and says why; Persona
+    chat answers with gemma-3-270m + the Kansai adapter where setup trained it."""
+    from playground.room.langdefaults import JA_CHAT_MODEL, ja_chat_available
+
+    at = open_page("chat_template")
     assert model_of(at) == "smollm2-135m-instruct"
     assert any("チャットテンプレート" in c.value for c in at.caption)
+    at = open_page("persona_chat")
+    if ja_chat_available():
+        assert model_of(at) == JA_CHAT_MODEL
+        assert any(JA_CHAT_MODEL in c.value for c in at.caption)
+    else:
+        assert model_of(at) == "smollm2-135m-instruct"
 
 
 def test_an_english_tab_keeps_todays_defaults(smol):

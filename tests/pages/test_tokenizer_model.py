@@ -18,7 +18,7 @@ def test_tokens_ids_decode_and_model_figures(smol):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tokens"] == str(len(ids)) and metrics["Characters"] == "17"
     rows = dict(zip(at.table[0].value.iloc[:, 0], at.table[0].value.iloc[:, 1]))
-    assert rows["Layers"] == "30" and rows["Memory footprint"].endswith("MB")
+    assert rows["Layers"] == "30" and rows["Memory footprint"].endswith("MiB")
     assert rows["Context length"] == "8,192 tokens"
 
 

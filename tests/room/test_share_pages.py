@@ -37,6 +37,9 @@ SAMPLES = {
             "question": "What is BM25?", "max_new_tokens": 64},
     "quantization": {"presets": ["fp32", "nf4"], "prompt": "Hi there", "max_new_tokens": 8,
                      "raw": True},
+    "finetune": {"data": "captain", "num_train_epochs": 2, "per_device_train_batch_size": 2,
+                 "lr_scheduler_type": "cosine", "seed": 4, "loss_on": "all",
+                 "target_modules": ["q_proj", "v_proj"], "lora_dropout": 0.1},
 }
 # one bad value per page: (input, value, what the widget then holds)
 BAD = {
@@ -46,6 +49,7 @@ BAD = {
     "base_vs_chat": ("send", "bogus", None), "chat_template": ("template", "bogus", None),
     "tokenizer_model": ("add_special", "maybe", None), "persona_chat": ("persona", "bogus", None),
     "rag": ("region", "xx-yy", None), "quantization": ("presets", "fp32,fp7", None),
+    "finetune": ("lr_scheduler_type", "bogus", None),
 }
 WIDGETS = ("slider", "number_input", "text_area", "text_input", "radio", "toggle", "selectbox",
            "multiselect", "checkbox")

@@ -151,7 +151,7 @@ def private_copy(name: str):
 def test_the_decode_step_still_reads_the_device_once(smol):
     """The history lives on the host: rows with both settings on (greedy and sampling) add
     no tensor -> Python conversion to a step."""
-    from playground.serving.syncs import count_conversions
+    from playground.bench.syncs import count_conversions
 
     rep = GenerationSettings(max_new_tokens=24, repetition_penalty=1.2, no_repeat_ngram_size=2)
     request = GenerationRequest((Prompt.raw(PROMPT),),
