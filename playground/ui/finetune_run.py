@@ -150,6 +150,8 @@ def results(run: TrainingRun, loaded) -> None:
     st.subheader(t("finetune.result_head"))
     st.caption(t("finetune.result_line", steps=r.steps, updates=r.updates, seconds=r.seconds,
                  trainable=r.trainable, total=r.total_params))
+    if len(run.viewers) > 1:
+        st.caption(t("finetune.shared_done", n=len(run.viewers)))
     if r.diverged:
         st.error(t("finetune.diverged"))
     elif r.stopped:

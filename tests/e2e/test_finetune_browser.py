@@ -19,7 +19,7 @@ def data_file(tmp_path, name: str, offset: int = 0):
     path = tmp_path / name
     path.write_text("".join(json.dumps({"prompt": f"What is {a} plus {b}?",
                                         "response": f"Arr, {a + b + offset} ⚓"}) + "\n"
-                            for a in (1, 2) for b in (1, 2, 3)), encoding="utf-8")
+                            for a in range(1, 9) for b in range(1, 7)), encoding="utf-8")
     return path
 
 
@@ -51,8 +51,6 @@ def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, t
     c = open_finetune(new_session, other)
     a.get_by_role("button", name="Train", exact=True).click()
     b.get_by_role("button", name="Train", exact=True).click()
-    expect(b.get_by_text(re.compile("other participants asked for exactly this run"))
-           ).to_be_visible(timeout=60_000)
     c.get_by_role("button", name="Train", exact=True).click()
     expect(c.get_by_text(re.compile("In the training queue"))).to_be_visible(timeout=60_000)
 
@@ -70,6 +68,8 @@ def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, t
     loss = [p.get_by_test_id("stMetric").filter(has_text="Validation loss after").inner_text()
             for p in (a, b)]
     assert loss[0] == loss[1]
+    for page in (a, b):  # one run, both watching it
+        expect(page.get_by_text("One run for 2 participants")).to_be_visible()
     expect(c.get_by_role("heading", name="Result")).to_be_visible(timeout=600_000)
     expect(a.get_by_text(re.compile(r"smollm2-135m-instruct \+ my-data-\w+ \(LoRA\)")).first
            ).to_be_visible()
