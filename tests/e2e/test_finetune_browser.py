@@ -50,6 +50,9 @@ def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, t
     b = open_finetune(new_session, same)
     c = open_finetune(new_session, other)
     a.get_by_role("button", name="Train", exact=True).click()
+    # Three tabs' reruns reach the server in any order: c joins only once a's run has begun.
+    expect(a.get_by_text(re.compile("Loading a private copy|Replies and validation loss before|"
+                                    r"Step \d+ of"))).to_be_visible(timeout=60_000)
     b.get_by_role("button", name="Train", exact=True).click()
     c.get_by_role("button", name="Train", exact=True).click()
     expect(c.get_by_text(re.compile("In the training queue"))).to_be_visible(timeout=60_000)
