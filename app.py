@@ -7,6 +7,7 @@ import streamlit as st
 
 from playground.ui.board_view import touch_presence
 from playground.ui.i18n import t
+from playground.ui.interrupted import notice
 from playground.ui.room_bar import room_bar
 from playground.ui.sidebar import render_sidebar
 
@@ -59,4 +60,5 @@ st.session_state["app_shell"] = True  # see playground.ui.resources.ensure_app_s
 room_bar(page)  # a link's inputs (before any widget), the room's step, presenter view
 render_sidebar(page.url_path)
 touch_presence(page.url_path)  # the Admin page's list of participants
+notice(page.url_path, {p.url_path: p.title for group in PAGES.values() for p in group})
 page.run()

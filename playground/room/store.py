@@ -87,6 +87,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX examples_session ON examples (session, created);
     """,
+    # 5: generations that were streaming, per browser and session, so that a server restart
+    # can be told to the browser that lost one (playground.room.inflight)
+    """
+    CREATE TABLE inflight (
+        client TEXT NOT NULL,
+        session TEXT NOT NULL,
+        page TEXT NOT NULL,
+        started REAL NOT NULL,
+        boot TEXT NOT NULL,
+        PRIMARY KEY (client, session)
+    );
+    """,
 )
 
 

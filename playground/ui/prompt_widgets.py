@@ -18,6 +18,7 @@ from playground.serving.registry import LoadedModel, package_dir
 from playground.serving.service import GenerationHandle, GenerationResult
 from playground.prompting.tokens import TokenView
 from playground.ui.inputs import KEEP
+from playground.ui.interrupted import tracked
 from playground.ui.resources import TOKEN_KEY, registry
 from playground.ui.text import as_text, show_error
 from playground.ui.widgets import CURSOR
@@ -41,14 +42,15 @@ def stream_handles(key: str, handles: list[GenerationHandle],
     st.session_state[key] = list(handles)
     finished = False
     try:
-        while True:
-            done = all(h.done for h in handles)
-            for handle, row_slots in zip(handles, slots):
-                for slot, text in zip(row_slots, handle.texts()):
-                    slot.markdown(as_text(text, "") + ("" if handle.done else CURSOR))
-            if done:
-                break
-            time.sleep(0.1)
+        with tracked():  # a restart while it streams is told to this browser afterwards
+            while True:
+                done = all(h.done for h in handles)
+                for handle, row_slots in zip(handles, slots):
+                    for slot, text in zip(row_slots, handle.texts()):
+                        slot.markdown(as_text(text, "") + ("" if handle.done else CURSOR))
+                if done:
+                    break
+                time.sleep(0.1)
         finished = True
     finally:
         if not finished:

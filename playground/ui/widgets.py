@@ -16,6 +16,7 @@ from playground.serving.settings import (EPSILON, MAX_NEW_TOKENS, MIN_P, NUM_RET
                                          TEMPERATURE, TOP_K, TOP_P, GenerationSettings)
 from playground.ui.decoding_more import more_widgets
 from playground.ui.i18n import t, tr
+from playground.ui.interrupted import tracked
 
 CURSOR = " ▌"  # after text that is still streaming
 
@@ -86,16 +87,17 @@ def stream_outputs(key: str, handle: GenerationHandle, slots: list,
     render = render or (lambda _row, t: ui_text.as_text(t, empty=""))
     last: list[str] = []
     try:
-        for texts in handle.updates(interval=0.08):
-            if not session_alive():  # the tab was closed: nobody is reading this any more
-                break
-            ahead = handle.position()
-            if ahead and slots:
-                slots[0].info(t("widgets.waiting_for_the_model", ahead=ahead - 1))
-                continue
-            for row, (slot, text) in enumerate(zip(slots, texts)):
-                slot.markdown(render(row, text) + CURSOR)
-            last = list(texts)
+        with tracked():  # a restart while it streams is told to this browser afterwards
+            for texts in handle.updates(interval=0.08):
+                if not session_alive():  # the tab was closed: nobody is reading this any more
+                    break
+                ahead = handle.position()
+                if ahead and slots:
+                    slots[0].info(t("widgets.waiting_for_the_model", ahead=ahead - 1))
+                    continue
+                for row, (slot, text) in enumerate(zip(slots, texts)):
+                    slot.markdown(render(row, text) + CURSOR)
+                last = list(texts)
         finished = handle.done
         if not finished:
             handle.cancel()

@@ -61,9 +61,10 @@ def busy_app_url(tmp_path_factory):
 SERVER_LOGS = {}  # server url -> its log file (stdout and stderr)
 
 
-def serve(folder, extra_env=None):
-    port = free_port()
-    log = folder / "server.log"
+def start_server(folder, port: int, extra_env=None, log_name: str = "server.log"):
+    """``streamlit run serve.py`` on ``port`` with the room database in ``folder``:
+    (process, url, log file); the caller waits for it (``wait_healthy``) and stops it."""
+    log = folder / log_name
     # web search (ddgs) goes through a local port that refuses connections: browser tests never
     # reach the web, and the RAG page's "no web" path is exercised for real
     env = dict(os.environ, HF_HUB_OFFLINE="1", DDGS_PROXY="http://127.0.0.1:9",
@@ -74,7 +75,11 @@ def serve(folder, extra_env=None):
             [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def serve(folder, extra_env=None):
+    proc, url, log = start_server(folder, free_port(), extra_env)
     SERVER_LOGS[url] = log
     try:
         wait_healthy(url, proc)
