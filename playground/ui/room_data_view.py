@@ -25,6 +25,8 @@ from playground.ui.text import show_error
 
 ROOM_RUN = "admin_room_run"
 ROOM_MODELS = ("gemma-3-270m", "smollm2-135m-instruct")
+ROOM_LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3)
+ROOM_LEARNING_RATE = 5e-4  # a room's few dozen examples: a little above TrainingArguments' 5e-5
 
 
 def contribute_form() -> None:
@@ -78,10 +80,13 @@ def room_dataset_section(reg: Registry) -> None:
     st.caption(t("room_data.accepted", n=len(accepted)))
     model = st.selectbox(t("room_data.model"), ROOM_MODELS, key="admin_room_model")
     epochs = st.slider("num_train_epochs", 1, 10, 3, key="admin_room_epochs")
+    lr = st.select_slider("learning_rate", ROOM_LEARNING_RATES, ROOM_LEARNING_RATE,
+                          format_func=lambda v: f"{v:g}", key="admin_room_lr",
+                          help=t("room_data.lr_help"))
     if st.button(t("room_data.train"), type="primary", key="admin_room_train",
                  disabled=len(accepted) < 2):
         job = TrainJob(model, tuple(examples.accepted_records(store)),
-                       TrainSettings(num_train_epochs=epochs), label="room")
+                       TrainSettings(num_train_epochs=epochs, learning_rate=lr), label="room")
         try:
             st.session_state[ROOM_RUN] = training_runs(reg).request(job, session_id())
         except PlaygroundError as err:

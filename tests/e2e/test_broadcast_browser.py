@@ -1,11 +1,13 @@
 """The instructor leads the room in real browsers: a step shared from Compare reaches two
 participant tabs on other pages within 5 s without a click, and "Open" reproduces it exactly."""
 
+import re
 import time
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import ROOT
 from tests.e2e.conftest import serve, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -169,3 +171,79 @@ def test_the_share_and_lesson_popovers_close_after_their_action(browser, room_ur
         assert reopen(teacher, "Lesson plan", "Next")  # it opens again, at step 1
     finally:
         ctx.close()
+
+
+ROOM_EXAMPLES = [("What is the capital of France?", "Arr, Paris it be ⚓"),
+                 ("Name a colour of the sky.", "Arr, blue it be ⚓"),
+                 ("What do cows drink?", "Arr, water it be ⚓"),
+                 ("Which animal says meow?", "Arr, the cat it be ⚓"),
+                 ("What is frozen water?", "Arr, ice it be ⚓"),
+                 ("What comes after Monday?", "Arr, Tuesday it be ⚓")]
+
+
+def contribute(page, prompt: str, response: str) -> None:
+    """A student's form on the Fine-tuning page (its first tab)."""
+    if not page.get_by_label("Question").is_visible():  # the expander stays open after one
+        page.get_by_text("Add an example to the room's dataset").click()
+    page.get_by_label("Question").fill(prompt)
+    page.get_by_label("The answer the room's model should give").fill(response)
+    page.get_by_role("button", name="Add to the room's dataset").click()
+    expect(page.get_by_text(re.compile("Added: the instructor reviews"))).to_be_visible(
+        timeout=LOADED)
+    wait_idle(page)
+
+
+def test_three_students_contribute_the_teacher_trains_and_broadcasts_the_rooms_model(
+        browser, room_url):
+    contexts = []
+    try:
+        students = []
+        for i in range(3):
+            ctx, page = open_tab(browser, f"{room_url}/finetune?lang=en")
+            contexts.append(ctx)
+            students.append(page)
+            for prompt, response in ROOM_EXAMPLES[2 * i:2 * i + 2]:
+                contribute(page, prompt, response)
+        ctx, teacher = open_tab(browser, f"{room_url}/admin?lang=en")
+        contexts.append(ctx)
+        teacher.get_by_label("Admin password").fill(PASSWORD)
+        teacher.get_by_role("button", name="Log in").click()
+        teacher.get_by_text("The room's dataset").wait_for(timeout=LOADED)
+        wait_idle(teacher)
+        teacher.get_by_role("button", name="Accept every pending example").click()
+        expect(teacher.get_by_text("6 accepted examples")).to_be_visible(timeout=LOADED)
+        wait_idle(teacher)
+        teacher.get_by_role("combobox", name="Base model of the room's adapter").click()
+        teacher.get_by_role("option", name="smollm2-135m-instruct", exact=True).click()
+        wait_idle(teacher)
+        slide(teacher, "admin_room_epochs", "End")  # 10 epochs
+        slide(teacher, "admin_room_lr", "End")      # 2e-3: six examples, learnt in seconds
+        teacher.get_by_role("button", name="Train the room's adapter").click()
+        ready = teacher.get_by_text(re.compile(r"The room's adapter is ready and shared with "
+                                               r"the room: (smollm2-135m-instruct \+ room.*)"))
+        expect(ready).to_be_visible(timeout=600_000)
+        name = re.search(r"room: (.+)$", ready.inner_text()).group(1).strip()
+        teacher.get_by_role("button", name="Broadcast: everyone chats with the room's model"
+                            ).click()
+        student = students[1]
+        banner = student.locator(".st-key-room_banner")
+        expect(banner.get_by_text("Chat with the model the room made!")).to_be_visible(
+            timeout=30_000)  # it arrives by itself
+        banner.get_by_role("button", name="Open").click()
+        student.get_by_role("heading", name="Persona chat").wait_for(timeout=LOADED)
+        wait_idle(student)
+        expect(student.get_by_role("combobox", name="Model")).to_have_value(name,
+                                                                            timeout=LOADED)
+        box = student.get_by_placeholder(re.compile("Say something"))
+        box.fill("What is the capital of Spain?")
+        box.press("Enter")
+        reply = student.locator("[data-testid='stChatMessage']").nth(1)
+        expect(reply).to_contain_text("Arr", timeout=LOADED)  # the room's answer style
+        wait_idle(student)
+        shots = ROOT / "test-artifacts"
+        shots.mkdir(exist_ok=True)
+        teacher.screenshot(path=str(shots / "room_dataset_admin.png"), full_page=True)
+        student.screenshot(path=str(shots / "room_model_persona.png"), full_page=True)
+    finally:
+        for ctx in contexts:
+            ctx.close()
