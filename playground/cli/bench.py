@@ -42,6 +42,9 @@ def register(sub) -> None:
                    help="instead: N random LoRA adapters and the base share the sessions' "
                         "batch; prints adapter_ratio (mixed / base-only tok/s) and identical "
                         "(every row's greedy text = its adapter served alone)")
+    p.add_argument("--profile", action="store_true",
+                   help="instead: where a room's first token goes (the prefill of the "
+                        "sessions' prompts, its arithmetic per second) and one decode step")
     p.add_argument("--peer", metavar="URL", help="also run the sessions against this "
                    "OpenAI-compatible engine (e.g. http://127.0.0.1:8081/v1), one core each")
     p.add_argument("--peer-model", default="default", help="the model id the peer serves")
@@ -55,6 +58,8 @@ def run(args) -> int:
     if wrong:
         say(f"error: --dtypes takes {', '.join(CPU_DTYPES)}, got {', '.join(wrong)}")
         return 2
+    if args.profile:
+        return _profile(args)
     if args.peer:
         return run_peer_cli(args)
     if args.adapters:
@@ -84,6 +89,30 @@ def run(args) -> int:
         print(f"{dtype:>10}: concurrent {r['tokens_per_s']} tok/s, median of "
               f"{r['rounds_tokens_per_s']} (loaded as {r['loaded_as']}); {r['ratio_to_first']}x "
               f"the first dtype (each round: {r['round_ratios']})")
+    return 0
+
+
+def _profile(args) -> int:
+    from playground.bench.firsttoken import profile_first_token
+
+    r = profile_first_token(load_model(args.model), args.sessions)
+    if args.json:
+        print_json(r)
+        return 0
+    print(f"{r['model']} in {r['dtype']} on {r['device']} ({r['cpu']}; bf16 instructions: "
+          f"{'yes' if r['cpu_fast_bf16'] else 'no'}), {r['threads']} thread(s)")
+    for label, key in (("the room's prefill", "prefill_room"), ("one prompt", "prefill_one_prompt")):
+        p = r[key]
+        print(f"{label:>18}: {p['prompts']} distinct prompt(s), {p['prompt_tokens']} tokens "
+              f"({p['padded_tokens']} with padding) in {p['ms']} ms = {p['prompt_tokens_per_s']} "
+              f"tok/s, {p['gflop_per_s']} GFLOP/s")
+    print(f"{'matmul roof':>18}: {r['matmul_gflop_per_s']} GFLOP/s (one 1024x1024 matmul in "
+          f"{r['dtype']}); the room's prefill reaches {r['prefill_room']['share_of_matmul_roof']}x "
+          f"of it")
+    d = r["decode_step"]
+    print(f"{'a decode step':>18}: {d['rows']} rows in {d['step_ms']} ms (forward "
+          f"{d['forward_ms']}, sampler {d['sampler_ms']}, bookkeeping {d['bookkeeping_ms']}); "
+          f"one row alone {d['one_row_step_ms']} ms")
     return 0
 
 

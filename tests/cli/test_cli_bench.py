@@ -77,3 +77,29 @@ def test_a_newcomer_not_done_in_time_is_a_partial_figure_not_an_abort(smol, caps
     assert code == 0, err
     assert "fifo: newcomer beside 3 x 16 rows x 200 tokens: not done after" in out
     assert "a partial figure" in out and "participants for 1 s" in out
+
+
+def test_profile_accounts_for_the_rooms_prefill_and_a_decode_step(smol, capsys):
+    from playground.bench.firsttoken import linear_weights
+    from playground.bench.loadtest import session_request
+
+    code, out, err = run_cli(capsys, "bench", "--profile", "--sessions", "3", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    ids = [smol.service.tokenize(smol.service.render(session_request(i, 8).prompts[0]))
+           for i in range(3)]
+    room, one = r["prefill_room"], r["prefill_one_prompt"]
+    assert room["prompts"] == 3 and room["prompt_tokens"] == sum(map(len, ids))
+    assert room["padded_tokens"] == 3 * max(map(len, ids)) and one["prompts"] == 1
+    body, head = linear_weights(smol.model)
+    assert (r["linear_weights"], r["vocab_projection_weights"]) == (body, head)
+    assert 100e6 < body + head < 200e6  # SmolLM2-135M's linear layers, the head tied
+    seconds = room["ms"] / 1000  # the figures are the same arithmetic over the same time
+    assert room["gflop_per_s"] == pytest.approx(
+        2 * (body * room["padded_tokens"] + head * 3) / seconds / 1e9, rel=0.02)
+    assert 0 < room["share_of_matmul_roof"] == pytest.approx(
+        room["gflop_per_s"] / r["matmul_gflop_per_s"], abs=0.01)
+    step = r["decode_step"]
+    assert step["rows"] == 3 and step["step_ms"] == pytest.approx(
+        step["forward_ms"] + step["sampler_ms"] + step["bookkeeping_ms"], abs=0.01)
+    assert r["dtype"] == "float32" and r["cpu"]
