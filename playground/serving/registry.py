@@ -26,6 +26,7 @@ import collections
 import gc
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -306,6 +307,16 @@ class Registry:
                 label = folder.name.removeprefix("builtin-")
                 names.append(self.register_adapter(folder, label, base).name)
         return names
+
+    def share_adapter(self, name: str) -> None:
+        """The adapter ``name`` becomes the room's (every session's picker offers it)."""
+        with self._lock:
+            self.adapter_specs[name] = replace(self.adapter_specs[name], owner="")
+
+    def drop_adapter(self, name: str) -> None:
+        """No picker offers ``name`` any more (unloading it is the caller's)."""
+        with self._lock:
+            self.adapter_specs.pop(name, None)
 
     def adapter_names(self, owner: str = "") -> list[str]:
         """The adapters a session may pick: the room's and its own."""

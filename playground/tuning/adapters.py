@@ -88,13 +88,12 @@ def register_result(registry, result: TrainResult, label: str, owner: str) -> st
 
 def share_with_room(registry, name: str) -> str:
     """The instructor makes a participant's adapter everyone's."""
-    spec = registry.adapter_specs[name]
-    registry.adapter_specs[name] = replace(spec, owner="")
+    registry.share_adapter(name)
     return name
 
 
 def forget_adapter(registry, name: str) -> None:
-    registry.adapter_specs.pop(name, None)
+    registry.drop_adapter(name)
     if registry.get_loaded(name) is not None:
         registry.unload(name, reason=f"{name} was removed")
 

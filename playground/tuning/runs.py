@@ -164,6 +164,18 @@ class TrainingRuns:
     def waiting(self) -> int:
         return sum(q.busy() for q in self._queues)
 
+    def running_eta(self, besides: TrainingRun | None = None) -> float | None:
+        """Seconds the running job (not ``besides``) has left, by its last logged step's
+        estimate; None when no job is running or it has logged no step yet."""
+        with self._lock:
+            runs = list(self._runs.values())
+        for other in runs:
+            if other is not besides and not other.done and other.position() == 0:
+                logs = other.latest("log")
+                if logs:
+                    return logs[-1]["eta"]
+        return None
+
     def _run(self, run: TrainingRun) -> None:
         try:
             run.result = run_in_child(run.job, run.folder, run.events.append,

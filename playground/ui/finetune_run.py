@@ -91,13 +91,7 @@ def train_controls(job: TrainJob | None) -> None:
 def _eta_of_line(run: TrainingRun) -> float | None:
     """Seconds until this queued run starts: what the running job has left (its last ETA),
     if known."""
-    runs = training_runs(registry())
-    for other in list(runs._runs.values()):
-        if other is not run and not other.done and other.position() == 0 and other.events:
-            logs = other.latest("log")
-            if logs:
-                return logs[-1]["eta"]
-    return None
+    return training_runs(registry()).running_eta(besides=run)
 
 
 @st.fragment(run_every=1.0)

@@ -28,7 +28,8 @@ SEEN_VERSION = "room_bc_seen"   # session: the counter value this tab has fetche
 STEP = "room_bc_step"           # session: the broadcast this tab shows (or None)
 PRESENTER = presenter.TOGGLE
 LESSON = "room_lesson"          # session (instructor): (plan file, step index)
-SHARE_POP, LESSON_POP = "room_share_pop", "room_lesson_pop"  # session: popover open or not
+SHARE_POP, LESSON_POP = "room_share_pop", "room_lesson_pop"  # the popovers' keys (a stem)
+CLOSED = "room_pop_closed"  # session: {popover: how many times an action has closed it}
 
 
 def is_instructor() -> bool:
@@ -60,7 +61,7 @@ def room_bar(page) -> None:
 def _instructor(spec, share_col, lesson_col) -> None:
     store = room_store()
     with share_col.popover(t("room_bar.share_with_the_room"), icon=":material/campaign:",
-                           key=SHARE_POP, on_change="rerun"):
+                           key=_pop_key(SHARE_POP), on_change="rerun"):
         if spec is None:
             st.caption(t("room_bar.no_inputs_to_share"))
         else:
@@ -83,8 +84,16 @@ def _instructor(spec, share_col, lesson_col) -> None:
 
 def _close(popover: str) -> None:
     """A button's callback: its popover closes once its action is done (it stayed open over the
-    page, on the projector too). Runs before the script, so the popover is drawn closed."""
-    st.session_state[popover] = False
+    page, on the projector too). The popover is drawn again under a new key, as a new element:
+    the browser keeps a popover open until the server's "open" changes, and on a loaded server
+    the run that would have said "open" (the click that opened it) can be overtaken by the
+    action's run, so "closed" would be no change and the popover would stay open."""
+    closed = st.session_state.setdefault(CLOSED, {})
+    closed[popover] = closed.get(popover, 0) + 1
+
+
+def _pop_key(popover: str) -> str:
+    return f"{popover}_{st.session_state.get(CLOSED, {}).get(popover, 0)}"
 
 
 def _lesson_controls(store) -> None:
@@ -93,7 +102,8 @@ def _lesson_controls(store) -> None:
     if not plans:
         st.caption(t("room_bar.no_lesson_plans"))
         return
-    with st.popover(t("room_bar.lesson_plan"), icon=":material/school:", key=LESSON_POP,
+    with st.popover(t("room_bar.lesson_plan"), icon=":material/school:",
+                    key=_pop_key(LESSON_POP),
                     on_change="rerun"):
         chosen = st.selectbox(t("room_bar.plan"), plans, format_func=lambda p: p.name,
                               key="room_plan")

@@ -30,6 +30,7 @@ def test_bench_refuses_numbers_out_of_range_with_the_range(capsys, argv, says):
     assert "Traceback" not in err and "error id" not in err
 
 
+@pytest.mark.slow  # tests/serving/test_fair_admission.py (the newcomer first, parked rows back in place)
 def test_fairness_bench_lets_the_newcomer_in_first_with_the_fair_scheduler(smol, capsys):
     code, out, err = run_cli(capsys, "bench", "--fairness", "--fair-rows", "16",
                              "--fair-tokens", "24", "--fair-sessions", "4", "--fair-seconds",

@@ -67,6 +67,7 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow  # tests/tuning/test_served_adapters.py: base and adapter rows in one batch, each its own text
 def test_three_adapters_and_the_base_stream_at_once_each_with_its_own_text(browser,
                                                                           adapter_server):
     url, names = adapter_server

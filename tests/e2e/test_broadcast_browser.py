@@ -193,6 +193,7 @@ def contribute(page, prompt: str, response: str) -> None:
     wait_idle(page)
 
 
+@pytest.mark.slow  # tests/room/test_examples.py, tests/tuning/test_runs.py, tests/room/test_broadcast.py
 def test_three_students_contribute_the_teacher_trains_and_broadcasts_the_rooms_model(
         browser, room_url):
     contexts = []

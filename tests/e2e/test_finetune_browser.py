@@ -43,6 +43,7 @@ def open_finetune(new_session, upload) -> object:
     return page
 
 
+@pytest.mark.slow  # tests/tuning/test_runs.py (one run shared, the other waits), tests/pages/test_finetune.py
 def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, tmp_path):
     same = data_file(tmp_path, "sums.jsonl")
     other = data_file(tmp_path, "other.jsonl", offset=1)

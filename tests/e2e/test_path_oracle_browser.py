@@ -11,7 +11,9 @@ from tests.e2e.conftest import wait_idle
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/oracle")
 NAMES = ("tests/e2e", "playground/config.py", "tests/nothere")  # a folder, a file, nothing
-PAGES = [("", "model", "Generate"), ("quantization", "model", "Run comparison"),
+PAGES = [("", "model", "Generate"),
+         # a comparison per name: slow; tests/quant/test_compare.py: an unknown model fails clearly
+         pytest.param("quantization", "model", "Run comparison", marks=pytest.mark.slow),
          ("base_vs_chat", "model_a", "Generate")]
 
 

@@ -8,6 +8,7 @@ from tests.e2e.conftest import fill, wait_idle
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.slow  # AppTest: tests/pages/test_quantization.py (table, units, chart, outputs)
 def test_a_two_preset_comparison_shows_progress_table_chart_and_outputs(new_session):
     page = new_session("quantization")
     page.get_by_role("button", name="Run comparison").wait_for(timeout=120_000)

@@ -25,10 +25,16 @@ def test_identical_jobs_share_one_run_and_another_waits_its_turn():
     other = runs.request(tiny_job(seed=7, epochs=1), "carol")
     assert a is b and a.viewers == {"alice", "bob"} and runs.started == 2
     assert other.position() == 1  # behind the shared run
+    while not a.latest("log") and not a.done:
+        time.sleep(0.1)
+    if not a.done:  # the waiting student's estimate: what the running job has left
+        eta = runs.running_eta(besides=other)
+        assert eta is not None and eta >= 0
     wait(a)
     assert a.error is None and a.result.steps > 0 and (a.folder / "result.json").is_file()
     assert a.folder.name == job_key(job)
     wait(other)
+    assert runs.running_eta() is None  # nothing runs
     # asked again after it finished: the adapter on disk is found, nothing runs
     again = TrainingRuns(default_registry()).request(job, "dave")
     assert again.done and again.result.train_loss == a.result.train_loss

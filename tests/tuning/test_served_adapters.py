@@ -26,7 +26,7 @@ def served(trained):
     loaded = reg.load(spec.name)
     yield job, result, loaded
     reg.unload(spec.name)
-    reg.adapter_specs.pop(spec.name, None)
+    reg.drop_adapter(spec.name)
 
 
 def ask(loaded, prompt: str, settings=GREEDY):
@@ -105,3 +105,21 @@ def test_beam_search_on_an_adapter_is_peft_s_beam_search(served):
     out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=3,
                          do_sample=False, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id)
     assert ours == tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
+
+
+def test_an_adapter_is_its_owners_until_shared_and_gone_once_forgotten(trained):
+    from playground.tuning.adapters import forget_adapter, share_with_room
+
+    _, result = trained
+    reg = default_registry()
+    name = reg.register_adapter(result.adapter, "owned-then-shared", EMBEDDED,
+                                owner="alice").name
+    try:
+        assert name in reg.adapter_names("alice") and name not in reg.adapter_names("bob")
+        share_with_room(reg, name)
+        assert name in reg.adapter_names("bob")  # the instructor shared it: everyone's
+        reg.load(name)
+        forget_adapter(reg, name)
+        assert name not in reg.adapter_names("alice") and reg.get_loaded(name) is None
+    finally:
+        reg.drop_adapter(name)
