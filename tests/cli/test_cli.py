@@ -6,7 +6,7 @@ import sys
 import time
 
 from playground.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SLOW
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
@@ -73,7 +73,7 @@ def test_doctor_fails_when_the_default_model_cannot_load(tmp_path):
 def test_generate_as_a_real_command_exits_zero_after_printing():
     """Scripts check the exit status: the owner thread must be stopped before the interpreter
     finalizes (a daemon thread killed inside torch aborts the process with status 134)."""
-    for _ in range(3):
+    for _ in range(3 if SLOW else 1):  # the abort was intermittent: three runs, opt-in
         proc = subprocess.run([sys.executable, "-m", "playground", "generate", "--prompt", "Hi",
                                "--max-new-tokens", "6"], cwd=ROOT, capture_output=True,
                               text=True, timeout=300)

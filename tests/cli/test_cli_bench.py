@@ -45,6 +45,7 @@ def test_fairness_bench_lets_the_newcomer_in_first_with_the_fair_scheduler(smol,
         assert spread["sessions"] == 4 and spread["tokens_max"] >= spread["tokens_min"] >= 0
 
 
+@pytest.mark.slow  # bf16 on a CPU without bf16 instructions is slow; tests/bench/test_batchbench.py
 def test_dtypes_take_turns_and_the_ratio_divides_the_medians(smol, capsys):
     code, out, err = run_cli(capsys, "bench", "--sessions", "2", "--new-tokens", "3",
                              "--dtypes", "float32,bfloat16", "--rounds", "3", "--json")

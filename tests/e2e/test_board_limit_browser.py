@@ -7,7 +7,8 @@ import pytest
 
 from tests.e2e.conftest import serve, wait_idle
 
-pytestmark = pytest.mark.browser
+# slow, opt-in: tests/room/test_board.py (the per-participant limit on the real database)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SHOTS = Path("/tmp/shots/board")
 
 

@@ -28,7 +28,8 @@ CUT = """() => {
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-@pytest.mark.parametrize("path", ["", "sampling_lens", "quantization"])
+@pytest.mark.parametrize("path", ["", pytest.param("sampling_lens", marks=pytest.mark.slow),
+                                  pytest.param("quantization", marks=pytest.mark.slow)])
 def test_no_label_is_cut_at_1400_px(new_session, lang, path):
     page = new_session(f"{path}?lang={lang}")
     page.set_viewport_size({"width": 1400, "height": 900})

@@ -19,6 +19,7 @@ README_IMG = ROOT / "docs" / "img" / "generate.png"
 PRIMARY = "[data-testid='stBaseButton-primary']"
 
 
+@pytest.mark.slow  # a picture for README, taken on an idle machine
 def test_readme_screenshot_of_the_generate_page(new_session, tmp_path):
     page = new_session("generate?lang=en")
     fill(page, "Prompt", "The capital of France is")

@@ -33,6 +33,7 @@ def image_host():
     server.shutdown()
 
 
+@pytest.mark.slow  # tests/pages/test_hardening.py (no image, link or HTML rendered)
 def test_no_image_from_a_chat_message_or_its_reply_is_fetched(new_session, image_host):
     host, seen = image_host
     page = new_session()

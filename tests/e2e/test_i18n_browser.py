@@ -34,6 +34,7 @@ def test_lang_in_the_address_switches_and_stays_across_pages(new_session):
     expect_title(page, "デコーディング設定の比較")
 
 
+@pytest.mark.slow  # test_walk32_browser.py switches language in the sidebar both ways
 def test_the_sidebar_selector_switches_and_keeps_other_parameters(new_session):
     page = new_session("?foo=bar")
     expect_title(page, "Generate")

@@ -14,7 +14,7 @@ NAMES = ("tests/e2e", "playground/config.py", "tests/nothere")  # a folder, a fi
 PAGES = [("", "model", "Generate"),
          # a comparison per name: slow; tests/quant/test_compare.py: an unknown model fails clearly
          pytest.param("quantization", "model", "Run comparison", marks=pytest.mark.slow),
-         ("base_vs_chat", "model_a", "Generate")]
+         pytest.param("base_vs_chat", "model_a", "Generate", marks=pytest.mark.slow)]
 
 
 def _answer(new_session, path: str, field: str, button: str, name: str) -> str:

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_idle
 
-pytestmark = pytest.mark.browser
+# slow, opt-in: test_kansai_browser.py chats in a browser; tests/pages/test_persona_chat.py
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MESSAGES = "[data-testid='stChatMessage']"
 ASSISTANT = "[data-testid='stChatMessageAvatarAssistant']"

@@ -19,7 +19,8 @@ from playground.i18n import lookup
 from playground.ui import presenter
 from tests.e2e.conftest import serve, wait_idle
 
-pytestmark = pytest.mark.browser
+# slow, opt-in: tests/ui/test_presenter.py (what the projector draws, per page)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "presenter-test-password"
 
 # the page, its step's inputs (small: each action takes seconds), and whether its result has a

@@ -8,7 +8,8 @@ import pytest
 
 from tests.e2e.conftest import fill, wait_idle
 
-pytestmark = pytest.mark.browser
+# slow, opt-in: tests/pages/test_rag.py (offline search, a pasted document, citations)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOCUMENT = ("Mount Kita is 3,193 metres high. It is the second-highest mountain in Japan. "
             "Climbers usually start from Hirogawara.")

@@ -10,7 +10,8 @@ from tests.e2e.conftest import free_port, start_server, wait_healthy, wait_idle
 
 import pytest
 
-pytestmark = pytest.mark.browser
+# slow, opt-in: tests/room/test_inflight.py (a killed process) and tests/pages/test_interrupted.py
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_a_generation_cut_off_by_a_restart_is_told_after_it(browser, tmp_path):

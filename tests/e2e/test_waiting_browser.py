@@ -6,7 +6,8 @@ import pytest
 
 from tests.e2e.conftest import serve, wait_idle
 
-pytestmark = pytest.mark.browser
+# slow, opt-in: tests/pages/test_hardening.py (the busy message), tests/serving (the queue)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STREAMING = "[data-testid='stMarkdownContainer']:has-text('▌')"
 
 

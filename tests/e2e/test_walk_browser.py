@@ -79,6 +79,7 @@ def generate_texts(page) -> list[str]:
     return [p.strip() for p in parts]
 
 
+@pytest.mark.slow  # the shared Compare walk below; tests/pages keep-input tests
 def test_a_lesson_step_opened_from_the_banner_stays_through_three_pages(new_session, room):
     plan = load_plan(lesson_dir() / "tutorial.toml")
     step = plan.steps[2]  # Section 1.1: sampling, 3 samples, seed 0, on Generate
@@ -139,6 +140,7 @@ def compare_texts_after_generate(page) -> str:
     return compare_texts(page)
 
 
+@pytest.mark.slow  # the shared Compare walk; tests/pages keep-input tests
 def test_a_shared_persona_system_prompt_stays_through_three_pages(new_session, room):
     system = "You are a terse pirate. Answer in five words."
     link = encode_link("persona_chat", {"persona": "Pirate", "system": system})
@@ -175,6 +177,7 @@ def test_the_issues_link_survives_compare_and_toy(new_session, path, back, check
         expect(page.get_by_role("combobox", name="Column 3")).to_have_count(0)
 
 
+@pytest.mark.slow  # the shared Compare walk; tests/pages keep-input tests
 def test_a_chat_message_typed_into_the_table_survives_three_pages(new_session):
     """A data editor (no persist_state in Streamlit) keeps its edits like every other input."""
     page = new_session("chat_template")

@@ -39,6 +39,7 @@ def test_turns_pile_up_regenerate_replaces_and_clear_empties(app):
     assert bubbles(app) == [] and "Say hello" in app.info[0].value
 
 
+@pytest.mark.slow  # tests/prompting/test_persona.py: twenty turns trimmed and answered
 def test_twenty_turns_never_hit_the_context_limit_and_the_trim_note_appears(app):
     app.slider(key="persona_max_new_tokens").set_value(2)
     app.number_input(key="persona_budget").set_value(192).run()

@@ -169,6 +169,7 @@ def test_a_cancelled_comparison_stops_and_says_so():
 
 # -- in a child process (what the page and the CLI do) -----------------------------------------
 
+@pytest.mark.slow  # test_cancelling_ends_the_child_process_at_once: the child ends, its memory with it
 def test_in_a_child_process_the_server_gets_its_memory_back(smol):
     from playground.quant.worker import run_isolated
 

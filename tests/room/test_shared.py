@@ -130,6 +130,7 @@ def counted_children(monkeypatch):
     return spawned
 
 
+@pytest.mark.slow  # the sweeps below share through the same jobs; tests/quant for the comparison
 def test_eight_identical_comparisons_run_once_and_a_different_prompt_runs_again(
         tmp_path, counted_children):
     store, reg = RoomStore(tmp_path / "room.sqlite3"), default_registry()

@@ -2,6 +2,7 @@
 Stop keeps what was learned, and the child process reports a failed run clearly."""
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -19,10 +20,11 @@ def wait(run, seconds=600):
 
 def test_identical_jobs_share_one_run_and_another_waits_its_turn():
     runs = TrainingRuns(default_registry(), concurrency=1, threads=1, nice=5)
-    job = tiny_job(epochs=1)
+    job = replace(tiny_job(epochs=1), prompts=())  # no replies before/after: only the line
     a = runs.request(job, "alice")
     b = runs.request(job, "bob")
-    other = runs.request(tiny_job(seed=7, epochs=1), "carol")
+    other = runs.request(replace(job, records=job.records[:6], settings=replace(
+        job.settings, seed=7)), "carol")
     assert a is b and a.viewers == {"alice", "bob"} and runs.started == 2
     assert other.position() == 1  # behind the shared run
     while not a.latest("log") and not a.done:
