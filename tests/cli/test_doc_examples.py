@@ -20,7 +20,7 @@ SKIP = re.compile(r"#\s*doc-test:\s*skip\s+(?P<reason>.+)$")
 
 
 def _examples() -> list[tuple[str, str, str | None]]:
-    found = []
+    found, seen = [], set()
     files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
     for path in files:
         in_bash = False
@@ -30,6 +30,10 @@ def _examples() -> list[tuple[str, str, str | None]]:
                 in_bash = (not in_bash) and stripped == "```bash"
                 continue
             if in_bash and stripped.startswith("python -m playground"):
+                command = stripped.split(" #", 1)[0]
+                if command in seen:  # the same command in two documents: run once
+                    continue
+                seen.add(command)
                 skip = SKIP.search(stripped)
                 found.append((path.name, stripped, skip.group("reason") if skip else None))
     return found

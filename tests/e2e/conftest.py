@@ -68,7 +68,8 @@ def start_server(folder, port: int, extra_env=None, log_name: str = "server.log"
     # web search (ddgs) goes through a local port that refuses connections: browser tests never
     # reach the web, and the RAG page's "no web" path is exercised for real
     env = dict(os.environ, HF_HUB_OFFLINE="1", DDGS_PROXY="http://127.0.0.1:9",
-               PLAYGROUND_ROOM_DB=str(folder / "room.sqlite3"))  # each server its own room
+               PLAYGROUND_ROOM_DB=str(folder / "room.sqlite3"),  # each server its own room
+               PLAYGROUND_ADAPTERS_DIR=str(folder / "adapters"))  # and its own trained adapters
     env.update(extra_env or {})
     with open(log, "w") as out:
         proc = subprocess.Popen(

@@ -16,10 +16,13 @@ pytestmark = pytest.mark.browser
 
 
 def data_file(tmp_path, name: str, offset: int = 0):
+    """Sums in a pirate's format, and one record naming this test run: a run is never found
+    finished on disk from an earlier test run (identical jobs share an adapter by design)."""
     path = tmp_path / name
-    path.write_text("".join(json.dumps({"prompt": f"What is {a} plus {b}?",
-                                        "response": f"Arr, {a + b + offset} ⚓"}) + "\n"
-                            for a in range(1, 9) for b in range(1, 7)), encoding="utf-8")
+    records = [{"prompt": f"What is {a} plus {b}?", "response": f"Arr, {a + b + offset} ⚓"}
+               for a in range(1, 9) for b in range(1, 7)]
+    records.append({"prompt": "Which run is this?", "response": f"Arr, run {tmp_path.name}"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
 
 
@@ -53,7 +56,7 @@ def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, t
     a.get_by_role("button", name="Train", exact=True).click()
     # Three tabs' reruns reach the server in any order: c joins only once a's run has begun.
     expect(a.get_by_text(re.compile("Loading a private copy|Replies and validation loss before|"
-                                    r"Step \d+ of"))).to_be_visible(timeout=60_000)
+                                    r"Step \d+ of")).first).to_be_visible(timeout=60_000)
     b.get_by_role("button", name="Train", exact=True).click()
     c.get_by_role("button", name="Train", exact=True).click()
     expect(c.get_by_text(re.compile("In the training queue"))).to_be_visible(timeout=60_000)
@@ -81,5 +84,7 @@ def test_two_share_a_run_a_third_waits_and_generate_still_streams(new_session, t
     shots.mkdir(exist_ok=True)
     a.screenshot(path=str(shots / "finetune_result.png"))  # the curve and the metrics
     # the page scrolls inside Streamlit's main block: bring the before/after into view for its own
-    a.get_by_text("Held-out prompts, greedy, before and after").scroll_into_view_if_needed()
+    a.get_by_text("Held-out prompts, greedy, before and after").evaluate(
+        "e => e.scrollIntoView({block: 'start'})")
+    a.wait_for_timeout(300)
     a.screenshot(path=str(shots / "finetune_before_after.png"))

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from playground.room import broadcast
 from playground.room.lessons import SHIPPED, load_plan
 from playground.room.store import RoomStore
-from tests.e2e.conftest import SERVER_LOGS, serve, wait_idle
+from tests.e2e.conftest import SERVER_LOGS, _sessions, serve, wait_idle
 from tests.e2e.test_i18n_browser import choose, expect_title
 
 pytestmark = pytest.mark.browser
@@ -26,19 +26,8 @@ def walk_url(tmp_path_factory):
 
 @pytest.fixture
 def tab(browser, walk_url):
-    contexts = []
-
-    def open_tab(path: str = "", locale: str | None = None):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.goto(f"{walk_url}/{path}")
-        wait_idle(page)
-        return page
-
-    yield open_tab
-    for ctx in contexts:
-        ctx.close()
+    """Factory: a new participant's tab on the walk's server (``new_session`` on its URL)."""
+    yield from _sessions(browser, walk_url)
 
 
 def checked(page, key: str):

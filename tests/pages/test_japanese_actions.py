@@ -101,7 +101,7 @@ def rag(at):
 
 
 def quantization(at):
-    at.multiselect(key="quant_presets").set_value(["fp32", "bf16"])
+    at.multiselect(key="quant_presets").set_value(["fp32"])  # its text is the same for two
     by_key(at, "slider", "quant_max_new").set_value(3)
     at.button(key="quant_go").click().run()
 

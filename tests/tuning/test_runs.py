@@ -44,11 +44,12 @@ def test_identical_jobs_share_one_run_and_another_waits_its_turn():
 
 def test_stop_ends_the_run_early_and_keeps_what_it_learned():
     runs = TrainingRuns(default_registry(), threads=1, nice=5)
-    run = runs.request(tiny_job(epochs=8, seed=11), "alice")
+    job = replace(tiny_job(epochs=8, seed=11), prompts=())
+    run = runs.request(job, "alice")
     while not run.latest("log"):
         assert not run.done, run.error
         time.sleep(0.1)
-    runs.request(tiny_job(epochs=8, seed=11), "bob")
+    runs.request(job, "bob")
     assert not run.stop("alice")  # bob still watches: it goes on
     assert run.stop("bob")
     wait(run)
