@@ -23,7 +23,7 @@ import time
 import torch
 
 from playground.bench.loadtest import session_request
-from playground.bench.stepprofile import profile_decode_step
+from playground.bench.stepprofile import _sync, profile_decode_step
 from playground.serving.engine import Row, _Batch
 from playground.serving.loaded import cpu_has_fast_bf16
 from playground.serving.settings import GenerationSettings
@@ -56,12 +56,10 @@ def _prefill_s(loaded, prompts: list[list[int]], repeats: int) -> float:
     _Batch.prefill(loaded.model, rows, pad)  # warm-up: kernels, the allocator
     times = []
     for _ in range(repeats):
-        if loaded.device.type == "cuda":
-            torch.cuda.synchronize(loaded.device)
+        _sync(loaded.device)
         start = time.perf_counter()
         _Batch.prefill(loaded.model, rows, pad)
-        if loaded.device.type == "cuda":
-            torch.cuda.synchronize(loaded.device)
+        _sync(loaded.device)
         times.append(time.perf_counter() - start)
     return min(times)  # the best of the repeats: a shared machine only ever slows a pass
 
@@ -76,12 +74,10 @@ def matmul_gflop_per_s(device: torch.device, dtype: torch.dtype, n: int = 1024,
     a @ b  # warm-up
     times = []
     for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+        _sync(device)
         start = time.perf_counter()
         a @ b
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+        _sync(device)
         times.append(time.perf_counter() - start)
     return round(2 * n ** 3 / min(times) / 1e9, 1)
 

@@ -24,7 +24,7 @@ from playground.room.store import room_store
 from playground.serving.fairshare import acting_for, session_ledger
 from playground.ui import presenter
 from playground.ui.i18n import error_text, t, tr
-from playground.ui.identity import client_id
+from playground.ui.identity import client_id, session_id
 from playground.ui.room_bar import step_label
 from playground.ui.resources import registry
 from playground.ui.sampling_lab import sweep_heatmap
@@ -41,13 +41,6 @@ PAGE_NAV = {"generate": "nav.generate", "sampling_compare": "nav.compare",
 def page_title(page: str) -> str:
     """The page's title in the session's language (the post's own id when unknown)."""
     return t(PAGE_NAV[page]) if page in PAGE_NAV else page
-
-
-def session_id() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx else "bare"
 
 
 def touch_presence(page: str) -> None:

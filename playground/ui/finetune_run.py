@@ -20,7 +20,7 @@ from playground.tuning.loop import TrainJob, TrainResult, TrainSettings
 from playground.tuning.runs import TrainingRun, training_runs
 from playground.tuning.script import training_script
 from playground.ui import page_model, presenter
-from playground.ui.board_view import session_id
+from playground.ui.identity import session_id
 from playground.ui.i18n import t
 from playground.ui.resources import registry
 from playground.ui.text import as_text, show_error
@@ -88,12 +88,6 @@ def train_controls(job: TrainJob | None) -> None:
             show_error(err)
 
 
-def _eta_of_line(run: TrainingRun) -> float | None:
-    """Seconds until this queued run starts: what the running job has left (its last ETA),
-    if known."""
-    return training_runs(registry()).running_eta(besides=run)
-
-
 @st.fragment(run_every=1.0)
 def live() -> None:
     """The run's state, redrawn every second until it ends (then the whole page reruns)."""
@@ -110,7 +104,7 @@ def live() -> None:
         st.info(t("finetune.shared", others=others), icon=":material/group:")
     ahead = run.position()
     if ahead:
-        wait = _eta_of_line(run)
+        wait = training_runs(registry()).running_eta(besides=run)  # the running job's rest
         st.info(t("finetune.queued", ahead=ahead - 1 if ahead > 1 else 1,
                   wait=_duration(wait)) if wait is not None else
                 t("finetune.queued_unknown", ahead=ahead), icon=":material/hourglass_top:")

@@ -23,6 +23,14 @@ _KEY = "client_pid"
 _VALID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def session_id() -> str:
+    """This tab's Streamlit session ("bare" outside a session: AppTest's bare mode, scripts)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else "bare"
+
+
 def client_id() -> str:
     """This browser's id (32 hex characters): the cookie's, else a new one that is written."""
     cookies = getattr(st.context, "cookies", None) or {}

@@ -18,18 +18,11 @@ import streamlit as st
 from playground.room import inflight
 from playground.room.store import RoomStoreError, room_store
 from playground.ui.i18n import t
-from playground.ui.identity import client_id
+from playground.ui.identity import client_id, session_id
 
 PAGE = "current_page_path"     # session: the URL path of the page this run draws
 CHECKED = "interrupted_checked"  # session: the database was asked once
 SHOWN = "interrupted_notes"      # session: what is still shown, [(page title, started)]
-
-
-def _session() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx else "bare"
 
 
 def _store():
@@ -46,7 +39,7 @@ def tracked():
     if store is None:
         yield
         return
-    client, session = client_id(), _session()
+    client, session = client_id(), session_id()
     inflight.begin(store, client, session, st.session_state.get(PAGE, ""))
     try:
         yield

@@ -119,7 +119,7 @@ def model_picker(label: str, key: str, default: str) -> str:
     """A catalog name, one of this tab's (or the room's) LoRA adapters, or a typed Hugging Face
     id (this page only; the sidebar is untouched): Base vs chat compares a model before and
     after fine-tuning this way."""
-    from playground.ui.board_view import session_id
+    from playground.ui.identity import session_id
 
     names = list(registry().catalog) + registry().adapter_names(session_id()) + [OTHER]
     choice = st.selectbox(label, names, index=names.index(default) if default in names else 0,

@@ -19,7 +19,7 @@ from playground.tuning.adapters import register_result, share_with_room
 from playground.tuning.loop import TrainJob, TrainSettings
 from playground.tuning.runs import training_runs
 from playground.ui import presenter
-from playground.ui.board_view import session_id
+from playground.ui.identity import session_id
 from playground.ui.i18n import headers, t
 from playground.ui.text import show_error
 

@@ -13,8 +13,7 @@ from playground.room.langdefaults import CHAT_PAGES, JA_CHAT_MODEL
 from playground.ui import admin_login, page_model
 from playground.ui.resources import MODEL_KEY, TOKEN_KEY, registry
 from playground.ui.i18n import language, language_selector, t, tr
-from playground.ui.identity import keep_client_id
-from playground.ui.board_view import session_id
+from playground.ui.identity import keep_client_id, session_id
 
 OTHER = "Other Hugging Face id…"
 
