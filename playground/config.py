@@ -24,6 +24,8 @@ The app runs with no file at all. Keys (all optional), with their defaults:
                             # served first, rows of the others parked for a newcomer; "fifo":
                             # whole requests, first come first served (the old behaviour)
     park_per_step = 4       # rows the fair scheduler may park in one step (0 = never park)
+    prefix_cache_mb = 64    # per model: the keys and values of prompt heads the room shares
+                            # (a chat template's system prompt), read once and kept; 0 = off
 
     [limits]                # per-request caps for participants (the instructor's CLI too)
     max_new_tokens = 512
@@ -122,11 +124,17 @@ class ServiceConfig:
     request_timeout_s: float = 300.0
     scheduler: str = "fair"  # "fair" (a share of the row slots per participant) | "fifo"
     park_per_step: int = 4   # rows the fair scheduler may park in one step for others
+    prefix_cache_mb: float = 64.0  # shared prompt heads kept per model; 0 = every prompt whole
 
     def __post_init__(self) -> None:
         if self.scheduler not in ("fair", "fifo"):
             raise PlaygroundError(f"playground.toml: [service] scheduler must be fair or fifo, "
                                   f"got {self.scheduler!r}")
+        if (not isinstance(self.prefix_cache_mb, (int, float))
+                or isinstance(self.prefix_cache_mb, bool)
+                or not 0 <= self.prefix_cache_mb <= 65536):
+            raise PlaygroundError(f"playground.toml: [service] prefix_cache_mb must be in "
+                                  f"0..65536, got {self.prefix_cache_mb}")
         if not 0 <= self.park_per_step <= 64:
             raise PlaygroundError(f"playground.toml: [service] park_per_step must be in 0..64, "
                                   f"got {self.park_per_step}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import platform
 import time
+from typing import Callable
 
 import torch
 
@@ -26,7 +27,12 @@ from playground.bench.loadtest import session_request
 from playground.bench.stepprofile import _sync, profile_decode_step
 from playground.serving.engine import Row, _Batch
 from playground.serving.loaded import cpu_has_fast_bf16
+from playground.serving.prefixes import PrefixCache
 from playground.serving.settings import GenerationSettings
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
 
 
 def cpu_name() -> str:
@@ -50,18 +56,33 @@ def linear_weights(model) -> tuple[int, int]:
 
 
 @torch.inference_mode()
-def _prefill_s(loaded, prompts: list[list[int]], repeats: int) -> float:
+def _prefill_s(loaded, prompts: list[list[int]], repeats: int,
+               prepare: Callable[[], PrefixCache | None] = lambda: None) -> float:
+    """The best of ``repeats`` prefills of ``prompts``; ``prepare`` (untimed, before each)
+    gives the prefix cache that pass starts from (None: every prompt read whole)."""
     pad = loaded.tokenizer.pad_token_id or 0
     rows = [Row(p, GenerationSettings(), 0, lambda _t: None) for p in prompts]
-    _Batch.prefill(loaded.model, rows, pad)  # warm-up: kernels, the allocator
+    _Batch.prefill(loaded.model, rows, pad, prepare())  # warm-up: kernels, the allocator
     times = []
     for _ in range(repeats):
+        prefixes = prepare()
         _sync(loaded.device)
         start = time.perf_counter()
-        _Batch.prefill(loaded.model, rows, pad)
+        _Batch.prefill(loaded.model, rows, pad, prefixes)
         _sync(loaded.device)
         times.append(time.perf_counter() - start)
     return min(times)  # the best of the repeats: a shared machine only ever slows a pass
+
+
+def _kept(loaded, prompts: list[list[int]]) -> PrefixCache:
+    """A prefix cache as the service has it after prefilling ``prompts`` (one by one, as
+    participants arriving apart)."""
+    cache = PrefixCache()
+    pad = loaded.tokenizer.pad_token_id or 0
+    for p in prompts:
+        _Batch.prefill(loaded.model, [Row(p, GenerationSettings(), 0, lambda _t: None)], pad,
+                       cache)
+    return cache
 
 
 @torch.inference_mode()
@@ -91,8 +112,8 @@ def profile_first_token(loaded, sessions: int = 16, repeats: int = 5) -> dict:
     width = max(len(p) for p in distinct)
     body, head = linear_weights(loaded.model)
 
-    def figures(prompts: list[tuple[int, ...]]) -> dict:
-        seconds = _prefill_s(loaded, [list(p) for p in prompts], repeats)
+    def figures(prompts: list[tuple[int, ...]], prepare=lambda: None) -> dict:
+        seconds = _prefill_s(loaded, [list(p) for p in prompts], repeats, prepare)
         tokens = sum(len(p) for p in prompts)
         padded = len(prompts) * max(len(p) for p in prompts)
         flops = 2 * (body * padded + head * len(prompts))  # padding is computed too
@@ -105,6 +126,21 @@ def profile_first_token(loaded, sessions: int = 16, repeats: int = 5) -> dict:
     alone = figures(distinct[:1])
     roof = matmul_gflop_per_s(loaded.device, loaded.model.dtype)
     room["share_of_matmul_roof"] = round(room["gflop_per_s"] / roof, 2)
+    # the service's prefill: the head the prompts share read once (``serving.prefixes``),
+    # as for a room that presses Generate together on a fresh server; then with the head
+    # kept from earlier prompts, for the room and for one newcomer
+    others = [list(p) for p in distinct[1:]]
+    shared = {"head_tokens": PrefixCache().target(list(distinct)),
+              "room_head_read_once_ms": _ms(_prefill_s(loaded, [list(p) for p in distinct],
+                                                       repeats, PrefixCache)),
+              "room_head_kept_ms": _ms(_prefill_s(loaded, [list(p) for p in distinct], repeats,
+                                                  lambda: _kept(loaded, others))),
+              "one_prompt_head_kept_ms": _ms(_prefill_s(loaded, [list(distinct[0])], repeats,
+                                                        lambda: _kept(loaded, others)))}
+    shared["room_speedup_read_once"] = round(room["ms"] / shared["room_head_read_once_ms"], 2)
+    shared["room_speedup_kept"] = round(room["ms"] / shared["room_head_kept_ms"], 2)
+    shared["one_prompt_speedup_kept"] = round(alone["ms"] / shared["one_prompt_head_kept_ms"],
+                                              2)
     step = profile_decode_step(loaded, [list(p) for p in ids],
                                [r.variants[0] for r in requests], steps=8)
     return {"model": loaded.name, "device": loaded.device.type, "cpu": cpu_name(),
@@ -114,6 +150,7 @@ def profile_first_token(loaded, sessions: int = 16, repeats: int = 5) -> dict:
             "longest_prompt": width,
             "linear_weights": body, "vocab_projection_weights": head,
             "matmul_gflop_per_s": roof, "prefill_room": room, "prefill_one_prompt": alone,
+            "shared_head": shared,
             "decode_step": {"rows": step["batch"]["rows"],
                             "step_ms": step["batch"]["step_ms"],
                             "forward_ms": step["batch"]["forward_ms"],

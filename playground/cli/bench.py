@@ -109,6 +109,12 @@ def _profile(args) -> int:
     print(f"{'matmul roof':>18}: {r['matmul_gflop_per_s']} GFLOP/s (one 1024x1024 matmul in "
           f"{r['dtype']}); the room's prefill reaches {r['prefill_room']['share_of_matmul_roof']}x "
           f"of it")
+    h = r["shared_head"]
+    print(f"{'the shared head':>18}: {h['head_tokens']} tokens every prompt begins with, read "
+          f"once: the room's prefill in {h['room_head_read_once_ms']} ms "
+          f"({h['room_speedup_read_once']}x faster); kept from earlier prompts: "
+          f"{h['room_head_kept_ms']} ms ({h['room_speedup_kept']}x), one newcomer's "
+          f"{h['one_prompt_head_kept_ms']} ms ({h['one_prompt_speedup_kept']}x)")
     d = r["decode_step"]
     print(f"{'a decode step':>18}: {d['rows']} rows in {d['step_ms']} ms (forward "
           f"{d['forward_ms']}, sampler {d['sampler_ms']}, bookkeeping {d['bookkeeping_ms']}); "

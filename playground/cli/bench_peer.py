@@ -24,6 +24,7 @@ def run_peer(loaded, peer_url: str, peer_model: str, sessions: int, new_tokens: 
     requests = [session_request(i, new_tokens) for i in range(sessions)]
     warm = GenerationRequest.single(GenerationSettings(max_new_tokens=2), Prompt.raw("warm up"))
     loaded.service.submit(warm).result()
+    loaded.service.submit(requests[1]).result()  # the same warm-up as the peer's below
     progress(f"service: {sessions} clients at once (torch threads 1)…")
     results, wall_s = run_concurrently(loaded.service, requests)
     service = _summary(results, wall_s)

@@ -157,6 +157,9 @@ def resident_report(registry) -> list[dict]:
             "tok/s now": round(st["tokens_per_s_now"], 1),
             "completed requests": st["completed"],
             "generated tokens": st["generated_tokens"],
+            # prompt tokens a prefill did not compute: their shared head was kept or read once
+            "shared prompt tokens": (st.get("prefix_cache") or {}).get(
+                "tokens_saved", 0),
         })
     return rows
 

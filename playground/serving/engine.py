@@ -25,6 +25,7 @@ from transformers.cache_utils import DynamicLayer
 
 from playground.serving.adapters import adapter_rows
 from playground.serving.history import RowHistories
+from playground.serving.prefixes import Prefix, PrefixCache
 from playground.serving.sampling import FilterTrace, RowFilters, choose_tokens, make_generator
 from playground.serving.settings import GenerationSettings
 
@@ -65,27 +66,40 @@ class _Batch:
                            for r in rows]
 
     @classmethod
-    def prefill(cls, model, rows: list[Row], pad_id: int) -> "_Batch":
+    def prefill(cls, model, rows: list[Row], pad_id: int,
+                prefixes: PrefixCache | None = None) -> "_Batch":
         """One forward pass over the distinct prompts; rows that share a prompt (a Compare
         request's columns and samples, a sweep's grid) share its prefill: the cache and the
-        logits are copied per row, which is exactly what running the prompt alone gives."""
+        logits are copied per row, which is exactly what running the prompt alone gives.
+
+        With ``prefixes``, the prompts' shared head (``serving.prefixes``: a chat template's
+        system prompt, a lesson's instruction) is read once, or taken as it was kept from an
+        earlier prefill, and each prompt's own tokens run on top of it. Their left padding
+        then sits between the head and the prompt's own tokens: masked columns, as at the
+        left, with the positions counted over the real tokens only."""
         device = model.device
         distinct: dict[tuple, int] = {}  # (adapter, prompt): an adapter changes the prefill
         of_row = [distinct.setdefault((r.adapter, tuple(r.prompt_ids)), len(distinct))
                   for r in rows]
         prompts = [p for _, p in distinct]
-        width = max(len(p) for p in prompts)
+        adapters = [a for a, _ in distinct]
+        longest_new = max(r.settings.max_new_tokens for r in rows)
+        shared, cache = _shared_prefix(model, prompts, adapters, longest_new, prefixes)
+        width = max(len(p) for p in prompts) - shared
         input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long, device=device)
-        attention = torch.zeros((len(prompts), width), dtype=torch.long, device=device)
+        attention = torch.zeros((len(prompts), shared + width), dtype=torch.long,
+                                device=device)
+        attention[:, :shared] = 1
         for i, ids in enumerate(prompts):  # left padding: every row's last prompt token aligned
-            input_ids[i, width - len(ids):] = torch.tensor(ids, device=device)
-            attention[i, width - len(ids):] = 1
-        pads = [width - len(prompts[of_row[r]]) for r in range(len(rows))]
+            own = ids[shared:]
+            input_ids[i, width - len(own):] = torch.tensor(own, device=device)
+            attention[i, shared + width - len(own):] = 1
+        pads = [0 if shared else width - len(prompts[of_row[r]]) for r in range(len(rows))]
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache()
-        with adapter_rows(model, [a for a, _ in distinct]):
-            out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
-                        past_key_values=cache, use_cache=True, **_last_logits_only(model))
+        with adapter_rows(model, adapters):
+            out = model(input_ids=input_ids, attention_mask=attention,
+                        position_ids=positions[:, shared:], past_key_values=cache,
+                        use_cache=True, **_last_logits_only(model))
         # the model's dtype (see ``choose_tokens``); a copy, so the [rows, prompt, vocab]
         # logits of a model without ``logits_to_keep`` are not kept alive by a view
         logits = out.logits[:, -1, :].contiguous()
@@ -196,6 +210,63 @@ def _last_logits_only(model) -> dict:
         return {}
 
 
+def _shared_prefix(model, prompts: list[tuple[int, ...]], adapters: list[str | None],
+                   longest_new: int, prefixes: PrefixCache | None) -> tuple[int, DynamicCache]:
+    """(n, a cache holding, for each prompt, the keys and values of its first n tokens): the
+    head the prompts share, read once per adapter or taken from ``prefixes``; (0, an empty
+    cache) when nothing is worth sharing."""
+    cache = DynamicCache()
+    if prefixes is None or not _prefix_fits(model, max(len(p) for p in prompts) + longest_new):
+        return 0, cache
+    lora = getattr(model, "_playground_lora", None)
+    weights = {a: (lora.get(a) if lora is not None and a is not None else None)
+               for a in dict.fromkeys(adapters)}  # one row per adapter, in first-seen order
+    kept = prefixes.find(prompts, weights)
+    n = max(prefixes.target(prompts), kept)
+    prefixes.seen(prompts)
+    if n == 0:
+        return 0, cache
+    head = prompts[0][:n]
+    entries = [prefixes.get(a, head[:kept]) for a in weights] if kept else []
+    if any(e is None for e in entries):  # cleared meanwhile (``PrefixCache.clear``)
+        kept, entries = 0, []
+    if entries:
+        for i in range(len(entries[0].layers)):
+            cache.update(torch.cat([e.layers[i][0] for e in entries]),
+                         torch.cat([e.layers[i][1] for e in entries]), i)
+    if n > kept:  # read the rest of the head once per adapter, and keep it
+        rows = len(weights)
+        ids = torch.tensor([head[kept:]] * rows, dtype=torch.long, device=model.device)
+        positions = torch.arange(kept, n, device=model.device).expand(rows, -1)
+        with adapter_rows(model, list(weights)):
+            model(input_ids=ids, attention_mask=torch.ones((rows, n), dtype=torch.long,
+                                                           device=model.device),
+                  position_ids=positions, past_key_values=cache, use_cache=True,
+                  **_last_logits_only(model))
+        for j, (adapter, w) in enumerate(weights.items()):
+            layers = tuple((layer.keys[j:j + 1].clone(), layer.values[j:j + 1].clone())
+                           for layer in cache.layers)
+            prefixes.keep(Prefix(head, adapter, w, layers,
+                                 sum(k.nbytes + v.nbytes for k, v in layers)))
+    prefixes.count(n * len(prompts) - (n - kept) * len(weights), hit=kept > 0)
+    index = [list(weights).index(a) for a in adapters]
+    if index != list(range(len(weights))):  # one copy of its adapter's head per prompt
+        cache.batch_select_indices(torch.tensor(index, device=model.device))
+    return n, cache
+
+
+def _prefix_fits(model, columns: int) -> bool:
+    """Whether rows of ``columns`` (the longest prompt and its new tokens) may carry masked
+    columns between a shared head and their own tokens. A sliding-window layer (gemma-3's)
+    counts columns, masked or not: beyond its window the padding would push real tokens out."""
+    config = getattr(model, "config", None)
+    if config is None:
+        return False
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    window = getattr(text, "sliding_window", None)
+    return not window or columns <= window
+
+
 def _pad_left(t: torch.Tensor, n: int, dim: int = 2) -> torch.Tensor:
     if n == 0:
         return t
@@ -276,7 +347,7 @@ class _HostCopy:
 @torch.inference_mode()
 def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
               admit: Callable[[int], list[Row] | tuple[list[Row], list[Row]]] | None = None,
-              overlap: bool | None = None) -> None:
+              overlap: bool | None = None, prefixes: PrefixCache | None = None) -> None:
     """Generate every row to completion (eos, its max_new_tokens, or its ``stop()``).
 
     ``on_token`` is called from this thread right after each row's token is chosen.
@@ -294,9 +365,12 @@ def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
     (default: on a GPU) the next step's forward pass is queued for every row before that copy
     is waited for, so Python's bookkeeping runs while the GPU computes; a row that finished
     in this step then costs one token of wasted work, and leaves the batch after it.
+
+    ``prefixes``: the model's kept prompt heads (``serving.prefixes``); every prefill, the
+    first and each admission's, reads a shared head once.
     """
     overlap = model.device.type == "cuda" if overlap is None else overlap
-    batch = _Batch.prefill(model, rows, pad_id)
+    batch = _Batch.prefill(model, rows, pad_id, prefixes)
     parked: dict[int, _Batch] = {}  # id(row) -> the row, parked with its cache
     histories = RowHistories()  # repetition_penalty, no_repeat_ngram_size: rows that ask
     while True:
@@ -325,7 +399,7 @@ def run_batch(model, rows: list[Row], eos_ids: set[int], pad_id: int,
                 parked[id(row)] = batch.split([at])
         if not batch.rows and not joining and parked:  # never end with rows parked
             joining = [r for b in parked.values() for r in b.rows]
-        batch = _join(model, batch, joining, parked, pad_id)
+        batch = _join(model, batch, joining, parked, pad_id, prefixes)
         if batch is None:
             return
 
@@ -340,13 +414,13 @@ def _ask(admit, running: int) -> tuple[list[Row], list[Row]]:
 
 
 def _join(model, batch: _Batch, joining: list[Row], parked: dict[int, _Batch],
-          pad_id: int) -> "_Batch | None":
+          pad_id: int, prefixes: PrefixCache | None = None) -> "_Batch | None":
     """The batch with ``joining`` rows added: parked rows come back with their own state, new
     rows are prefilled (together); None when nothing is left to run."""
     fresh = [r for r in joining if id(r) not in parked]
     back = [parked.pop(id(r)) for r in joining if id(r) in parked]
     if fresh:
-        back.append(_Batch.prefill(model, fresh, pad_id))
+        back.append(_Batch.prefill(model, fresh, pad_id, prefixes))
     for other in back:
         if batch.rows:
             batch.absorb(other)

@@ -31,6 +31,7 @@ from playground.serving.chat import RenderedPrompt, encode, render_chat, render_
 from playground.config import LimitsConfig, ServiceConfig
 from playground.serving.beams import beam_problems, run_beams
 from playground.serving.engine import Row, run_batch
+from playground.serving.prefixes import PrefixCache
 from playground.serving.fairshare import SessionLedger, participant, session_ledger, who
 from playground.serving.admission import FairAdmission
 from playground.serving.scheduler import FairScheduler
@@ -84,6 +85,10 @@ class GenerationService(FairAdmission):
         self._in_batch: dict[int, tuple[Row, GenerationHandle]] = {}
         self._parked: set[int] = set()
         self.parks = 0  # rows parked for others so far (tests and the Admin page read it)
+        # the keys and values of the room's shared prompt heads (a chat template's system
+        # prompt), read once and kept: ``serving.prefixes``
+        budget = int(self.config.prefix_cache_mb * 2**20)
+        self.prefixes = PrefixCache(max_bytes=budget) if budget > 0 else None
         self._row_handle: dict[int, GenerationHandle] = {}
         self._row_stream: dict[int, _RowStream] = {}
         self._token_times: deque[float] = deque()
@@ -172,7 +177,8 @@ class GenerationService(FairAdmission):
             return {"queue_depth": len(self._pending), "running_requests": len(self._running),
                     "running_rows": self._running_rows, "active_sessions": len(sessions),
                     "tokens_per_s_now": len(self._token_times) / window_s,
-                    "completed": self.completed, "generated_tokens": self.generated_tokens}
+                    "completed": self.completed, "generated_tokens": self.generated_tokens,
+                    "prefix_cache": self.prefixes.stats() if self.prefixes else None}
 
     def close(self, wait_s: float | None = None) -> None:
         """Refuse new requests and fail waiting ones; the running batch finishes.
@@ -234,7 +240,8 @@ class GenerationService(FairAdmission):
             failed = False
             try:
                 run_batch(self.loaded.model, rows, self._eos_ids(), self._pad_id(),
-                          admit=self._admit_rows if self.config.continuous else None)
+                          admit=self._admit_rows if self.config.continuous else None,
+                          prefixes=self.prefixes)
             except Exception as err:  # never let one bad batch kill the owner thread
                 failed = True
                 self._fail_running(err)

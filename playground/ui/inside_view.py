@@ -83,10 +83,13 @@ def show_hidden(v: hidden.HiddenView) -> None:
 def similarity_heatmap(s: similarity.Similarity, layer: int) -> alt.Chart:
     m = s.matrix(layer)
     names = [f"{i + 1}. {_short(x)}" for i, x in enumerate(s.sentences)]
-    df = pd.DataFrame([{"a": names[i], "b": names[j], "cosine": m[i][j]}
+    df = pd.DataFrame([{"a": names[i], "b": names[j], "column": str(j + 1), "cosine": m[i][j]}
                        for i in range(len(names)) for j in range(len(names))])
+    # the columns by number (the rows name the sentences): slanted full names overlapped, and
+    # Vega then hid all but the first and the last
     base = alt.Chart(df).encode(
-        x=alt.X("b:N", sort=names, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
+        x=alt.X("column:N", sort=[str(j + 1) for j in range(len(names))], title=None,
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, orient="top")),
         y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=200)))
     low = min(min(r) for r in m)
     rect = base.mark_rect().encode(

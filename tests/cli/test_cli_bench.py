@@ -84,6 +84,7 @@ def test_a_newcomer_not_done_in_time_is_a_partial_figure_not_an_abort(smol, caps
 def test_profile_accounts_for_the_rooms_prefill_and_a_decode_step(smol, capsys):
     from playground.bench.firsttoken import linear_weights
     from playground.bench.loadtest import session_request
+    from playground.serving.prefixes import common_prefix
 
     code, out, err = run_cli(capsys, "bench", "--profile", "--sessions", "3", "--json")
     assert code == 0, err
@@ -101,6 +102,12 @@ def test_profile_accounts_for_the_rooms_prefill_and_a_decode_step(smol, capsys):
         2 * (body * room["padded_tokens"] + head * 3) / seconds / 1e9, rel=0.02)
     assert 0 < room["share_of_matmul_roof"] == pytest.approx(
         room["gflop_per_s"] / r["matmul_gflop_per_s"], abs=0.01)
+    shared = r["shared_head"]  # the system prompt and the request's first words
+    assert shared["head_tokens"] == min(common_prefix(tuple(ids[0]), tuple(p)) for p in ids) > 20
+    assert shared["room_speedup_read_once"] == pytest.approx(
+        room["ms"] / shared["room_head_read_once_ms"], abs=0.01)
+    assert shared["one_prompt_speedup_kept"] == pytest.approx(
+        one["ms"] / shared["one_prompt_head_kept_ms"], abs=0.01)
     step = r["decode_step"]
     assert step["rows"] == 3 and step["step_ms"] == pytest.approx(
         step["forward_ms"] + step["sampler_ms"] + step["bookkeeping_ms"], abs=0.01)
