@@ -79,7 +79,9 @@ class PrefixCache:
         if len(prompts) > 1:
             shared = min(common_prefix(prompts[0], p) for p in prompts[1:])
         else:
-            shared = max((common_prefix(prompts[0], r) for r in self._recent), default=0)
+            with self._lock:
+                recent = list(self._recent)
+            shared = max((common_prefix(prompts[0], r) for r in recent), default=0)
         shared = min(shared, most)
         return shared if shared >= self.min_shared else 0
 
