@@ -129,14 +129,14 @@ def profile_first_token(loaded, sessions: int = 16, repeats: int = 5) -> dict:
     # the service's prefill: the head the prompts share read once (``serving.prefixes``),
     # as for a room that presses Generate together on a fresh server; then with the head
     # kept from earlier prompts, for the room and for one newcomer
-    others = [list(p) for p in distinct[1:]]
+    kept = _kept(loaded, [list(p) for p in distinct[1:]])  # the others came before
     shared = {"head_tokens": PrefixCache().target(list(distinct)),
               "room_head_read_once_ms": _ms(_prefill_s(loaded, [list(p) for p in distinct],
                                                        repeats, PrefixCache)),
               "room_head_kept_ms": _ms(_prefill_s(loaded, [list(p) for p in distinct], repeats,
-                                                  lambda: _kept(loaded, others))),
+                                                  kept.copy)),
               "one_prompt_head_kept_ms": _ms(_prefill_s(loaded, [list(distinct[0])], repeats,
-                                                        lambda: _kept(loaded, others)))}
+                                                        kept.copy))}
     shared["room_speedup_read_once"] = round(room["ms"] / shared["room_head_read_once_ms"], 2)
     shared["room_speedup_kept"] = round(room["ms"] / shared["room_head_kept_ms"], 2)
     shared["one_prompt_speedup_kept"] = round(alone["ms"] / shared["one_prompt_head_kept_ms"],

@@ -21,9 +21,10 @@ def register(sub) -> None:
                    help="also run the concurrent phase with the model loaded in each of these "
                         "CPU dtypes, comma-separated (e.g. float32,bfloat16), and print the "
                         "ratio to the first")
-    p.add_argument("--rounds", type=in_range(1, 20), default=3,
+    p.add_argument("--rounds", type=in_range(1, 20), default=None,
                    help="with --dtypes or --adapters: the phases take turns this many times "
-                        "(medians)")
+                        "(medians; default 3); with --profile: each pass is timed this many "
+                        "times (the best; default 5)")
     g = p.add_argument_group("--fairness: the schedulers side by side (fifo, then fair)")
     g.add_argument("--fairness", action="store_true",
                    help="instead: a newcomer's wait beside three participants at the limits, "
@@ -68,7 +69,7 @@ def run(args) -> int:
     if dtypes and not args.fairness:  # first, while no other copy is resident in this process
         by_dtype = run_dtype_bench(model_name(args.model), dtypes, args.sessions,
                                    args.new_tokens, progress=say,
-                                   rounds=args.rounds)["dtypes"]
+                                   rounds=args.rounds or 3)["dtypes"]
     loaded = load_model(args.model)
     if args.fairness:
         return _fairness(loaded, args)
@@ -95,7 +96,7 @@ def run(args) -> int:
 def _profile(args) -> int:
     from playground.bench.firsttoken import profile_first_token
 
-    r = profile_first_token(load_model(args.model), args.sessions)
+    r = profile_first_token(load_model(args.model), args.sessions, repeats=args.rounds or 5)
     if args.json:
         print_json(r)
         return 0
@@ -149,7 +150,8 @@ def _adapters(args) -> int:
     from playground.serving.registry import default_registry
 
     report = run_adapter_bench(default_registry(), model_name(args.model), args.adapters,
-                               args.sessions, args.new_tokens, rounds=args.rounds, progress=say)
+                               args.sessions, args.new_tokens, rounds=args.rounds or 3,
+                               progress=say)
     if args.json:
         print_json(report)
         return 0

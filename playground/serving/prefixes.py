@@ -139,6 +139,15 @@ class PrefixCache:
             self.hits += int(hit)
             self.tokens_saved += saved
 
+    def copy(self) -> "PrefixCache":
+        """Another cache with the same kept heads and recent prompts (a benchmark's repeats
+        start from the same state; the heads' tensors are shared: none is changed in place)."""
+        other = PrefixCache(self.max_bytes, self.min_shared)
+        with self._lock:
+            other._entries = OrderedDict(self._entries)
+            other._recent = deque(self._recent, maxlen=RECENT)
+        return other
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

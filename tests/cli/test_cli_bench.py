@@ -86,7 +86,8 @@ def test_profile_accounts_for_the_rooms_prefill_and_a_decode_step(smol, capsys):
     from playground.bench.loadtest import session_request
     from playground.serving.prefixes import common_prefix
 
-    code, out, err = run_cli(capsys, "bench", "--profile", "--sessions", "3", "--json")
+    code, out, err = run_cli(capsys, "bench", "--profile", "--sessions", "3", "--rounds", "1",
+                             "--json")
     assert code == 0, err
     r = json.loads(out)
     ids = [smol.service.tokenize(smol.service.render(session_request(i, 8).prompts[0]))

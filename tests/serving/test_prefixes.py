@@ -79,6 +79,7 @@ def test_a_kept_head_is_found_only_for_prompts_it_begins_and_its_adapters_weight
 
 def test_the_least_recently_used_heads_go_when_the_budget_is_exceeded():
     cache = PrefixCache(max_bytes=250, min_shared=1)
+    cache.seen([(3, 3, 3, 3)])
     cache.keep(entry((1, 1)))
     cache.keep(entry((2, 2)))
     assert cache.get(None, (1, 1)) is not None                     # (1, 1) used: (2, 2) oldest
@@ -86,8 +87,11 @@ def test_the_least_recently_used_heads_go_when_the_budget_is_exceeded():
     assert cache.get(None, (2, 2)) is None and cache.get(None, (1, 1)) is not None
     cache.keep(entry((4, 4), nbytes=251))                          # larger than it all: not kept
     assert cache.stats()["prefixes"] == 2 and cache.stats()["bytes"] == 200
+    copy = cache.copy()  # the same heads and recent prompts, kept apart from here on
     cache.clear()
     assert cache.stats()["prefixes"] == 0 and cache.target([(3, 3, 3)]) == 0
+    assert copy.stats()["prefixes"] == 2 and copy.get(None, (3, 3)) is not None
+    assert copy.target([(3, 3, 3)]) == 2
 
 
 def test_a_sliding_window_model_shares_only_while_every_column_stays_in_its_window():
@@ -179,9 +183,9 @@ def test_rows_on_different_adapters_share_the_tokens_but_each_adapter_its_own_he
         folder = write_random_adapter(smol.model, tmp_path / name, EMBEDDED, seed=40 + i)
         lora.attach(read_adapter(name, folder, EMBEDDED, smol.model))
     try:
-        prompts = [chat_ids(smol, q) for q in QUESTIONS]
-        adapters = [names[0], None, names[1], names[0]]
-        settings = [S(max_new_tokens=8)] * 4
+        prompts = [chat_ids(smol, q) for q in QUESTIONS[:3]]
+        adapters = [names[0], None, names[1]]
+        settings = [S(max_new_tokens=6)] * 3
         alone = []
         for r in rows_for(prompts, settings, adapters):
             run_batch(smol.model, [r], {2}, 2)

@@ -20,10 +20,11 @@ def wait(run, seconds=600):
 
 def test_identical_jobs_share_one_run_and_another_waits_its_turn():
     runs = TrainingRuns(default_registry(), concurrency=1, threads=1, nice=5)
-    job = replace(tiny_job(epochs=1), prompts=())  # no replies before/after: only the line
+    # no replies before/after and 8 training records (two steps): only the line matters here
+    job = replace(tiny_job(epochs=1), prompts=(), records=tiny_job().records[:9])
     a = runs.request(job, "alice")
     b = runs.request(job, "bob")
-    other = runs.request(replace(job, records=job.records[:6], settings=replace(
+    other = runs.request(replace(job, records=job.records[:5], settings=replace(
         job.settings, seed=7)), "carol")
     assert a is b and a.viewers == {"alice", "bob"} and runs.started == 2
     assert other.position() == 1  # behind the shared run
