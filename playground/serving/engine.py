@@ -246,8 +246,7 @@ def _shared_prefix(model, prompts: list[tuple[int, ...]], adapters: list[str | N
         for j, (adapter, w) in enumerate(weights.items()):
             layers = tuple((layer.keys[j:j + 1].clone(), layer.values[j:j + 1].clone())
                            for layer in cache.layers)
-            prefixes.keep(Prefix(head, adapter, w, layers,
-                                 sum(k.nbytes + v.nbytes for k, v in layers)))
+            prefixes.keep(Prefix.of(head, adapter, w, layers))
     prefixes.count(n * len(prompts) - (n - kept) * len(weights), hit=kept > 0)
     index = [list(weights).index(a) for a in adapters]
     if index != list(range(len(weights))):  # one copy of its adapter's head per prompt

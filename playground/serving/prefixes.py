@@ -28,6 +28,7 @@ layer).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
@@ -44,9 +45,23 @@ class Prefix:
 
     tokens: tuple[int, ...]
     adapter: str | None
-    weights: object | None  # the adapter's ``LoraWeights`` it was computed with
+    # the adapter's ``LoraWeights`` it was computed with, weakly: a kept head never keeps an
+    # unloaded adapter's matrices in memory
+    weights: weakref.ref | None
     layers: tuple[tuple[torch.Tensor, torch.Tensor], ...]
     nbytes: int
+
+    @classmethod
+    def of(cls, tokens: tuple[int, ...], adapter: str | None, weights: object | None,
+           layers: tuple[tuple[torch.Tensor, torch.Tensor], ...]) -> "Prefix":
+        return cls(tokens, adapter, None if weights is None else weakref.ref(weights), layers,
+                   sum(k.nbytes + v.nbytes for k, v in layers))
+
+    def computed_with(self, weights: object | None) -> bool:
+        """Whether these keys and values came from exactly ``weights`` (None: the base)."""
+        if self.weights is None:
+            return weights is None
+        return weights is not None and self.weights() is weights
 
 
 def common_prefix(a: tuple[int, ...], b: tuple[int, ...]) -> int:
@@ -103,7 +118,7 @@ class PrefixCache:
 
     def _valid(self, adapter, weights, tokens) -> bool:
         entry = self._entries.get((adapter, tokens))
-        return entry is not None and entry.weights is weights
+        return entry is not None and entry.computed_with(weights)
 
     def get(self, adapter: str | None, tokens: tuple[int, ...]) -> Prefix | None:
         with self._lock:

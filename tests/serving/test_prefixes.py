@@ -48,9 +48,14 @@ def widths_of(model, run):
 
 
 # -- choosing the head (no model) ---------------------------------------------------------
+class Weights:  # an adapter's weights object, as ``LoraWeights`` is one
+    pass
+
+
 def entry(tokens, adapter=None, weights=None, nbytes=100):
     layer = (torch.zeros(1, 1, len(tokens), 2), torch.zeros(1, 1, len(tokens), 2))
-    return Prefix(tuple(tokens), adapter, weights, (layer,), nbytes)
+    made = Prefix.of(tuple(tokens), adapter, weights, (layer,))
+    return Prefix(made.tokens, adapter, made.weights, made.layers, nbytes)
 
 
 def test_the_target_is_the_prompts_common_head_and_every_prompt_keeps_a_token():
@@ -65,7 +70,7 @@ def test_the_target_is_the_prompts_common_head_and_every_prompt_keeps_a_token():
 
 
 def test_a_kept_head_is_found_only_for_prompts_it_begins_and_its_adapters_weights():
-    cache, w1, w2 = PrefixCache(min_shared=2), object(), object()
+    cache, w1, w2 = PrefixCache(min_shared=2), Weights(), Weights()
     cache.keep(entry((1, 2, 3)))
     cache.keep(entry((1, 2, 3, 4, 5)))
     cache.keep(entry((1, 2, 3), "a", w1))
@@ -75,6 +80,11 @@ def test_a_kept_head_is_found_only_for_prompts_it_begins_and_its_adapters_weight
     assert cache.find(prompts, {None: None, "a": w1}) == 3         # kept for both adapters
     assert cache.find(prompts, {None: None, "a": w2}) == 0         # "a" reloaded: new weights
     assert cache.find([(9, 2, 3, 4)], {None: None}) == 0
+    layer = (torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2, 2))
+    assert Prefix.of((1, 2), None, None, (layer,)).nbytes == 2 * 16  # keys and values
+    del w1  # the adapter unloaded: its head holds nothing of it, and is never found again
+    assert cache.get("a", (1, 2, 3)).weights() is None
+    assert cache.find(prompts, {None: None, "a": None}) == 0
 
 
 def test_the_least_recently_used_heads_go_when_the_budget_is_exceeded():
