@@ -7,7 +7,7 @@ from playground.bench.syncs import count_conversions
 
 def _count(smol, rows: int) -> dict:
     # the load test's mixed settings: greedy and sampling rows, top-k, top-p and temperatures
-    requests = [session_request(i, 32) for i in range(rows)]
+    requests = [session_request(i, 24) for i in range(rows)]
     with count_conversions(smol.service._thread.name) as count:
         handles = [smol.service.submit(r) for r in requests]
         for h in handles:

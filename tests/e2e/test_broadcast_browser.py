@@ -75,6 +75,10 @@ def results(page) -> str:
     return "\n".join(f"{lines[i]} | {lines[i + 1]}" for i in samples)
 
 
+# test_walk_browser.py opens a broadcast Compare step from the banner and keeps its columns,
+# test_walk32_browser.py sees steps arrive without a reload, tests/room/test_share_pages.py
+# gives the same inputs and texts
+@pytest.mark.slow
 def test_a_shared_step_reaches_every_tab_and_opens_the_same_settings(browser, room_url):
     contexts = []
     try:

@@ -4,6 +4,7 @@ adapter that setup trained (README's first command), the Kansai persona, nothing
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from playground.tuning.data import heldout_prompts
 from tests.conftest import ROOT
@@ -12,7 +13,11 @@ from tests.e2e.test_persona_browser import send
 
 pytestmark = pytest.mark.browser
 
-KANSAI = re.compile("やで|やん|へん|ひん|ほんま|めっちゃ|ねん|やろ|あかん|ええ|しとる|とる|おおきに|はる|なぁ|わ")
+# Kansai endings, the copula や closing a sentence among them ("入るんや", "便利や。"; a listing
+# や is followed by a noun or "、", not by "。")
+KANSAI = re.compile("やで|やん|へん|ひん|ほんま|めっちゃ|ねん|やろ|あかん|ええ|しとる|とる|おおきに|はる|なぁ|わ"
+                    "|んや|や[。！!]")
+WAITING = "待っています"  # the bubble's text while the request waits for the model
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -30,12 +35,16 @@ def test_a_japanese_tab_s_persona_chat_answers_in_kansai_ben(new_session):
         send(page, question)
         page.wait_for_timeout(500)
         wait_idle(page, timeout=300_000)
-        replies.append(page.locator("[data-testid='stChatMessage']").last.inner_text())
+        last = page.locator("[data-testid='stChatMessage']").last
+        expect(last).not_to_contain_text(WAITING, timeout=300_000)  # the reply, not its wait
+        wait_idle(page, timeout=300_000)
+        replies.append(last.inner_text())
     shots = ROOT / "test-artifacts"
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / "kansai_persona.png"), full_page=True)
     text = "".join(replies)
     japanese = len(JAPANESE.findall(text)) / max(1, len(re.sub(r"\s", "", text)))
     assert japanese > 0.5, replies
-    # measured on the 12 held-out prompts (sampled as Persona samples): 8 of 12 in Kansai-ben
+    # measured on the 12 held-out prompts, one turn each, seeds 0-2, sampled as the page samples
+    # (T 0.7, top_p 0.9): 31 of 36 replies match (24 before the copula was counted)
     assert sum(bool(KANSAI.search(r)) for r in replies) >= 2, replies
