@@ -27,7 +27,8 @@ CUT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("lang", ["ja", "en"])
+# Japanese: test_walk32_browser.py's test_labels_are_whole_at_1400_px[ja] (the same check)
+@pytest.mark.parametrize("lang", [pytest.param("ja", marks=pytest.mark.slow), "en"])
 @pytest.mark.parametrize("path", ["", pytest.param("sampling_lens", marks=pytest.mark.slow),
                                   pytest.param("quantization", marks=pytest.mark.slow)])
 def test_no_label_is_cut_at_1400_px(new_session, lang, path):

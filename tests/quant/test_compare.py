@@ -154,6 +154,7 @@ def test_bad_requests_fail_before_anything_loads():
         run_comparison(ComparisonRequest("no such model", ("fp32",)), default_registry())
 
 
+@pytest.mark.slow  # test_cancelling_ends_the_child_process_at_once: the page's and CLI's path
 def test_a_cancelled_comparison_stops_and_says_so():
     started = threading.Event()
     job = submit_comparison(ComparisonRequest(EMBEDDED, ("fp32", "bf16"), max_new_tokens=64),
