@@ -74,6 +74,7 @@ def _prefill_s(loaded, prompts: list[list[int]], repeats: int,
     return min(times)  # the best of the repeats: a shared machine only ever slows a pass
 
 
+@torch.inference_mode()  # as the service prefills: no autograd graph kept with the heads
 def _kept(loaded, prompts: list[list[int]]) -> PrefixCache:
     """A prefix cache as the service has it after prefilling ``prompts`` (one by one, as
     participants arriving apart)."""
@@ -118,7 +119,7 @@ def profile_first_token(loaded, sessions: int = 16, repeats: int = 5) -> dict:
         padded = len(prompts) * max(len(p) for p in prompts)
         flops = 2 * (body * padded + head * len(prompts))  # padding is computed too
         return {"prompts": len(prompts), "prompt_tokens": tokens, "padded_tokens": padded,
-                "ms": round(seconds * 1000, 1),
+                "ms": _ms(seconds),
                 "prompt_tokens_per_s": round(tokens / seconds, 1),
                 "gflop_per_s": round(flops / seconds / 1e9, 1)}
 
